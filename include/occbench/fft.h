@@ -1,0 +1,27 @@
+/* The internal 2-D complex FFT (kernels/common/fft2d.c), shared by the fft,
+ * grid/degrid and isr (brighter-fatter) kernels. No FFTW: the same code
+ * must run identically on every site. Sizes are powers of two.
+ *
+ * Convention: forward X[k] = sum x[n] exp(-2 pi i k n / N), unnormalised;
+ * inverse uses exp(+...) and divides by nx*ny, so inverse(forward(x)) = x.
+ * Data are row-major, ny rows of nx elements, interleaved (re, im). */
+#ifndef OCCBENCH_FFT_H
+#define OCCBENCH_FFT_H
+
+#include <stddef.h>
+
+typedef enum ob_fft_dir { OB_FFT_FORWARD = -1, OB_FFT_INVERSE = +1 } ob_fft_dir;
+
+typedef struct ob_fft2d ob_fft2d;   /* single precision plan */
+typedef struct ob_fft2d_d ob_fft2d_d; /* double precision plan */
+
+/* Returns NULL when ny or nx is not a power of two >= 1 or on allocation failure. */
+ob_fft2d *ob_fft2d_plan(size_t ny, size_t nx);
+void ob_fft2d_execute(const ob_fft2d *plan, float *data /* 2*ny*nx */, ob_fft_dir dir);
+void ob_fft2d_free(ob_fft2d *plan);
+
+ob_fft2d_d *ob_fft2d_d_plan(size_t ny, size_t nx);
+void ob_fft2d_d_execute(const ob_fft2d_d *plan, double *data, ob_fft_dir dir);
+void ob_fft2d_d_free(ob_fft2d_d *plan);
+
+#endif

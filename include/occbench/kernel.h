@@ -1,0 +1,123 @@
+/* occbench kernel interface.
+ *
+ * A kernel is one file under kernels/ that exports one `const ob_kernel`
+ * and is listed once in kernels/registry.c (the IOR backend-table pattern).
+ * The driver calls, on every active rank of a step, after binding the rank
+ * to its core:
+ *
+ *   plan()      once per (kernel, preset) - sizes, footprint, work units
+ *   setup()     allocate and first-touch (so pages land on the bound core's
+ *               NUMA node), generate inputs
+ *   run()       one repetition; marks its phases with ob_phase_begin/end
+ *   verify()    known-answer check of the last repetition's output
+ *   teardown()  free everything
+ *
+ * Kernels never call MPI: the same code runs in unit tests and benches.
+ */
+#ifndef OCCBENCH_KERNEL_H
+#define OCCBENCH_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Size presets. `ci` runs in well under a second per repetition on one
+ * slow core; `small` is a laptop-sized problem; `lsst` is the
+ * production-representative size (the name is historical: it means "the
+ * real thing" for every kernel, e.g. a DDFacet facet for grid). */
+typedef enum ob_preset {
+    OB_PRESET_CI = 0,
+    OB_PRESET_SMALL = 1,
+    OB_PRESET_LSST = 2,
+    OB_PRESET_COUNT
+} ob_preset;
+
+const char *ob_preset_name(ob_preset p);
+/* Returns 0 and sets *out, or -1 when `name` is not a preset name. */
+int ob_preset_parse(const char *name, ob_preset *out);
+
+/* What a kernel may size itself by. Sizes are of the cache domain the
+ * rank's core belongs to (bytes); 0 means unknown, and a kernel must then
+ * fall back to a documented default. */
+typedef struct ob_machine {
+    size_t l1d_bytes;
+    size_t l2_bytes;
+    size_t l3_bytes;
+    int cores_per_l3;
+} ob_machine;
+
+/* What one repetition costs and produces. */
+typedef struct ob_plan {
+    size_t footprint_bytes; /* resident memory per rank, for the memory check and --list */
+    double work_units;      /* work per repetition, e.g. bytes moved, visibilities gridded */
+    const char *work_unit;  /* unit name of work_units: "bytes", "loads", "visibilities", ... */
+    /* Figure of merit reported to people: figure_scale * work_units / seconds,
+     * or figure_scale * seconds / work_units when figure_inverse (e.g. ns per load). */
+    const char *figure_name; /* "GB/s", "ns/load", "GHz", "Mvis/s" */
+    double figure_scale;
+    int figure_inverse;
+    char description[160]; /* human summary of the size, e.g. "3 x 512 MiB arrays" */
+} ob_plan;
+
+/* Driver-owned context handed to setup() and run(). Opaque to kernels. */
+typedef struct ob_ctx ob_ctx;
+
+/* Phase marks. `phase` indexes the kernel's `phases` array. Phases of one
+ * repetition must not nest; a phase may be entered several times per
+ * repetition (its deltas add up). Cheap: one rusage read, a few small
+ * /proc reads and one PAPI_read. */
+void ob_phase_begin(ob_ctx *ctx, int phase);
+void ob_phase_end(ob_ctx *ctx, int phase);
+
+ob_preset ob_ctx_preset(const ob_ctx *ctx);
+const ob_machine *ob_ctx_machine(const ob_ctx *ctx);
+/* Directory for kernel files (--io-dir); never NULL. */
+const char *ob_ctx_io_dir(const ob_ctx *ctx);
+/* Unique id of this rank within the launch, for file names. */
+int ob_ctx_rank(const ob_ctx *ctx);
+
+/* Return codes of the callbacks. */
+enum {
+    OB_OK = 0,
+    OB_ERR = -1,     /* failure with a message in ob_ctx_error(): the step fails */
+    OB_ENOSPC = -2,  /* the I/O directory is full: the step fails, the run goes on */
+};
+
+/* A kernel reports why a callback failed (one line, no newline). */
+void ob_ctx_set_error(ob_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+typedef struct ob_kernel {
+    const char *name;
+    const char *summary;
+    const char *const *phases; /* NULL-terminated, at least one */
+    int (*plan)(ob_preset preset, const ob_machine *machine, ob_plan *out);
+    int (*setup)(ob_ctx *ctx, void **state);
+    int (*run)(void *state, ob_ctx *ctx);
+    /* Returns 0 when the last repetition's result is right; otherwise
+     * non-zero with a one-line reason in `why`. */
+    int (*verify)(void *state, char *why, size_t why_len);
+    void (*teardown)(void *state);
+} ob_kernel;
+
+/* The registry (kernels/registry.c). */
+size_t ob_kernel_count(void);
+const ob_kernel *ob_kernel_at(size_t i);
+const ob_kernel *ob_kernel_find(const char *name);
+int ob_kernel_phase_count(const ob_kernel *k);
+
+/* A standalone context for unit tests and benches (no MPI, no driver):
+ * phase marks are recorded as wall time per phase only. */
+ob_ctx *ob_ctx_standalone(ob_preset preset, const ob_machine *machine, const char *io_dir);
+void ob_ctx_standalone_free(ob_ctx *ctx);
+/* Wall seconds accumulated in `phase` by a standalone context. */
+double ob_ctx_standalone_phase_seconds(const ob_ctx *ctx, int phase);
+const char *ob_ctx_error(const ob_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

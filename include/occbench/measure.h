@@ -1,0 +1,89 @@
+/* Per-thread measurement: OS accounting plus PAPI metrics resolved from
+ * data/events.conf. The driver takes a snapshot at the start and end of
+ * every repetition and phase and stores the difference (ob_sample).
+ *
+ * Without hardware counters (VMs, containers, perf_event_paranoid) the
+ * hardware metrics are NaN and their reason is recorded; OS accounting and
+ * PAPI software events still work. Nothing is substituted silently. */
+#ifndef OCCBENCH_MEASURE_H
+#define OCCBENCH_MEASURE_H
+
+#include <stddef.h>
+
+#include "occbench/records.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The metrics occbench resolves, in this order. */
+typedef enum ob_metric {
+    OB_METRIC_CYCLES = 0,
+    OB_METRIC_INSTRUCTIONS,
+    OB_METRIC_REF_CYCLES,
+    OB_METRIC_LLC_MISSES,
+    OB_METRIC_TASK_CLOCK,
+    OB_METRIC_COUNT
+} ob_metric;
+
+const char *ob_metric_name(ob_metric m); /* "cycles", "instructions", "ref_cycles", "llc_misses", "task_clock" */
+
+/* How a metric was resolved: the serving event, or none and why. */
+typedef struct ob_metric_source {
+    char event[128];   /* PAPI event name that serves it; "" when none */
+    char reason[256];  /* why this event (e.g. "first available candidate for zen3"),
+                          or, when none, why none (each candidate's PAPI error) */
+    int available;
+    double scale;      /* multiply raw counts by this (task_clock: ns -> s) */
+} ob_metric_source;
+
+/* A thin layer over the PAPI calls the resolver needs, so tests can fake
+ * PAPI (present, absent, conflicting events). Return PAPI-style codes:
+ * 0 success, negative failure; `err` gets PAPI's message. */
+typedef struct ob_papi_ops {
+    int (*library_init)(void *user, char *err, size_t errlen);
+    /* Is `event` known and can it be added to an event set together with
+     * the already accepted `accepted[0..n-1]`? */
+    int (*try_events)(void *user, const char *const *events, int n, char *err, size_t errlen);
+    /* CPU identity used to pick a candidate list section: e.g.
+     * vendor "AuthenticAMD", family 0x19, model 0x01. */
+    int (*cpu_id)(void *user, char *vendor, size_t vlen, int *family, int *model);
+    void *user;
+} ob_papi_ops;
+
+/* The real PAPI implementation of the ops. */
+const ob_papi_ops *ob_papi_real_ops(void);
+
+/* Resolve every metric from the candidate file (data/events.conf format,
+ * see that file). `overrides` is the --events string
+ * "metric=EVENT,metric=EVENT" or NULL. Returns 0, or -1 with a one-line
+ * message in err (bad file, unknown metric in overrides). Metrics without
+ * a usable event are not an error: they are marked unavailable. */
+int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const char *overrides,
+                       ob_metric_source out[OB_METRIC_COUNT], char *cpu_family_label,
+                       size_t label_len, char *err, size_t errlen);
+
+/* ---- per-thread measurement ---- */
+
+typedef struct ob_snapshot {
+    double wall, user, sys, run_delay, blkio, rbytes, wbytes, vcsw, ivcsw, minflt, majflt;
+    double counters[OB_METRIC_COUNT]; /* raw, scaled; NaN when unavailable */
+    double maxrss_kb;
+} ob_snapshot;
+
+/* Start counting on the calling thread with the resolved sources (an
+ * event set of the available ones). Returns 0, or -1 with err set; after
+ * a failure to start PAPI the metrics are marked unavailable with that
+ * reason (sources are updated) and measurement goes on without them. */
+int ob_measure_start(ob_metric_source sources[OB_METRIC_COUNT], char *err, size_t errlen);
+void ob_measure_snapshot(ob_snapshot *out);
+void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out);
+void ob_measure_stop(void);
+
+/* Seconds, CLOCK_MONOTONIC. */
+double ob_now(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

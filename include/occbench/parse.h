@@ -1,0 +1,15 @@
+/* Strict number parsing for options: the whole string must be a valid
+ * number (strtoll/strtod with an end check), with an optional unit. */
+#ifndef OCCBENCH_PARSE_H
+#define OCCBENCH_PARSE_H
+
+#include <stddef.h>
+
+/* Integer, no unit. Returns 0 or -1. */
+int ob_parse_int(const char *s, long long *out);
+/* Duration: "10", "10s", "1.5s", "500ms", "2m", "1h" -> seconds. Returns 0 or -1. */
+int ob_parse_seconds(const char *s, double *out);
+/* Size: "64", "64K", "64M", "2G", "2GiB", "64k" -> bytes (binary units). Returns 0 or -1. */
+int ob_parse_bytes(const char *s, size_t *out);
+
+#endif

@@ -1,0 +1,59 @@
+/* Node topology from hwloc: cache sizes for kernel sizing, the compact and
+ * spread core orders for placement, binding, and the topology XML for
+ * provenance. Honours HWLOC_SYNTHETIC / HWLOC_XMLFILE (hwloc reads them),
+ * which is how tests build 128-core EPYC-like nodes on a 2-core VM. */
+#ifndef OCCBENCH_TOPO_H
+#define OCCBENCH_TOPO_H
+
+#include <stddef.h>
+
+#include "occbench/kernel.h"
+
+typedef enum ob_placement { OB_PLACE_COMPACT = 0, OB_PLACE_SPREAD = 1 } ob_placement;
+
+const char *ob_placement_name(ob_placement p); /* "compact", "spread" */
+
+typedef struct ob_topo ob_topo;
+
+/* Load this machine's topology (or the synthetic one hwloc's environment
+ * names). Returns NULL with err set on failure. */
+ob_topo *ob_topo_load(char *err, size_t errlen);
+/* Load from a synthetic description, e.g. "pack:2 l3:8 core:8 pu:1" (tests). */
+ob_topo *ob_topo_load_synthetic(const char *desc, char *err, size_t errlen);
+void ob_topo_free(ob_topo *t);
+
+int ob_topo_core_count(const ob_topo *t);     /* physical cores */
+int ob_topo_l3_domain_count(const ob_topo *t);
+int ob_topo_cores_per_l3(const ob_topo *t);   /* of the first L3 domain; 0 if no L3 */
+int ob_topo_numa_count(const ob_topo *t);
+int ob_topo_package_count(const ob_topo *t);
+void ob_topo_machine(const ob_topo *t, ob_machine *out); /* cache sizes of the first core */
+size_t ob_topo_memory_bytes(const ob_topo *t);           /* total machine memory */
+
+/* The core order of a placement: out[i] is the logical index (0..cores-1,
+ * hwloc's core order) of the i-th core to fill. compact: topology order,
+ * one L3 domain after the next. spread: round-robin over packages, then
+ * NUMA nodes, then L3 domains, then cores. Returns the count written. */
+int ob_topo_order(const ob_topo *t, ob_placement p, int *out, int n);
+
+/* OS index of the first PU of logical core `core` (for records and for
+ * the sampler's /proc/stat columns). */
+int ob_topo_core_os_index(const ob_topo *t, int core);
+
+/* Bind the calling thread to logical core `core` (all its PUs, then
+ * singlified to one PU so the thread does not migrate between SMT
+ * siblings). Returns 0 or -1 with err set. */
+int ob_topo_bind_thread(const ob_topo *t, int core, char *err, size_t errlen);
+/* Unbind (allowed set = the whole machine) for parked ranks. */
+int ob_topo_unbind_thread(const ob_topo *t, char *err, size_t errlen);
+
+/* Topology as XML, malloc'd; NULL on failure. */
+char *ob_topo_xml(const ob_topo *t);
+
+/* The default occupancy ladder for `cores` cores with L3 domains of
+ * `per_l3` cores: 1, 2, 4, ..., the multiples of per_l3, and cores itself,
+ * sorted and unique, capped at `max_k`. Returns the count written to out
+ * (at most n). */
+int ob_ladder_default(int cores, int per_l3, int max_k, int *out, int n);
+
+#endif

@@ -1,0 +1,55 @@
+/* The kernel table: adding a kernel is one file under kernels/ and one
+ * line here. Order is the order of the default --kernels list. */
+#include "occbench/kernel.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* One line per kernel, in both lists. */
+
+static const ob_kernel *const registry[] = {
+    NULL, /* end of table */
+};
+
+size_t ob_kernel_count(void)
+{
+    size_t n = 0;
+    while (registry[n])
+        n++;
+    return n;
+}
+
+const ob_kernel *ob_kernel_at(size_t i) { return i < ob_kernel_count() ? registry[i] : NULL; }
+
+const ob_kernel *ob_kernel_find(const char *name)
+{
+    for (size_t i = 0; i < ob_kernel_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+int ob_kernel_phase_count(const ob_kernel *k)
+{
+    int n = 0;
+    while (k->phases[n])
+        n++;
+    return n;
+}
+
+static const char *const preset_names[OB_PRESET_COUNT] = {"ci", "small", "lsst"};
+
+const char *ob_preset_name(ob_preset p)
+{
+    return (p >= 0 && p < OB_PRESET_COUNT) ? preset_names[p] : "?";
+}
+
+int ob_preset_parse(const char *name, ob_preset *out)
+{
+    for (int i = 0; i < OB_PRESET_COUNT; i++)
+        if (strcmp(name, preset_names[i]) == 0) {
+            *out = (ob_preset)i;
+            return 0;
+        }
+    return -1;
+}
