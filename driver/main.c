@@ -25,6 +25,7 @@
 #include "occbench/measure.h"
 #include "occbench/options.h"
 #include "occbench/park.h"
+#include "occbench/passport.h"
 #include "occbench/provenance.h"
 #include "occbench/results.h"
 #include "occbench/sampler.h"
@@ -129,9 +130,10 @@ static void print_info(const ob_topo *t, const ob_options *o)
             printf("  %-12s %-32s %s\n", ob_metric_name((ob_metric)i),
                    src[i].available ? src[i].event : "MISSING", src[i].reason);
     }
-    printf("\nprovenance:\n");
+    printf("\nprovenance and node passport:\n");
     ob_kvlist prov = {0};
     ob_provenance_collect(&prov);
+    ob_passport_collect(&prov, t, o->io_dir, o->output ? o->output : "results/x.h5");
     for (size_t i = 0; i < prov.n; i++)
         printf("  %-24s %s\n", prov.items[i].key, prov.items[i].value);
     ob_kvlist_free(&prov);
@@ -377,6 +379,7 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "min_reps", "%d", rs->opt.min_reps);
     ob_kvlist_add(&prov, "io_dir", "%s", rs->opt.io_dir);
     ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
+    ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
 
     char host[256] = "";
     gethostname(host, sizeof host - 1);
