@@ -236,9 +236,10 @@ static ob_topo *finish_load(ob_topo *t, char *err, size_t errlen)
             goto fail;
         }
     }
-    /* compact: concatenate L3 domains only (packages and NUMA nodes are
-     * supersets in every real topology, so their grouping adds nothing and
-     * would reorder nothing); spread: interleave at every level. */
+    /* compact: topology order grouped by L3 domain only (hwloc's logical
+     * order already walks packages and NUMA nodes one after the other, so
+     * grouping by them too would change nothing); spread: interleave at
+     * every level. */
     int rc = build_keys(t, err, errlen);
     if (rc == 0)
         rc = order_cores(t, identity, n, LEVEL_L3, 0, t->compact);
