@@ -26,8 +26,8 @@ typedef enum ob_metric {
     OB_METRIC_COUNT
 } ob_metric;
 
-const char *ob_metric_name(
-    ob_metric m); /* "cycles", "instructions", "ref_cycles", "llc_misses", "task_clock" */
+/* "cycles", "instructions", "ref_cycles", "llc_misses", "task_clock" */
+const char *ob_metric_name(ob_metric m);
 
 /* How a metric was resolved: the serving event, or none and why. */
 typedef struct ob_metric_source {
@@ -51,7 +51,7 @@ typedef struct ob_papi_ops {
     int (*cpu_id)(void *user, char *vendor, size_t vlen, int *family, int *model);
     void *user;
     /* Optional (may be NULL): a note appended once to the reason of every
-     * metric left without an event, e.g. "PAPI component perf_event is
+     * metric whose first candidates failed, e.g. "PAPI component perf_event is
      * disabled: libpfm4 no default PMU found". Returns "" when none. */
     const char *(*note)(void *user);
 } ob_papi_ops;

@@ -17,7 +17,9 @@ typedef struct ob_sampler ob_sampler;
 ob_sampler *ob_sampler_start(double period, double epoch);
 /* Tag following samples with `step` (-1 between steps); `active` lists the
  * OS CPU indices of the active ranks' cores, `parked` those of parked
- * ranks (for util_active / util_parked). Thread-safe. */
+ * ranks (for util_active / util_parked). Thread-safe. The running
+ * interval is closed at once (a sample under the old step), so no sample
+ * straddles two steps. */
 void ob_sampler_set_step(ob_sampler *s, int step, const int *active, int nactive, const int *parked,
                          int nparked);
 /* Move out the samples taken so far (the sampler keeps none afterwards,
