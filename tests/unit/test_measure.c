@@ -221,6 +221,32 @@ static void test_snapshot_cost(void **state)
     assert_true(per < 200e-6);
 }
 
+/* An event that resolved but cannot be counted at start is marked missing
+ * with PAPI's reason; the other metrics go on. */
+static void test_start_failure_marks_metric_missing(void **state)
+{
+    (void)state;
+    ob_metric_source mine[OB_METRIC_COUNT];
+    memcpy(mine, sources, sizeof mine);
+    snprintf(mine[OB_METRIC_CYCLES].event, sizeof mine[OB_METRIC_CYCLES].event,
+             "NO_SUCH_EVENT_XYZ");
+    mine[OB_METRIC_CYCLES].available = 1;
+    char err[512] = "";
+    ob_measure_start(mine, err, sizeof err);
+    assert_false(mine[OB_METRIC_CYCLES].available);
+    assert_string_equal(mine[OB_METRIC_CYCLES].event, "");
+    assert_non_null(strstr(mine[OB_METRIC_CYCLES].reason, "NO_SUCH_EVENT_XYZ"));
+    assert_non_null(strstr(mine[OB_METRIC_CYCLES].reason, "PAPI"));
+    ob_snapshot a;
+    ob_measure_snapshot(&a);
+    assert_true(isnan(a.counters[OB_METRIC_CYCLES]));
+    if (mine[OB_METRIC_TASK_CLOCK].available)
+        assert_false(isnan(a.counters[OB_METRIC_TASK_CLOCK]));
+    assert_false(isnan(a.wall) || isnan(a.user));
+    /* back to the resolved set for the tests that follow */
+    ob_measure_start(sources, err, sizeof err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_unavailable_metrics_are_nan),
         cmocka_unit_test(test_task_clock_matches_cpu_time),
         cmocka_unit_test(test_nan_propagates),
+        cmocka_unit_test(test_start_failure_marks_metric_missing),
         cmocka_unit_test(test_snapshot_cost),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

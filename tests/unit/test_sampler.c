@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "occbench/measure.h"
@@ -129,11 +131,96 @@ static void test_stop_is_prompt(void **state)
     assert_null(ob_sampler_start(0, 0));
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Wait until the sampler has taken at least one sample; returns the last. */
+static ob_monitor_sample wait_sample(ob_sampler *s)
+{
+    ob_monitor_sample last;
+    for (int tries = 0; tries < 200; tries++) {
+        ob_monitor_sample *smp;
+        float *busy;
+        int ncpus;
+        size_t n = ob_sampler_drain(s, &smp, &busy, &ncpus);
+        if (n) {
+            last = smp[n - 1];
+            free(smp);
+            free(busy);
+            return last;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("no sample within 1 s");
+    return last;
+}
+
+/* Package energy from a fake powercap tree: subzones and non-package zones
+ * are ignored, packages are summed, a wrap adds max_energy_range_uj. */
+static void test_energy_sum_and_wrap(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/occbench-test-powercap-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char p0[128], p1[128], sub[128], psys[128];
+    snprintf(p0, sizeof p0, "%s/intel-rapl:0", root);
+    snprintf(p1, sizeof p1, "%s/intel-rapl:1", root);
+    snprintf(sub, sizeof sub, "%s/intel-rapl:0:0", root);
+    snprintf(psys, sizeof psys, "%s/intel-rapl:2", root);
+    const char *dirs[] = {p0, p1, sub, psys};
+    const char *names[] = {"package-0\n", "package-1\n", "core\n", "psys\n"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mkdir(dirs[i], 0700), 0);
+        write_file(dirs[i], "name", names[i]);
+        write_file(dirs[i], "max_energy_range_uj", "10000\n");
+        write_file(dirs[i], "energy_uj", "1000\n");
+    }
+    setenv("OCCBENCH_POWERCAP_ROOT", root, 1);
+    ob_sampler *s = ob_sampler_start(10.0, ob_now());
+    unsetenv("OCCBENCH_POWERCAP_ROOT");
+    assert_non_null(s);
+
+    write_file(p0, "energy_uj", "9000\n");   /* +8000 */
+    write_file(p1, "energy_uj", "1100\n");   /* +100 */
+    write_file(sub, "energy_uj", "5000\n");  /* part of package-0: not added */
+    write_file(psys, "energy_uj", "9999\n"); /* not a package: not added */
+    ob_sampler_set_step(s, 1, NULL, 0, NULL, 0);
+    ob_monitor_sample m = wait_sample(s);
+    assert_true(fabs(m.energy_j - 8100e-6) < 1e-9);
+
+    write_file(p0, "energy_uj", "500\n");  /* wrapped: +500 + 10000 - 9000 = +1500 */
+    write_file(p1, "energy_uj", "1200\n"); /* +100 */
+    ob_sampler_set_step(s, 2, NULL, 0, NULL, 0);
+    m = wait_sample(s);
+    assert_true(fabs(m.energy_j - 9700e-6) < 1e-9);
+    ob_sampler_free(s);
+
+    const char *files[] = {"name", "max_energy_range_uj", "energy_uj"};
+    for (int i = 0; i < 4; i++) {
+        for (int f = 0; f < 3; f++) {
+            char path[256];
+            snprintf(path, sizeof path, "%s/%s", dirs[i], files[f]);
+            unlink(path);
+        }
+        rmdir(dirs[i]);
+    }
+    rmdir(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_cpu_tagged_with_step),
         cmocka_unit_test(test_stop_is_prompt),
+        cmocka_unit_test(test_energy_sum_and_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
