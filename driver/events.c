@@ -517,7 +517,7 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
         } else {
             n = collect(match, generic, m, &cands);
         }
-        failure *fails = calloc(n ? (size_t)n : 1, sizeof *fails);
+        failure *fails = n >= 0 ? calloc(n ? (size_t)n : 1, sizeof *fails) : NULL;
         if (!cands || n < 0 || !fails) {
             snprintf(err, errlen, "out of memory resolving %s", metric_names[m]);
             rc = -1;
@@ -550,8 +550,9 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
                     appendf(src->reason, sizeof src->reason, " [%s]", note);
                 appendf(src->reason, sizeof src->reason, ")");
             }
-            if (!is_builtin(t->c.event))
-                accepted[naccepted++] = t->c.event;
+            /* Built-ins need no PAPI counter; the name lives on in out[]. */
+            if (!is_builtin(src->event))
+                accepted[naccepted++] = src->event;
         } else if (rc == 0) {
             if (ov[m].set)
                 snprintf(src->reason, sizeof src->reason,
@@ -568,9 +569,6 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
             if (note && *note)
                 appendf(src->reason, sizeof src->reason, " [%s]", note);
         }
-        /* accepted[] points into cands: keep the names alive in out[]. */
-        if (rc == 0 && chosen >= 0 && !is_builtin(src->event))
-            accepted[naccepted - 1] = src->event;
         free(fails);
         free(cands);
     }
