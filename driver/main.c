@@ -670,10 +670,16 @@ static int prepare(run_state *rs, int argc, char **argv)
 static int finish(run_state *rs, int ladder_rc, int interrupted, const char *err)
 {
     char cerr[512] = "";
+    /* The samplers' last samples (after the last step) join the series. */
     if (rs->sampler)
         ob_sampler_stop(rs->sampler);
-    int complete = ladder_rc == 0 && !interrupted;
-    int close_rc = ob_results_close(rs->results, complete, cerr, sizeof cerr);
+    int close_rc = ladder_rc == 0 ? write_monitor(rs, cerr, sizeof cerr) : 0;
+    if (rs->sampler)
+        ob_sampler_free(rs->sampler);
+    rs->sampler = NULL;
+    int complete = ladder_rc == 0 && !interrupted && close_rc == 0;
+    if (ob_results_close(rs->results, complete, cerr, sizeof cerr) != 0)
+        close_rc = -1;
     rs->results = NULL;
     if (rs->launch.rank != 0)
         return ladder_rc || close_rc ? OB_EXIT_FAILED : interrupted ? OB_EXIT_INTERRUPTED : 0;
