@@ -307,8 +307,10 @@ static int read_string_attr(hid_t a, char ***out, size_t *nout)
     htri_t is_vlen = H5Tis_variable_str(ft);
     if (is_vlen < 0)
         goto done;
+    /* HDF5 converts between strings only within one character set. */
+    H5T_cset_t cset = H5Tget_cset(ft);
     mt = H5Tcopy(H5T_C_S1);
-    if (mt < 0)
+    if (mt < 0 || cset < 0 || H5Tset_cset(mt, cset) < 0)
         goto done;
     if (is_vlen) {
         vlen = calloc(n ? n : 1, sizeof *vlen);

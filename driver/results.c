@@ -1366,29 +1366,32 @@ static hid_t open_or_create_series(hid_t g, const char *name, hid_t type, int nd
     return d;
 }
 
-/* Collective: extend d by `add` rows and write this rank's n rows at
- * (current length + my_offset). ncols checked for 2-D datasets. */
-static void append_series(ob_results *r, hid_t d, hid_t memtype, int ndims, hsize_t cols,
-                          hsize_t add, hsize_t my_offset, size_t n, const void *buf,
-                          const char *what, status *st)
+/* Local: rows of d now; for 2-D datasets check the column count. */
+static hsize_t series_length(hid_t d, int ndims, hsize_t cols, const char *what, status *st)
 {
     if (st->failed)
-        return;
+        return 0;
     hsize_t dims[2] = {0, 0};
     hid_t space = H5Dget_space(d);
     int got = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
     close_id(space);
-    if (got != ndims) {
+    if (got != ndims)
         st_h5fail(st, "cannot read the extent of %s", what);
-        return;
-    }
-    if (ndims == 2 && dims[1] != cols) {
+    else if (ndims == 2 && dims[1] != cols)
         st_fail(st, "%s has %llu columns in the file, %llu now", what, (unsigned long long)dims[1],
                 (unsigned long long)cols);
+    return dims[0];
+}
+
+/* Collective: extend d from `base` by `add` rows and write this rank's n
+ * rows at base + my_offset. */
+static void append_series(ob_results *r, hid_t d, hid_t memtype, int ndims, hsize_t cols,
+                          hsize_t base, hsize_t add, hsize_t my_offset, size_t n, const void *buf,
+                          const char *what, status *st)
+{
+    if (st->failed)
         return;
-    }
-    hsize_t base = dims[0];
-    dims[0] += add;
+    hsize_t dims[2] = {base + add, cols};
     if (H5Dset_extent(d, dims) < 0) {
         st_h5fail(st, "cannot extend %s", what);
         return;
@@ -1450,22 +1453,28 @@ int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *
             add += (hsize_t)all[3 * i + 1];
         }
         size_t my_n = node == this_node ? n : 0;
-        char gname[32], what[64];
+        char gname[32];
         snprintf(gname, sizeof gname, "node%04d", this_node);
         const char *names[2] = {"monitor", gname};
         hid_t g = st.failed ? -1 : open_group_path(r->file, &st, 2, names);
-        hid_t ds = open_or_create_series(g, "samples", type, 1, 0, &st);
-        snprintf(what, sizeof what, "/monitor/%s/samples", gname);
-        append_series(r, ds, type, 1, 0, add, my_offset, my_n, samples, what, &st);
-        close_id(ds);
+        /* Both datasets checked before either grows, so a refused append
+         * leaves samples and cpu_busy the same length. */
+        char what_s[64], what_c[64];
+        snprintf(what_s, sizeof what_s, "/monitor/%s/samples", gname);
+        snprintf(what_c, sizeof what_c, "/monitor/%s/cpu_busy", gname);
+        hid_t ds = open_or_create_series(g, "samples", type, 1, 0, &st), dc = -1;
+        hsize_t base = series_length(ds, 1, 0, what_s, &st);
         if (cols > 0) {
-            hid_t dc =
-                open_or_create_series(g, "cpu_busy", H5T_NATIVE_FLOAT, 2, (hsize_t)cols, &st);
-            snprintf(what, sizeof what, "/monitor/%s/cpu_busy", gname);
-            append_series(r, dc, H5T_NATIVE_FLOAT, 2, (hsize_t)cols, add, my_offset, my_n, cpu_busy,
-                          what, &st);
-            close_id(dc);
+            dc = open_or_create_series(g, "cpu_busy", H5T_NATIVE_FLOAT, 2, (hsize_t)cols, &st);
+            if (series_length(dc, 2, (hsize_t)cols, what_c, &st) != base && !st.failed)
+                st_fail(&st, "%s and %s differ in length", what_s, what_c);
         }
+        append_series(r, ds, type, 1, 0, base, add, my_offset, my_n, samples, what_s, &st);
+        if (cols > 0)
+            append_series(r, dc, H5T_NATIVE_FLOAT, 2, (hsize_t)cols, base, add, my_offset, my_n,
+                          cpu_busy, what_c, &st);
+        close_id(dc);
+        close_id(ds);
         close_id(g);
     }
     close_id(type);
