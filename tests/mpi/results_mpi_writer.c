@@ -26,6 +26,7 @@
 
 #include "occbench/records_h5.h"
 #include "occbench/results.h"
+#include "../mpi_sanitizer_hooks.h"
 
 #define CONFIG "preset=ci;window=1;kernels=fft"
 
@@ -382,6 +383,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: see the comment at the top of results_mpi_writer.c\n");
         return 2;
     }
+    ob_test_mpi_env();
     MPI_Init(&argc, &argv);
     int rc = run_writer(argv[1], argc, argv);
     MPI_Finalize();

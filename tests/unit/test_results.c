@@ -19,6 +19,7 @@
 
 #include "occbench/records_h5.h"
 #include "occbench/results.h"
+#include "../mpi_sanitizer_hooks.h"
 
 static char tmpdir[64];
 
@@ -752,9 +753,7 @@ static void test_bad_arguments(void **state)
 
 int main(int argc, char **argv)
 {
-    /* Open MPI singleton mode, as root in CI and the build VM. */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    ob_test_mpi_env(); /* Open MPI singleton mode, possibly as root */
     MPI_Init(&argc, &argv);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ob-results-XXXXXX");
     if (!mkdtemp(tmpdir)) {
