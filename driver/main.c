@@ -569,12 +569,15 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     ob_step_info info = {sd->kernel->name, ob_placement_name(sd->placement), sd->k, index,
                          sd->kernel->phases, plan.figure_name, plan.work_unit, plan.work_units,
                          valid, reason, row->window, t_start, t_end};
-    int rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases,
-                                   run.nphases, err, errlen);
-    if (rc == 0)
-        rc = ob_results_append_summary(rs->results, sd->kernel->name,
+    /* The summary row first: the step's `done` mark, written last by
+     * write_step, then guarantees its summary exists (a resumed step
+     * replaces a stale row). */
+    int rc = ob_results_append_summary(rs->results, sd->kernel->name,
                                        ob_placement_name(sd->placement), plan.figure_name, row,
                                        err, errlen);
+    if (rc == 0)
+        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases,
+                                   run.nphases, err, errlen);
     if (rc == 0)
         rc = write_monitor(rs, err, errlen);
     if (rc == 0)

@@ -92,6 +92,7 @@ hid_t ob_h5_summary_type(void)
     if (ob_h5_insert_sample(t, HOFFSET(ob_summary_row, median)) < 0)
         goto fail;
     INSERT(t, "f_probe", HOFFSET(ob_summary_row, f_probe), H5T_NATIVE_DOUBLE);
+    INSERT(t, "parked_cpu", HOFFSET(ob_summary_row, parked_cpu), H5T_NATIVE_DOUBLE);
     return t;
 fail:
     H5Tclose(t);

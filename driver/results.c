@@ -976,9 +976,6 @@ int ob_results_write_system(ob_results *r, const ob_kv *pairs, size_t npairs,
     return agree(r->comm, &st, err, errlen);
 }
 
-static const char *const metric_names[OB_METRIC_COUNT] = {"cycles", "instructions", "ref_cycles",
-                                                          "llc_misses", "task_clock"};
-
 int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
                               const char *const *labels, int nnodes, char *err, size_t errlen)
 {
@@ -1008,7 +1005,7 @@ int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
         const ob_metric_source *s = &sources[i];
         rows[i].node = (int32_t)(i / OB_METRIC_COUNT);
         rows[i].available = s->available;
-        snprintf(rows[i].metric, sizeof rows[i].metric, "%s", metric_names[i % OB_METRIC_COUNT]);
+        snprintf(rows[i].metric, sizeof rows[i].metric, "%s", ob_metric_name((ob_metric)(i % OB_METRIC_COUNT)));
         snprintf(rows[i].event, sizeof rows[i].event, "%s", s->event);
         snprintf(rows[i].reason, sizeof rows[i].reason, "%s", s->reason);
         rows[i].scale = s->scale;
