@@ -5,6 +5,7 @@
 #include "occbench/sampler.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -63,6 +64,13 @@ struct ob_sampler {
 /* Per-CPU busy/total jiffies from /proc/stat; returns 0 or -1. busy counts
  * user+nice+system+irq+softirq (guest time is already inside user); total
  * adds idle, iowait and steal. */
+/* 1 for a per-CPU line "cpuN ...", 0 for the aggregate "cpu  ..." line,
+ * whose first number sscanf("cpu%d") would otherwise take as a CPU index. */
+static int is_per_cpu_line(const char *line)
+{
+    return strncmp(line, "cpu", 3) == 0 && isdigit((unsigned char)line[3]);
+}
+
 static int read_proc_stat(cpu_times *t, int ncpus)
 {
     FILE *f = fopen("/proc/stat", "r");
@@ -76,9 +84,10 @@ static int read_proc_stat(cpu_times *t, int ncpus)
             break; /* the cpu lines come first */
         int cpu;
         unsigned long long us, ni, sy, id, io, irq, sirq, st;
-        if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &us, &ni, &sy, &id,
+        if (!is_per_cpu_line(line) ||
+            sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &us, &ni, &sy, &id,
                    &io, &irq, &sirq, &st) != 9)
-            continue; /* the aggregate "cpu " line */
+            continue;
         if (cpu < 0 || cpu >= ncpus)
             continue;
         t[cpu].busy = us + ni + sy + irq + sirq;
@@ -97,7 +106,7 @@ static int count_cpus(void)
     char line[512];
     int max = -1, cpu;
     while (fgets(line, sizeof line, f) && strncmp(line, "cpu", 3) == 0)
-        if (sscanf(line, "cpu%d ", &cpu) == 1 && cpu > max)
+        if (is_per_cpu_line(line) && sscanf(line, "cpu%d ", &cpu) == 1 && cpu > max)
             max = cpu;
     fclose(f);
     return max + 1;

@@ -69,6 +69,8 @@ static void test_busy_cpu_tagged_with_step(void **state)
     nanosleep(&ts, NULL);
     size_t n = ob_sampler_drain(s, &smp, &busy, &ncpus);
     assert_true(ncpus > cpu);
+    /* one column per CPU the kernel lists, not a jiffies count taken for an index */
+    assert_int_equal(ncpus, (int)sysconf(_SC_NPROCESSORS_CONF));
     int tagged = 0, measured = 0;
     double busy_sum = 0, prev_t = -1;
     for (size_t i = 0; i < n; i++) {
