@@ -27,7 +27,9 @@ for _ in $(seq 1 600); do
     [ "$(grep -c '^\[[0-9]*/' "$TMP/log3" 2>/dev/null)" -ge 1 ] && break
     sleep 0.1
 done
-pkill -TERM -f "$OCCBENCH"
+# Slurm's srun signals every task; mpirun itself would forward the signal
+# but then exits 1 by its own convention, so the ranks are signalled here.
+pkill -TERM -x occbench
 wait "$launcher"
 rc=$?
 [ "$rc" -eq 3 ] || { cat "$TMP/log3"; fail "SIGTERM exit status $rc, expected 3"; }
