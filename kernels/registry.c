@@ -6,8 +6,12 @@
 #include <strings.h>
 
 /* One line per kernel, in both lists. */
+extern const ob_kernel ob_kernel_conv;
+extern const ob_kernel ob_kernel_io;
 
 static const ob_kernel *const registry[] = {
+    &ob_kernel_conv,
+    &ob_kernel_io,
     NULL, /* end of table */
 };
 
