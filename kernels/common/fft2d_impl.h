@@ -45,27 +45,61 @@ struct FFT_NAME {
     FFT_REAL *buf[2];
 };
 
+static inline __attribute__((always_inline)) void
+FFT_FN(butterfly2)(const FFT_REAL *restrict a, const FFT_REAL *restrict b, FFT_REAL *restrict y0,
+                   FFT_REAL *restrict y1, FFT_REAL wr, FFT_REAL wi)
+{
+    const size_t L = FFT_LANES;
+    for (size_t l = 0; l < FFT_LANES; l++) {
+        const FFT_REAL ar = a[l], ai = a[L + l], br = b[l], bi = b[L + l];
+        const FFT_REAL dr = ar - br, di = ai - bi;
+        y0[l] = ar + br;
+        y0[L + l] = ai + bi;
+        y1[l] = dr * wr - di * wi;
+        y1[L + l] = dr * wi + di * wr;
+    }
+}
+
 /* Radix-2 Stockham pass: current length n, stride s (in elements). */
 static OB_FFT_CLONES void FFT_FN(pass2)(size_t n, size_t s, const FFT_REAL *restrict tw,
                                         const FFT_REAL *restrict x, FFT_REAL *restrict y)
 {
-    const size_t m = n / 2, L = FFT_LANES;
-    for (size_t p = 0; p < m; p++) {
-        const FFT_REAL wr = tw[2 * p], wi = tw[2 * p + 1];
+    const size_t m = n / 2, half = s * m * FFT_E;
+    for (size_t p = 0; p < m; p++)
         for (size_t q = 0; q < s; q++) {
             const FFT_REAL *a = x + (q + s * p) * FFT_E;
-            const FFT_REAL *b = a + s * m * FFT_E;
             FFT_REAL *y0 = y + (q + s * 2 * p) * FFT_E;
-            FFT_REAL *y1 = y0 + s * FFT_E;
-            for (size_t l = 0; l < FFT_LANES; l++) {
-                const FFT_REAL ar = a[l], ai = a[L + l], br = b[l], bi = b[L + l];
-                const FFT_REAL dr = ar - br, di = ai - bi;
-                y0[l] = ar + br;
-                y0[L + l] = ai + bi;
-                y1[l] = dr * wr - di * wi;
-                y1[L + l] = dr * wi + di * wr;
-            }
+            FFT_FN(butterfly2)(a, a + half, y0, y0 + s * FFT_E, tw[2 * p], tw[2 * p + 1]);
         }
+}
+
+/* One radix-4 butterfly across the lanes: separate restrict pointers per
+ * stream tell the vectoriser the eight streams never overlap. */
+static inline __attribute__((always_inline)) void
+FFT_FN(butterfly4)(const FFT_REAL *restrict a, const FFT_REAL *restrict b,
+                   const FFT_REAL *restrict c, const FFT_REAL *restrict d, FFT_REAL *restrict y0,
+                   FFT_REAL *restrict y1, FFT_REAL *restrict y2, FFT_REAL *restrict y3,
+                   const FFT_REAL *restrict w)
+{
+    const size_t L = FFT_LANES;
+    const FFT_REAL w1r = w[0], w1i = w[1], w2r = w[2], w2i = w[3], w3r = w[4], w3i = w[5];
+    for (size_t l = 0; l < FFT_LANES; l++) {
+        const FFT_REAL ar = a[l], ai = a[L + l], br = b[l], bi = b[L + l];
+        const FFT_REAL cr = c[l], ci = c[L + l], dr = d[l], di = d[L + l];
+        const FFT_REAL apcr = ar + cr, apci = ai + ci, amcr = ar - cr, amci = ai - ci;
+        const FFT_REAL bpdr = br + dr, bpdi = bi + di, bmdr = br - dr, bmdi = bi - di;
+        /* -i (b - d) = (bmdi, -bmdr) */
+        const FFT_REAL t1r = amcr + bmdi, t1i = amci - bmdr;
+        const FFT_REAL t2r = apcr - bpdr, t2i = apci - bpdi;
+        const FFT_REAL t3r = amcr - bmdi, t3i = amci + bmdr;
+        y0[l] = apcr + bpdr;
+        y0[L + l] = apci + bpdi;
+        y1[l] = t1r * w1r - t1i * w1i;
+        y1[L + l] = t1r * w1i + t1i * w1r;
+        y2[l] = t2r * w2r - t2i * w2i;
+        y2[L + l] = t2r * w2i + t2i * w2r;
+        y3[l] = t3r * w3r - t3i * w3i;
+        y3[L + l] = t3r * w3i + t3i * w3r;
     }
 }
 
@@ -73,34 +107,14 @@ static OB_FFT_CLONES void FFT_FN(pass2)(size_t n, size_t s, const FFT_REAL *rest
 static OB_FFT_CLONES void FFT_FN(pass4)(size_t n, size_t s, const FFT_REAL *restrict tw,
                                         const FFT_REAL *restrict x, FFT_REAL *restrict y)
 {
-    const size_t m = n / 4, L = FFT_LANES, quarter = s * m * FFT_E;
+    const size_t m = n / 4, quarter = s * m * FFT_E;
     for (size_t p = 0; p < m; p++) {
-        const FFT_REAL w1r = tw[6 * p], w1i = tw[6 * p + 1];
-        const FFT_REAL w2r = tw[6 * p + 2], w2i = tw[6 * p + 3];
-        const FFT_REAL w3r = tw[6 * p + 4], w3i = tw[6 * p + 5];
         for (size_t q = 0; q < s; q++) {
             const FFT_REAL *a = x + (q + s * p) * FFT_E;
-            const FFT_REAL *b = a + quarter, *c = b + quarter, *d = c + quarter;
             FFT_REAL *y0 = y + (q + s * 4 * p) * FFT_E;
-            FFT_REAL *y1 = y0 + s * FFT_E, *y2 = y1 + s * FFT_E, *y3 = y2 + s * FFT_E;
-            for (size_t l = 0; l < FFT_LANES; l++) {
-                const FFT_REAL ar = a[l], ai = a[L + l], br = b[l], bi = b[L + l];
-                const FFT_REAL cr = c[l], ci = c[L + l], dr = d[l], di = d[L + l];
-                const FFT_REAL apcr = ar + cr, apci = ai + ci, amcr = ar - cr, amci = ai - ci;
-                const FFT_REAL bpdr = br + dr, bpdi = bi + di, bmdr = br - dr, bmdi = bi - di;
-                /* -i (b - d) = (bmdi, -bmdr) */
-                const FFT_REAL t1r = amcr + bmdi, t1i = amci - bmdr;
-                const FFT_REAL t2r = apcr - bpdr, t2i = apci - bpdi;
-                const FFT_REAL t3r = amcr - bmdi, t3i = amci + bmdr;
-                y0[l] = apcr + bpdr;
-                y0[L + l] = apci + bpdi;
-                y1[l] = t1r * w1r - t1i * w1i;
-                y1[L + l] = t1r * w1i + t1i * w1r;
-                y2[l] = t2r * w2r - t2i * w2i;
-                y2[L + l] = t2r * w2i + t2i * w2r;
-                y3[l] = t3r * w3r - t3i * w3i;
-                y3[L + l] = t3r * w3i + t3i * w3r;
-            }
+            FFT_FN(butterfly4)
+            (a, a + quarter, a + 2 * quarter, a + 3 * quarter, y0, y0 + s * FFT_E,
+             y0 + 2 * s * FFT_E, y0 + 3 * s * FFT_E, tw + 6 * p);
         }
     }
 }
