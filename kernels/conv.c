@@ -7,8 +7,9 @@
  *   separable  a separable Gaussian: a vertical and a horizontal 1-D pass
  *              through a row buffer
  *   varying    a spatially varying Alard-Lupton kernel (27 basis
- *              functions, 2nd-order spatial weights), evaluated on a grid of
- *              region corners 8 px apart and linearly interpolated between
+ *              functions, 2nd-order spatial weights), evaluated at region
+ *              corners 8 px apart during the phase (as afw does) and
+ *              linearly interpolated between
  *
  * Kernel sizes: 21 x 21 (ip_diffim's kernelSizeMin, typical seeing) for
  * invariant and varying at every preset; the separable phase uses 35 taps
@@ -77,10 +78,10 @@ static int conv_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
     conv_size s = size_of(preset);
     size_t nxo = s.nx - (size_t)s.k2d + 1, nyo = s.ny - (size_t)s.k2d + 1;
     size_t nxs = s.nx - (size_t)s.ksep + 1, nys = s.ny - (size_t)s.ksep + 1;
-    size_t grid_nodes = (nxo / 8 + 2) * (nyo / 8 + 2);
+    size_t grid_kernels = 3 * (nxo / 8 + 2); /* two node rows and one interpolated row */
     memset(out, 0, sizeof *out);
     out->footprint_bytes = sizeof(float) * (s.nx * s.ny + 2 * nxo * nyo + nxs * nys + s.nx +
-                                            grid_nodes * (size_t)(s.k2d * s.k2d));
+                                            grid_kernels * (size_t)(s.k2d * s.k2d));
     out->work_units = (double)(2 * nxo * nyo + nxs * nys);
     out->work_unit = "pixels";
     out->figure_name = "Mpix/s";

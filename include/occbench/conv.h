@@ -66,24 +66,35 @@ int ob_al_model_nbasis(const ob_al_model *m);
  * grid (centre of the kernel at input pixel x+K/2, y+K/2), in double. */
 void ob_al_kernel_at(const ob_al_model *m, double x, double y, double *kimg);
 
+/* The kernel at node (x, y) as the convolution uses it: the weights in
+ * double, the basis sum in float (vectorised, identical on every ISA). */
+void ob_al_node_kernel(const ob_al_model *m, size_t x, size_t y, float *kimg);
+
 /* Kernel images on a grid of region corners over the output image, at
- * most OB_AL_MAX_SPACING apart, linearly interpolated in between. */
+ * most OB_AL_MAX_SPACING apart, linearly interpolated in between. As
+ * afw's convolveWithInterpolation does, the corner kernels are evaluated
+ * during the convolution, one band of regions at a time (two node rows are
+ * kept), so their cost is part of the varying phase and memory stays small. */
 typedef struct ob_al_grid {
+    const ob_al_model *model;
     int K;
     size_t nxo, nyo;    /* output size */
     size_t ncx, ncy;    /* nodes per axis (>= 2) */
     size_t *node_x;     /* ncx node columns, node_x[0] = 0, last = nxo-1 */
     size_t *node_y;     /* ncy node rows */
-    float *node_kernel; /* ncy*ncx kernel images of K*K */
-    float *row_kernels; /* scratch: ncx kernels interpolated to one row */
+    float *band_top;    /* ncx kernels of K*K at node row `band` */
+    float *band_bottom; /* ... at node row band+1 */
+    size_t band;        /* node row of band_top; (size_t)-1: none yet */
+    float *row_kernels; /* ncx kernels interpolated to the current output row */
 } ob_al_grid;
 
-/* Builds the grid for output size nxo x nyo (both >= 2) and evaluates the
- * model at every node. Returns 0, or -1 on allocation failure. */
+/* Builds the grid for output size nxo x nyo (both >= 2) of model m (which
+ * must outlive it). Returns 0, or -1 on allocation failure. */
 int ob_al_grid_init(ob_al_grid *g, const ob_al_model *m, size_t nxo, size_t nyo);
 void ob_al_grid_free(ob_al_grid *g);
 /* The interpolated kernel at output pixel (x, y), as ob_conv_varying uses
- * it (bilinear between the four corners of the pixel's region), in double. */
+ * it (bilinear between the four corners of the pixel's region, the corner
+ * kernels from ob_al_node_kernel), in double. */
 void ob_al_grid_kernel_at(const ob_al_grid *g, size_t x, size_t y, double *kimg);
 
 /* Convolution with the interpolated spatially varying kernel. Per region

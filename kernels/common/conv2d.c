@@ -7,7 +7,14 @@
  * -mavx2, NEON pairs on arm64): every kernel tap is one broadcast-multiply-
  * add of a block of contiguous input pixels into register accumulators, and
  * each output block is stored once. Vectors are never passed to functions
- * (that would change the ABI with the ISA level and warn). */
+ * (that would change the ABI with the ISA level and warn).
+ *
+ * As the internal FFT does (kernels/common/fft2d.c), the two hot block
+ * functions are compiled as GCC target_clones (AVX-512F, AVX2, baseline)
+ * and the widest the CPU runs is picked at load time. The clones differ in
+ * register width only: each lane does the same IEEE operations in the same
+ * order and ISO C mode (-std=c11) leaves FMA contraction off, so every site
+ * computes bit-identical images. */
 #include "occbench/conv.h"
 
 #include "occbench/rng.h"
@@ -22,6 +29,12 @@ typedef float v8f __attribute__((vector_size(32)));
  * functions taking or returning vectors would depend on the ISA level. */
 #define LOAD8(v, p) memcpy(&(v), (p), sizeof(v8f))
 #define STORE8(p, v) memcpy((p), &(v), sizeof(v8f))
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(OB_CONV_NO_CLONES)
+#define OB_CONV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define OB_CONV_CLONES
+#endif
 
 /* Output pixels per register block: 4 vectors of 8 fit in the 16 SSE
  * registers together with the broadcast tap and the loads. */
@@ -50,8 +63,8 @@ void ob_conv_plain(const float *in, size_t nx, size_t ny, const float *k, int K,
 }
 
 /* dst[0..BLOCK) = sum_{j<rows, i<cols} w[j*cols+i] * src[j*stride + i + lane]. */
-static void taps_block32(const float *src, size_t stride, const float *w, int rows, int cols,
-                         float *dst)
+OB_CONV_CLONES static void taps_block32(const float *src, size_t stride, const float *w, int rows,
+                                        int cols, float *dst)
 {
     v8f a0 = {0}, a1 = a0, a2 = a0, a3 = a0, l0, l1, l2, l3;
     for (int j = 0; j < rows; j++) {
@@ -228,33 +241,56 @@ static size_t *grid_axis(size_t n, size_t *count)
     return pos;
 }
 
+/* dst += w * src over n floats. */
+OB_CONV_CLONES static void axpy_floats(float *dst, float w, const float *src, size_t n)
+{
+    size_t i = 0;
+    v8f vd, vs;
+    for (; i + 8 <= n; i += 8) {
+        LOAD8(vd, dst + i);
+        LOAD8(vs, src + i);
+        vd += w * vs;
+        STORE8(dst + i, vd);
+    }
+    for (; i < n; i++)
+        dst[i] += w * src[i];
+}
+
+void ob_al_node_kernel(const ob_al_model *m, size_t x, size_t y, float *kimg)
+{
+    double xn = m->nx > 1 ? 2.0 * (double)x / (double)(m->nx - 1) - 1.0 : 0.0;
+    double yn = m->ny > 1 ? 2.0 * (double)y / (double)(m->ny - 1) - 1.0 : 0.0;
+    double poly[OB_AL_NSPATIAL] = {1.0, xn, yn, xn * xn, xn * yn, yn * yn};
+    size_t kk = (size_t)m->K * (size_t)m->K;
+    memset(kimg, 0, sizeof(float) * kk);
+    for (int b = 0; b < OB_AL_NBASIS; b++) {
+        double w = 0.0;
+        for (int s = 0; s < OB_AL_NSPATIAL; s++)
+            w += m->coeff[b][s] * poly[s];
+        axpy_floats(kimg, (float)w, m->basis + (size_t)b * kk, kk);
+    }
+}
+
 int ob_al_grid_init(ob_al_grid *g, const ob_al_model *m, size_t nxo, size_t nyo)
 {
     memset(g, 0, sizeof *g);
+    g->model = m;
     g->K = m->K;
     g->nxo = nxo;
     g->nyo = nyo;
+    g->band = (size_t)-1;
     size_t kk = (size_t)m->K * (size_t)m->K;
     g->node_x = grid_axis(nxo, &g->ncx);
     g->node_y = grid_axis(nyo, &g->ncy);
-    double *tmp = malloc(sizeof *tmp * kk);
     if (g->node_x && g->node_y) {
-        g->node_kernel = malloc(sizeof(float) * g->ncx * g->ncy * kk);
+        g->band_top = malloc(sizeof(float) * g->ncx * kk);
+        g->band_bottom = malloc(sizeof(float) * g->ncx * kk);
         g->row_kernels = malloc(sizeof(float) * g->ncx * kk);
     }
-    if (!tmp || !g->node_kernel || !g->row_kernels) {
-        free(tmp);
+    if (!g->band_top || !g->band_bottom || !g->row_kernels) {
         ob_al_grid_free(g);
         return -1;
     }
-    for (size_t cy = 0; cy < g->ncy; cy++)
-        for (size_t cx = 0; cx < g->ncx; cx++) {
-            ob_al_kernel_at(m, (double)g->node_x[cx], (double)g->node_y[cy], tmp);
-            float *dst = g->node_kernel + (cy * g->ncx + cx) * kk;
-            for (size_t t = 0; t < kk; t++)
-                dst[t] = (float)tmp[t];
-        }
-    free(tmp);
     return 0;
 }
 
@@ -262,7 +298,8 @@ void ob_al_grid_free(ob_al_grid *g)
 {
     free(g->node_x);
     free(g->node_y);
-    free(g->node_kernel);
+    free(g->band_top);
+    free(g->band_bottom);
     free(g->row_kernels);
     memset(g, 0, sizeof *g);
 }
@@ -280,42 +317,102 @@ void ob_al_grid_kernel_at(const ob_al_grid *g, size_t x, size_t y, double *kimg)
     size_t cx = region_of(g->ncx, x), cy = region_of(g->ncy, y);
     double tx = (double)(x - g->node_x[cx]) / (double)(g->node_x[cx + 1] - g->node_x[cx]);
     double ty = (double)(y - g->node_y[cy]) / (double)(g->node_y[cy + 1] - g->node_y[cy]);
-    const float *k00 = g->node_kernel + (cy * g->ncx + cx) * kk;
-    const float *k01 = k00 + kk;
-    const float *k10 = k00 + g->ncx * kk;
-    const float *k11 = k10 + kk;
+    float *k00 = malloc(sizeof(float) * 4 * kk);
+    if (!k00) { /* a reference helper: NaN makes any comparison fail */
+        for (size_t t = 0; t < kk; t++)
+            kimg[t] = NAN;
+        return;
+    }
+    float *k01 = k00 + kk, *k10 = k01 + kk, *k11 = k10 + kk;
+    ob_al_node_kernel(g->model, g->node_x[cx], g->node_y[cy], k00);
+    ob_al_node_kernel(g->model, g->node_x[cx + 1], g->node_y[cy], k01);
+    ob_al_node_kernel(g->model, g->node_x[cx], g->node_y[cy + 1], k10);
+    ob_al_node_kernel(g->model, g->node_x[cx + 1], g->node_y[cy + 1], k11);
     for (size_t t = 0; t < kk; t++)
         kimg[t] =
             (1 - ty) * ((1 - tx) * k00[t] + tx * k01[t]) + ty * ((1 - tx) * k10[t] + tx * k11[t]);
+    free(k00);
 }
 
-/* Kernels of every node column interpolated to output row y. */
+/* dst = (1-t) a + t b over n floats (exact a at t = 0, b at t = 1). */
+OB_CONV_CLONES static void lerp_floats(float *dst, const float *a, const float *b, float t,
+                                       size_t n)
+{
+    size_t i = 0;
+    v8f va, vb;
+    for (; i + 8 <= n; i += 8) {
+        LOAD8(va, a + i);
+        LOAD8(vb, b + i);
+        va = (1 - t) * va + t * vb;
+        STORE8(dst + i, va);
+    }
+    for (; i < n; i++)
+        dst[i] = (1 - t) * a[i] + t * b[i];
+}
+
+/* The corner kernels of node row cy into `dst` (ncx kernels). */
+static void evaluate_node_row(const ob_al_grid *g, size_t cy, float *dst)
+{
+    size_t kk = (size_t)g->K * (size_t)g->K;
+    for (size_t cx = 0; cx < g->ncx; cx++)
+        ob_al_node_kernel(g->model, g->node_x[cx], g->node_y[cy], dst + cx * kk);
+}
+
+/* Kernels of every node column interpolated to output row y, evaluating
+ * the corners of a new band of regions when y enters it: ncx K^2 floats
+ * per row (and 27 ncx K^2 per band), against 2 K^2 multiply-adds per pixel. */
 static void interpolate_row_kernels(ob_al_grid *g, size_t y)
 {
     size_t kk = (size_t)g->K * (size_t)g->K;
     size_t cy = region_of(g->ncy, y);
+    if (g->band != cy) {
+        if (g->band != (size_t)-1 && cy == g->band + 1) { /* reuse the shared node row */
+            float *t = g->band_top;
+            g->band_top = g->band_bottom;
+            g->band_bottom = t;
+        } else {
+            evaluate_node_row(g, cy, g->band_top);
+        }
+        evaluate_node_row(g, cy + 1, g->band_bottom);
+        g->band = cy;
+    }
     float ty = (float)(y - g->node_y[cy]) / (float)(g->node_y[cy + 1] - g->node_y[cy]);
-    const float *top = g->node_kernel + cy * g->ncx * kk;
-    const float *bottom = top + g->ncx * kk;
-    for (size_t t = 0; t < g->ncx * kk; t++)
-        g->row_kernels[t] = (1 - ty) * top[t] + ty * bottom[t];
+    lerp_floats(g->row_kernels, g->band_top, g->band_bottom, ty, g->ncx * kk);
 }
 
-/* lanes 0..7 at src: left[l] = kl * src, right[l] = kr * src. */
-static void two_kernels_block8(const float *src, size_t stride, const float *kl, const float *kr,
-                               int K, float *left, float *right)
+/* lanes 0..7 at src: left[l] = kl * src, right[l] = kr * src. Two kernel
+ * rows at a time, so that four independent accumulator chains hide the
+ * latency of the vector adds (one chain per kernel would be latency bound:
+ * each block is only 8 pixels wide). */
+OB_CONV_CLONES static void two_kernels_block8(const float *src, size_t stride, const float *kl,
+                                              const float *kr, int K, float *left, float *right)
 {
-    v8f a = {0}, b = a, v;
-    for (int j = 0; j < K; j++) {
-        const float *s = src + (size_t)j * stride;
+    v8f a0 = {0}, a1 = a0, b0 = a0, b1 = a0, v0, v1;
+    int j = 0;
+    for (; j + 1 < K; j += 2) {
+        const float *s0 = src + (size_t)j * stride, *s1 = s0 + stride;
+        const float *l0 = kl + j * K, *l1 = l0 + K, *r0 = kr + j * K, *r1 = r0 + K;
         for (int i = 0; i < K; i++) {
-            LOAD8(v, s + i);
-            a += kl[j * K + i] * v;
-            b += kr[j * K + i] * v;
+            LOAD8(v0, s0 + i);
+            LOAD8(v1, s1 + i);
+            a0 += l0[i] * v0;
+            a1 += l1[i] * v1;
+            b0 += r0[i] * v0;
+            b1 += r1[i] * v1;
         }
     }
-    STORE8(left, a);
-    STORE8(right, b);
+    if (j < K) { /* odd K: the last kernel row */
+        const float *s0 = src + (size_t)j * stride, *l0 = kl + j * K, *r0 = kr + j * K;
+        for (int i = 0; i < K; i++) {
+            LOAD8(v0, s0 + i);
+            a0 += l0[i] * v0;
+            b0 += r0[i] * v0;
+        }
+    }
+    a0 += a1;
+    b0 += b1;
+    STORE8(left, a0);
+    STORE8(right, b0);
 }
 
 /* Pixels [xa, xe) of output row y, inside region cx of the row. */
@@ -355,6 +452,7 @@ static void varying_row_scalar(const float *in, size_t nx, const ob_al_grid *g, 
 void ob_conv_varying(const float *in, size_t nx, size_t ny, ob_al_grid *g, float *out)
 {
     (void)ny;
+    g->band = (size_t)-1; /* every call evaluates its corner kernels */
     for (size_t y = 0; y < g->nyo; y++) {
         interpolate_row_kernels(g, y);
         float *out_row = out + y * g->nxo;
