@@ -78,7 +78,7 @@ static int conv_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
     conv_size s = size_of(preset);
     size_t nxo = s.nx - (size_t)s.k2d + 1, nyo = s.ny - (size_t)s.k2d + 1;
     size_t nxs = s.nx - (size_t)s.ksep + 1, nys = s.ny - (size_t)s.ksep + 1;
-    size_t grid_kernels = 3 * (nxo / 8 + 2); /* two node rows and one interpolated row */
+    size_t grid_kernels = 2 * (nxo / 8 + 2) + 2; /* two node rows, one region's pair */
     memset(out, 0, sizeof *out);
     out->footprint_bytes = sizeof(float) * (s.nx * s.ny + 2 * nxo * nyo + nxs * nys + s.nx +
                                             grid_kernels * (size_t)(s.k2d * s.k2d));
@@ -269,12 +269,15 @@ static int conv_verify(void *state, char *why, size_t why_len)
                         why_len))
             return -1;
     }
-    /* The run left the kernels interpolated to the last output row, a row
-     * of region corners: they must be the model evaluated there. */
-    size_t kk = (size_t)K * (size_t)K, ylast = st->nyo - 1;
-    for (size_t c = 0; c < st->grid.ncx; c += 1 + st->grid.ncx / 16) {
-        ob_al_kernel_at(&st->model, (double)st->grid.node_x[c], (double)ylast, kd);
-        const float *used = st->grid.row_kernels + c * kk;
+    /* The run evaluated the corner kernels of the last node row: they must
+     * be the model evaluated directly there; and the kernels it
+     * interpolated to the last row (a row of corners, ty = 1) for the last
+     * region must be exactly those corners. */
+    const ob_al_grid *g = &st->grid;
+    size_t kk = (size_t)K * (size_t)K, ylast = g->node_y[g->ncy - 1];
+    for (size_t c = 0; c < g->ncx; c += 1 + g->ncx / 16) {
+        ob_al_kernel_at(&st->model, (double)g->node_x[c], (double)ylast, kd);
+        const float *used = g->band_bottom + c * kk;
         double peak = 0.0;
         for (size_t t = 0; t < kk; t++)
             peak = fmax(peak, fabs(kd[t]));
@@ -283,9 +286,15 @@ static int conv_verify(void *state, char *why, size_t why_len)
                 snprintf(why, why_len,
                          "conv varying: kernel at corner (%zu,%zu) tap %zu = %.9g, the model "
                          "gives %.9g",
-                         st->grid.node_x[c], ylast, t, (double)used[t], kd[t]);
+                         g->node_x[c], ylast, t, (double)used[t], kd[t]);
                 return -1;
             }
+    }
+    if (memcmp(g->row_kernels, g->band_bottom + (g->ncx - 2) * kk, 2 * kk * sizeof(float)) != 0) {
+        snprintf(why, why_len,
+                 "conv varying: kernels interpolated to corner row %zu differ from the corners",
+                 ylast);
+        return -1;
     }
     return 0;
 }

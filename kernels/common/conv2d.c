@@ -285,7 +285,7 @@ int ob_al_grid_init(ob_al_grid *g, const ob_al_model *m, size_t nxo, size_t nyo)
     if (g->node_x && g->node_y) {
         g->band_top = malloc(sizeof(float) * g->ncx * kk);
         g->band_bottom = malloc(sizeof(float) * g->ncx * kk);
-        g->row_kernels = malloc(sizeof(float) * g->ncx * kk);
+        g->row_kernels = malloc(sizeof(float) * 2 * kk);
     }
     if (!g->band_top || !g->band_bottom || !g->row_kernels) {
         ob_al_grid_free(g);
@@ -358,26 +358,19 @@ static void evaluate_node_row(const ob_al_grid *g, size_t cy, float *dst)
         ob_al_node_kernel(g->model, g->node_x[cx], g->node_y[cy], dst + cx * kk);
 }
 
-/* Kernels of every node column interpolated to output row y, evaluating
- * the corners of a new band of regions when y enters it: ncx K^2 floats
- * per row (and 27 ncx K^2 per band), against 2 K^2 multiply-adds per pixel. */
-static void interpolate_row_kernels(ob_al_grid *g, size_t y)
+/* The corner kernels of band cy (node rows cy and cy+1), reusing the
+ * shared node row when the bands are visited in order. */
+static void load_band(ob_al_grid *g, size_t cy)
 {
-    size_t kk = (size_t)g->K * (size_t)g->K;
-    size_t cy = region_of(g->ncy, y);
-    if (g->band != cy) {
-        if (g->band != (size_t)-1 && cy == g->band + 1) { /* reuse the shared node row */
-            float *t = g->band_top;
-            g->band_top = g->band_bottom;
-            g->band_bottom = t;
-        } else {
-            evaluate_node_row(g, cy, g->band_top);
-        }
-        evaluate_node_row(g, cy + 1, g->band_bottom);
-        g->band = cy;
+    if (g->band != (size_t)-1 && cy == g->band + 1) {
+        float *t = g->band_top;
+        g->band_top = g->band_bottom;
+        g->band_bottom = t;
+    } else {
+        evaluate_node_row(g, cy, g->band_top);
     }
-    float ty = (float)(y - g->node_y[cy]) / (float)(g->node_y[cy + 1] - g->node_y[cy]);
-    lerp_floats(g->row_kernels, g->band_top, g->band_bottom, ty, g->ncx * kk);
+    evaluate_node_row(g, cy + 1, g->band_bottom);
+    g->band = cy;
 }
 
 /* lanes 0..7 at src: left[l] = kl * src, right[l] = kr * src. Two kernel
@@ -415,17 +408,17 @@ OB_CONV_CLONES static void two_kernels_block8(const float *src, size_t stride, c
     STORE8(right, b0);
 }
 
-/* Pixels [xa, xe) of output row y, inside region cx of the row. */
+/* Pixels [xa, xe) of output row y, in region cx whose left and right
+ * kernels for this row are seg[0..K^2) and seg[K^2..2K^2). */
 static void varying_segment(const float *in, size_t nx, const ob_al_grid *g, size_t y, size_t cx,
-                            size_t xa, size_t xe, float *out_row)
+                            size_t xa, size_t xe, const float *seg, float *out_row)
 {
     size_t kk = (size_t)g->K * (size_t)g->K;
-    const float *kl = g->row_kernels + cx * kk, *kr = kl + kk;
     float xl = (float)g->node_x[cx], width = (float)(g->node_x[cx + 1] - g->node_x[cx]);
     float left[8], right[8];
     for (size_t s = xa; s < xe; s += 8) {
         size_t base = s + 8 <= g->nxo ? s : g->nxo - 8;
-        two_kernels_block8(in + y * nx + base, nx, kl, kr, g->K, left, right);
+        two_kernels_block8(in + y * nx + base, nx, seg, seg + kk, g->K, left, right);
         size_t end = s + 8 < xe ? s + 8 : xe;
         for (size_t x = s; x < end; x++) {
             float t = ((float)x - xl) / width;
@@ -434,37 +427,50 @@ static void varying_segment(const float *in, size_t nx, const ob_al_grid *g, siz
     }
 }
 
-/* Scalar fallback for outputs narrower than one vector. */
-static void varying_row_scalar(const float *in, size_t nx, const ob_al_grid *g, size_t y,
-                               float *out_row)
+/* The same, scalar, for outputs narrower than one vector. */
+static void varying_segment_scalar(const float *in, size_t nx, const ob_al_grid *g, size_t y,
+                                   size_t cx, size_t xa, size_t xe, const float *seg,
+                                   float *out_row)
 {
     size_t kk = (size_t)g->K * (size_t)g->K;
-    for (size_t x = 0; x < g->nxo; x++) {
-        size_t cx = region_of(g->ncx, x);
-        const float *kl = g->row_kernels + cx * kk, *kr = kl + kk;
-        float t = (float)(x - g->node_x[cx]) / (float)(g->node_x[cx + 1] - g->node_x[cx]);
+    float xl = (float)g->node_x[cx], width = (float)(g->node_x[cx + 1] - g->node_x[cx]);
+    for (size_t x = xa; x < xe; x++) {
+        float t = ((float)x - xl) / width;
         const float *src = in + y * nx + x;
-        out_row[x] = (1 - t) * taps_scalar(src, nx, kl, g->K, g->K) +
-                     t * taps_scalar(src, nx, kr, g->K, g->K);
+        out_row[x] = (1 - t) * taps_scalar(src, nx, seg, g->K, g->K) +
+                     t * taps_scalar(src, nx, seg + kk, g->K, g->K);
     }
 }
 
+/* Region by region, as afw's convolveWithInterpolation: per band of
+ * regions, the corner kernels of its two node rows; per region and output
+ * row, its left and right kernels interpolated to the row (2 K^2 floats,
+ * L1-resident), then the row segment. The input band (K+8 rows) stays in
+ * L2 while the regions move along it. */
 void ob_conv_varying(const float *in, size_t nx, size_t ny, ob_al_grid *g, float *out)
 {
     (void)ny;
+    size_t kk = (size_t)g->K * (size_t)g->K;
     g->band = (size_t)-1; /* every call evaluates its corner kernels */
-    for (size_t y = 0; y < g->nyo; y++) {
-        interpolate_row_kernels(g, y);
-        float *out_row = out + y * g->nxo;
-        if (g->nxo < 8) {
-            varying_row_scalar(in, nx, g, y, out_row);
-            continue;
-        }
+    for (size_t cy = 0; cy + 1 < g->ncy; cy++) {
+        load_band(g, cy);
+        size_t ya = g->node_y[cy];
+        size_t ye = cy + 2 < g->ncy ? g->node_y[cy + 1] : g->nyo; /* last band owns its bottom */
+        float height = (float)(g->node_y[cy + 1] - g->node_y[cy]);
         for (size_t cx = 0; cx + 1 < g->ncx; cx++) {
             size_t xa = g->node_x[cx];
-            /* the last region also owns its right node */
-            size_t xe = cx + 2 < g->ncx ? g->node_x[cx + 1] : g->nxo;
-            varying_segment(in, nx, g, y, cx, xa, xe, out_row);
+            size_t xe = cx + 2 < g->ncx ? g->node_x[cx + 1] : g->nxo; /* last region too */
+            /* kernels cx and cx+1 are adjacent: one interpolation of 2 K^2 */
+            const float *top = g->band_top + cx * kk, *bottom = g->band_bottom + cx * kk;
+            for (size_t y = ya; y < ye; y++) {
+                float ty = (float)(y - ya) / height;
+                lerp_floats(g->row_kernels, top, bottom, ty, 2 * kk);
+                if (g->nxo < 8)
+                    varying_segment_scalar(in, nx, g, y, cx, xa, xe, g->row_kernels,
+                                           out + y * g->nxo);
+                else
+                    varying_segment(in, nx, g, y, cx, xa, xe, g->row_kernels, out + y * g->nxo);
+            }
         }
     }
 }
