@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const ob_kernel *io_kernel(void)
@@ -159,6 +160,48 @@ static void test_missing_dir(void **state)
     assert_int_equal(rmdir(parent), 0);
 }
 
+/* A directory this process may not write to: setup fails naming it and
+ * the reason. As root, chmod stops nothing, so a child drops to the
+ * `nobody` uid (65534) first; otherwise the directory is made 0555. */
+static void test_not_writable_dir(void **state)
+{
+    (void)state;
+    char dir[512];
+    make_temp_dir(tmp_parent(), dir, sizeof dir);
+    assert_int_equal(chmod(dir, 0555), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(3); /* cannot drop privileges: reported as a skip */
+        if (access(dir, W_OK) == 0)
+            _exit(3);
+        const ob_kernel *k = ob_kernel_find("io");
+        ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, dir);
+        void *st = NULL;
+        int rc = k->setup(ctx, &st);
+        /* "not writable: Permission denied", or the same errno from stat()
+         * when a parent is not searchable for this uid */
+        int ok = rc == OB_ERR && strstr(ob_ctx_error(ctx), dir) &&
+                 strstr(ob_ctx_error(ctx), strerror(EACCES));
+        if (!ok)
+            fprintf(stderr, "setup rc %d: %s\n", rc, ob_ctx_error(ctx));
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    int left = entries_in(dir);
+    assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(rmdir(dir), 0);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 3) {
+        print_message("skipped: cannot make a directory unwritable for this process\n");
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(left, 0);
+}
+
 /* The io dir is replaced by a regular file between setup and run: this
  * stops root as well, unlike chmod. */
 static void test_dir_replaced_mid_run(void **state)
@@ -272,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_ci_in_temp_dir),
         cmocka_unit_test(test_ci_on_tmpfs),
         cmocka_unit_test(test_missing_dir),
+        cmocka_unit_test(test_not_writable_dir),
         cmocka_unit_test(test_dir_replaced_mid_run),
         cmocka_unit_test(test_enospc_on_tiny_tmpfs),
         cmocka_unit_test(test_readonly_remount_mid_run),
