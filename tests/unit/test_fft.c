@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "occbench/fft.h"
+#include "occbench/kernel.h"
 #include "occbench/rng.h"
 
 typedef struct shape {
@@ -366,6 +367,45 @@ static void test_non_power_of_two_refused(void **st)
     ob_fft2d_d_free(NULL);
 }
 
+/* kernels/fft.c, for tests only: the work grid of a set-up kernel state. */
+float *ob_kernel_fft_work_grid(void *state);
+
+/* The fft kernel through its interface at the ci preset: sizes, phases,
+ * a passing round trip on every repetition, and a failing one when the grid
+ * is corrupted. */
+static void test_kernel_runs_and_verifies(void **st)
+{
+    (void)st;
+    const ob_kernel *k = ob_kernel_find("fft");
+    assert_non_null(k);
+    ob_plan plan;
+    assert_int_equal(k->plan(OB_PRESET_CI, NULL, &plan), OB_OK);
+    const double n = 256;
+    assert_true(fabs(plan.work_units - 2 * 5 * n * n * log2(n * n)) < 1);
+    assert_true(plan.footprint_bytes >= 2 * 2 * 256 * 256 * sizeof(float));
+    assert_string_equal(plan.figure_name, "GFlop/s");
+    ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, "/tmp");
+    assert_non_null(ctx);
+    void *state = NULL;
+    assert_int_equal(k->setup(ctx, &state), OB_OK);
+    char why[256] = "";
+    for (int rep = 0; rep < 3; rep++) {
+        assert_int_equal(k->run(state, ctx), OB_OK);
+        assert_int_equal(k->verify(state, why, sizeof why), 0);
+    }
+    for (int phase = 0; phase < ob_kernel_phase_count(k); phase++)
+        assert_true(ob_ctx_standalone_phase_seconds(ctx, phase) > 0);
+    float *grid = ob_kernel_fft_work_grid(state);
+    grid[2 * (77 * 256 + 13)] += 0.1f;
+    assert_int_not_equal(k->verify(state, why, sizeof why), 0);
+    assert_non_null(strstr(why, "round trip"));
+    /* The next repetition starts again from the input. */
+    assert_int_equal(k->run(state, ctx), OB_OK);
+    assert_int_equal(k->verify(state, why, sizeof why), 0);
+    k->teardown(state);
+    ob_ctx_standalone_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_parseval),
         cmocka_unit_test(test_impulse_known_answer),
         cmocka_unit_test(test_non_power_of_two_refused),
+        cmocka_unit_test(test_kernel_runs_and_verifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
