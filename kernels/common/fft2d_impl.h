@@ -167,35 +167,44 @@ static OB_FFT_CLONES void FFT_FN(scatter_cols)(const FFT_REAL *restrict buf, siz
     }
 }
 
-/* Rows r0 .. r0+FFT_LANES-1 (length n = nx) into buf: a transposition. */
+/* Rows r0 .. r0+FFT_LANES-1 (length n = nx) into buf: a transposition,
+ * done in blocks of FFT_ROW_BLOCK complex per row so that every row is read
+ * (and in scatter_rows written) a whole cache line or two at a time. Element
+ * by element, the FFT_LANES rows - a multiple of 4 KiB apart for large n -
+ * would fight over one L1 set on every access. */
+#define FFT_ROW_BLOCK 16
 static OB_FFT_CLONES void FFT_FN(gather_rows)(const FFT_REAL *restrict data, size_t n, size_t r0,
                                               FFT_REAL conj, FFT_REAL *restrict buf)
 {
-    const size_t L = FFT_LANES;
+    const size_t L = FFT_LANES, block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j = 0; j < n; j++) {
-        FFT_REAL *e = buf + j * FFT_E;
+    for (size_t j0 = 0; j0 < n; j0 += block)
         for (size_t l = 0; l < FFT_LANES; l++) {
-            e[l] = first[2 * (l * n + j)];
-            e[L + l] = conj * first[2 * (l * n + j) + 1];
+            const FFT_REAL *src = first + 2 * (l * n + j0);
+            FFT_REAL *e = buf + j0 * FFT_E + l;
+            for (size_t jj = 0; jj < block; jj++) {
+                e[jj * FFT_E] = src[2 * jj];
+                e[jj * FFT_E + L] = conj * src[2 * jj + 1];
+            }
         }
-    }
 }
 
 static OB_FFT_CLONES void FFT_FN(scatter_rows)(const FFT_REAL *restrict buf, size_t n, size_t r0,
                                                FFT_REAL conj, FFT_REAL scale,
                                                FFT_REAL *restrict data)
 {
-    const size_t L = FFT_LANES;
+    const size_t L = FFT_LANES, block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL scale_im = conj * scale;
     FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j = 0; j < n; j++) {
-        const FFT_REAL *e = buf + j * FFT_E;
+    for (size_t j0 = 0; j0 < n; j0 += block)
         for (size_t l = 0; l < FFT_LANES; l++) {
-            first[2 * (l * n + j)] = e[l] * scale;
-            first[2 * (l * n + j) + 1] = e[L + l] * scale_im;
+            FFT_REAL *dst = first + 2 * (l * n + j0);
+            const FFT_REAL *e = buf + j0 * FFT_E + l;
+            for (size_t jj = 0; jj < block; jj++) {
+                dst[2 * jj] = e[jj * FFT_E] * scale;
+                dst[2 * jj + 1] = e[jj * FFT_E + L] * scale_im;
+            }
         }
-    }
 }
 
 /* A batch of fewer than FFT_LANES transforms (only when the other axis is
