@@ -247,42 +247,50 @@ static OB_FFT_CLONES void FFT_FN(scatter_cols)(const FFT_REAL *restrict buf, siz
 
 /* Rows r0 .. r0+FFT_LANES-1 (length n = nx) into buf: a transposition,
  * done in blocks of FFT_ROW_BLOCK complex per row so that every row is read
- * (and in scatter_rows written) a whole cache line or two at a time. Element
- * by element, the FFT_LANES rows - a multiple of 4 KiB apart for large n -
- * would fight over one L1 set on every access. */
+ * (and in scatter_rows written) a whole cache line or two at a time - element
+ * by element, the FFT_LANES rows, a multiple of 4 KiB apart for large n,
+ * would fight over one L1 set on every access - and inside a block by the
+ * includer's vector tiles of FFT_TILE_ROWS rows x FFT_TILE_COMPLEX values. */
 #define FFT_ROW_BLOCK 16
 static OB_FFT_CLONES void FFT_FN(gather_rows)(const FFT_REAL *restrict data, size_t n, size_t r0,
                                               FFT_REAL conj, FFT_REAL *restrict buf)
 {
-    const size_t L = FFT_LANES, block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
+    const size_t block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j0 = 0; j0 < n; j0 += block)
+    if (n % FFT_TILE_COMPLEX) { /* n == 1 */
         for (size_t l = 0; l < FFT_LANES; l++) {
-            const FFT_REAL *src = first + 2 * (l * n + j0);
-            FFT_REAL *e = buf + j0 * FFT_E + l;
-            for (size_t jj = 0; jj < block; jj++) {
-                e[jj * FFT_E] = src[2 * jj];
-                e[jj * FFT_E + L] = conj * src[2 * jj + 1];
-            }
+            buf[l] = first[2 * l];
+            buf[FFT_LANES + l] = conj * first[2 * l + 1];
         }
+        return;
+    }
+    for (size_t j0 = 0; j0 < n; j0 += block)
+        for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
+            for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
+                FFT_FN(gather_tile)
+                (first + 2 * (l * n + j), 2 * n, buf + j * FFT_E + l, FFT_E, FFT_LANES, conj);
 }
 
 static OB_FFT_CLONES void FFT_FN(scatter_rows)(const FFT_REAL *restrict buf, size_t n, size_t r0,
                                                FFT_REAL conj, FFT_REAL scale,
                                                FFT_REAL *restrict data)
 {
-    const size_t L = FFT_LANES, block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
+    const size_t block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL scale_im = conj * scale;
     FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j0 = 0; j0 < n; j0 += block)
+    if (n % FFT_TILE_COMPLEX) { /* n == 1 */
         for (size_t l = 0; l < FFT_LANES; l++) {
-            FFT_REAL *dst = first + 2 * (l * n + j0);
-            const FFT_REAL *e = buf + j0 * FFT_E + l;
-            for (size_t jj = 0; jj < block; jj++) {
-                dst[2 * jj] = e[jj * FFT_E] * scale;
-                dst[2 * jj + 1] = e[jj * FFT_E + L] * scale_im;
-            }
+            first[2 * l] = buf[l] * scale;
+            first[2 * l + 1] = buf[FFT_LANES + l] * scale_im;
         }
+        return;
+    }
+    for (size_t j0 = 0; j0 < n; j0 += block)
+        for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
+            for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
+                FFT_FN(scatter_tile)
+                (buf + j * FFT_E + l, FFT_E, FFT_LANES, scale, scale_im, first + 2 * (l * n + j),
+                 2 * n);
 }
 
 /* A batch of fewer than FFT_LANES transforms (only when the other axis is
