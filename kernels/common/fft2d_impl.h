@@ -6,6 +6,8 @@
  *   FFT_NAME   the public plan type (ob_fft2d or ob_fft2d_d); every function
  *              here is named FFT_NAME_<what>, so the public ones come out as
  *              ob_fft2d_plan, ob_fft2d_d_plan, ...
+ *   FFT_TILE_ROWS, FFT_TILE_COMPLEX, FFT_GATHER_TILE, FFT_SCATTER_TILE
+ *              the vector tiles of the row transposition (see fft2d.c)
  *
  * Algorithm: every 1-D transform is a Stockham autosort FFT (no bit
  * reversal) made of radix-8 passes, then at most two radix-4 passes (radix-2
@@ -267,8 +269,8 @@ static OB_FFT_CLONES void FFT_FN(gather_rows)(const FFT_REAL *restrict data, siz
     for (size_t j0 = 0; j0 < n; j0 += block)
         for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
             for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
-                FFT_FN(gather_tile)
-                (first + 2 * (l * n + j), 2 * n, buf + j * FFT_E + l, FFT_E, FFT_LANES, conj);
+                FFT_GATHER_TILE(first + 2 * (l * n + j), 2 * n, buf + j * FFT_E + l, FFT_E,
+                                FFT_LANES, conj);
 }
 
 static OB_FFT_CLONES void FFT_FN(scatter_rows)(const FFT_REAL *restrict buf, size_t n, size_t r0,
@@ -288,9 +290,8 @@ static OB_FFT_CLONES void FFT_FN(scatter_rows)(const FFT_REAL *restrict buf, siz
     for (size_t j0 = 0; j0 < n; j0 += block)
         for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
             for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
-                FFT_FN(scatter_tile)
-                (buf + j * FFT_E + l, FFT_E, FFT_LANES, scale, scale_im, first + 2 * (l * n + j),
-                 2 * n);
+                FFT_SCATTER_TILE(buf + j * FFT_E + l, FFT_E, FFT_LANES, scale, scale_im,
+                                 first + 2 * (l * n + j), 2 * n);
 }
 
 /* A batch of fewer than FFT_LANES transforms (only when the other axis is
