@@ -6,10 +6,12 @@
 #include <strings.h>
 
 /* One line per kernel, in both lists. */
+extern const ob_kernel ob_kernel_fft;
 extern const ob_kernel ob_kernel_conv;
 extern const ob_kernel ob_kernel_io;
 
 static const ob_kernel *const registry[] = {
+    &ob_kernel_fft,
     &ob_kernel_conv,
     &ob_kernel_io,
     NULL, /* end of table */
@@ -23,7 +25,10 @@ size_t ob_kernel_count(void)
     return n;
 }
 
-const ob_kernel *ob_kernel_at(size_t i) { return i < ob_kernel_count() ? registry[i] : NULL; }
+const ob_kernel *ob_kernel_at(size_t i)
+{
+    return i < ob_kernel_count() ? registry[i] : NULL;
+}
 
 const ob_kernel *ob_kernel_find(const char *name)
 {
