@@ -74,7 +74,10 @@ void ob_al_node_kernel(const ob_al_model *m, size_t x, size_t y, float *kimg);
  * most OB_AL_MAX_SPACING apart, linearly interpolated in between. As
  * afw's convolveWithInterpolation does, the corner kernels are evaluated
  * during the convolution, one band of regions at a time (two node rows are
- * kept), so their cost is part of the varying phase and memory stays small. */
+ * kept), so their cost is part of the varying phase and memory stays small.
+ * After ob_conv_varying, band_bottom holds the kernels of the last node row
+ * and row_kernels the last region's two kernels at the last output row.
+ * Nodes are 8 px apart (one 8-float vector per region row segment). */
 typedef struct ob_al_grid {
     const ob_al_model *model;
     int K;
@@ -85,7 +88,7 @@ typedef struct ob_al_grid {
     float *band_top;    /* ncx kernels of K*K at node row `band` */
     float *band_bottom; /* ... at node row band+1 */
     size_t band;        /* node row of band_top; (size_t)-1: none yet */
-    float *row_kernels; /* ncx kernels interpolated to the current output row */
+    float *row_kernels; /* current region's left, right kernels at the current row */
 } ob_al_grid;
 
 /* Builds the grid for output size nxo x nyo (both >= 2) of model m (which

@@ -9,12 +9,11 @@
  * each output block is stored once. Vectors are never passed to functions
  * (that would change the ABI with the ISA level and warn).
  *
- * As the internal FFT does (kernels/common/fft2d.c), the two hot block
- * functions are compiled as GCC target_clones (AVX-512F, AVX2, baseline)
- * and the widest the CPU runs is picked at load time. The clones differ in
- * register width only: each lane does the same IEEE operations in the same
- * order and ISO C mode (-std=c11) leaves FMA contraction off, so every site
- * computes bit-identical images. */
+ * As the internal FFT does (kernels/common/fft2d.c), the hot functions
+ * (the block sums, the kernel interpolation and basis sums) are compiled as GCC target_clones
+ * (AVX-512F, AVX2, baseline) and the widest the CPU runs is picked at load time. The clones differ
+ * in register width only: each lane does the same IEEE operations in the same order and ISO C mode
+ * (-std=c11) leaves FMA contraction off, so every site computes bit-identical images. */
 #include "occbench/conv.h"
 
 #include "occbench/rng.h"
