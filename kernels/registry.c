@@ -9,10 +9,21 @@
 extern const ob_kernel ob_kernel_triad;
 extern const ob_kernel ob_kernel_chase;
 extern const ob_kernel ob_kernel_freq;
+extern const ob_kernel ob_kernel_fft;
+extern const ob_kernel ob_kernel_conv;
+extern const ob_kernel ob_kernel_io;
 
+/* clang-format off: one kernel per line */
 static const ob_kernel *const registry[] = {
-    &ob_kernel_triad, &ob_kernel_chase, &ob_kernel_freq, NULL, /* end of table */
+    &ob_kernel_triad,
+    &ob_kernel_chase,
+    &ob_kernel_freq,
+    &ob_kernel_fft,
+    &ob_kernel_conv,
+    &ob_kernel_io,
+    NULL, /* end of table */
 };
+/* clang-format on */
 
 size_t ob_kernel_count(void)
 {

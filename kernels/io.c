@@ -1,0 +1,285 @@
+/* io: datastore-like I/O alone, the kernel that shows file-system contention
+ * with nothing else mixed in. Each repetition, on every active rank:
+ *
+ *   write  create a rank-unique file in --io-dir, write a postISRCCD-sized
+ *          image (float image + int32 mask + float variance), fsync it
+ *   read   drop it from the page cache (posix_fadvise DONTNEED after the
+ *          fsync, so the pages are clean and can go), read it back whole
+ *
+ * then delete it. verify() checksums what was read against the pattern that
+ * was written (a 64-bit FNV-1a over 64-bit words). On a full file system the
+ * partial file is removed and the step fails with OB_ENOSPC; nothing is ever
+ * left behind (teardown removes the file if a repetition did not).
+ *
+ * Note: on tmpfs DONTNEED cannot drop anything (the page cache is the
+ * storage), so there the read phase measures memory copies. */
+#include "occbench/kernel.h"
+#include "occbench/rng.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { PH_WRITE, PH_READ, PH_COUNT };
+static const char *const io_phases[] = {"write", "read", NULL};
+
+/* Bytes per write()/read() call: large, like a datastore writing an image,
+ * small enough not to need one huge contiguous kernel bounce. */
+#define IO_CHUNK ((size_t)8 << 20)
+
+/* The postISRCCD file: image (float32), mask (int32), variance (float32). */
+static size_t file_bytes(ob_preset p, size_t *nx, size_t *ny)
+{
+    switch (p) {
+    case OB_PRESET_CI:
+        *nx = 512, *ny = 512; /* 3 MiB */
+        break;
+    case OB_PRESET_SMALL:
+        *nx = 2036, *ny = 2000; /* a quarter CCD, 49 MB */
+        break;
+    default:
+        *nx = 4072, *ny = 4000; /* an assembled LSSTCam ITL CCD, 195 MB */
+        break;
+    }
+    return *nx * *ny * 12;
+}
+
+typedef struct io_state {
+    size_t bytes;
+    unsigned char *wbuf, *rbuf;
+    uint64_t expected; /* checksum of wbuf */
+    size_t bytes_read; /* by the last repetition */
+    char path[PATH_MAX];
+    int file_exists; /* the file may be on disk: teardown removes it */
+} io_state;
+
+/* FNV-1a over 64-bit little-endian-in-memory words (the sizes are multiples
+ * of 8): one multiply per 8 bytes, fast enough not to matter. */
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int io_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+{
+    (void)machine;
+    size_t nx, ny, bytes = file_bytes(preset, &nx, &ny);
+    memset(out, 0, sizeof *out);
+    out->footprint_bytes = 2 * bytes;
+    out->work_units = 2.0 * (double)bytes; /* written + read */
+    out->work_unit = "bytes";
+    out->figure_name = "MB/s";
+    out->figure_scale = 1e-6;
+    out->figure_inverse = 0;
+    snprintf(out->description, sizeof out->description,
+             "%.1f MB file (%zux%zu image+mask+variance) written, fsync'd, read cold, deleted",
+             1e-6 * (double)bytes, nx, ny);
+    return OB_OK;
+}
+
+static void remove_file(io_state *st)
+{
+    if (st->file_exists) {
+        unlink(st->path); /* ENOENT is fine: already gone */
+        st->file_exists = 0;
+    }
+}
+
+static void io_teardown(void *state)
+{
+    io_state *st = state;
+    if (!st)
+        return;
+    remove_file(st);
+    free(st->wbuf);
+    free(st->rbuf);
+    free(st);
+}
+
+static int check_dir(ob_ctx *ctx, const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        ob_ctx_set_error(ctx, "io: --io-dir %s: %s", dir, strerror(errno));
+        return OB_ERR;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        ob_ctx_set_error(ctx, "io: --io-dir %s: not a directory", dir);
+        return OB_ERR;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        ob_ctx_set_error(ctx, "io: --io-dir %s: not writable: %s", dir, strerror(errno));
+        return OB_ERR;
+    }
+    return OB_OK;
+}
+
+static int io_setup(ob_ctx *ctx, void **state)
+{
+    const char *dir = ob_ctx_io_dir(ctx);
+    if (check_dir(ctx, dir) != OB_OK)
+        return OB_ERR;
+    io_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        ob_ctx_set_error(ctx, "io: out of memory for the state");
+        return OB_ERR;
+    }
+    *state = st;
+    size_t nx, ny;
+    st->bytes = file_bytes(ob_ctx_preset(ctx), &nx, &ny);
+    int len = snprintf(st->path, sizeof st->path, "%s/occbench-io.%ld.r%d.dat", dir, (long)getpid(),
+                       ob_ctx_rank(ctx));
+    if (len < 0 || (size_t)len >= sizeof st->path) {
+        ob_ctx_set_error(ctx, "io: --io-dir %s: path too long (limit %d)", dir, PATH_MAX);
+        return OB_ERR;
+    }
+    st->wbuf = malloc(st->bytes);
+    st->rbuf = malloc(st->bytes);
+    if (!st->wbuf || !st->rbuf) {
+        ob_ctx_set_error(ctx, "io: out of memory for two %zu-byte buffers", st->bytes);
+        return OB_ERR;
+    }
+    /* a deterministic, rank-dependent pattern (incompressible, so that a
+     * compressing file system cannot shortcut it) */
+    ob_rng rng;
+    ob_rng_seed(&rng, 0x10BE4C40ULL + (uint64_t)ob_ctx_rank(ctx));
+    for (size_t i = 0; i + 8 <= st->bytes; i += 8) {
+        uint64_t w = ob_rng_next(&rng);
+        memcpy(st->wbuf + i, &w, 8);
+    }
+    memset(st->rbuf, 0, st->bytes); /* first touch on the bound core */
+    st->expected = checksum(st->wbuf, st->bytes);
+    return OB_OK;
+}
+
+/* A failed write, fsync or close: remove the partial file and classify. */
+static int write_failed(io_state *st, ob_ctx *ctx, int fd, int err, const char *what, size_t done)
+{
+    if (fd >= 0)
+        close(fd);
+    remove_file(st);
+    if (err == ENOSPC || err == EDQUOT) {
+        ob_ctx_set_error(ctx, "io: %s after %zu of %zu bytes: %s (file system full)", what, done,
+                         st->bytes, strerror(err));
+        return OB_ENOSPC;
+    }
+    ob_ctx_set_error(ctx, "io: %s after %zu of %zu bytes: %s", what, done, st->bytes,
+                     strerror(err));
+    return OB_ERR;
+}
+
+static int write_file(io_state *st, ob_ctx *ctx)
+{
+    int fd = open(st->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+        ob_ctx_set_error(ctx, "io: cannot create %s: %s", st->path, strerror(err));
+        return (err == ENOSPC || err == EDQUOT) ? OB_ENOSPC : OB_ERR;
+    }
+    st->file_exists = 1;
+    size_t done = 0;
+    while (done < st->bytes) {
+        size_t n = st->bytes - done < IO_CHUNK ? st->bytes - done : IO_CHUNK;
+        ssize_t w = write(fd, st->wbuf + done, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return write_failed(st, ctx, fd, errno, "write", done);
+        if (w == 0) /* no progress and no error: treat as full */
+            return write_failed(st, ctx, fd, ENOSPC, "write", done);
+        done += (size_t)w;
+    }
+    /* delayed allocation (and NFS) report a full disk only here */
+    if (fsync(fd) != 0)
+        return write_failed(st, ctx, fd, errno, "fsync", done);
+    /* the pages are clean now, so the hint can drop them */
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (close(fd) != 0)
+        return write_failed(st, ctx, -1, errno, "close", done);
+    return OB_OK;
+}
+
+static int read_file(io_state *st, ob_ctx *ctx)
+{
+    int fd = open(st->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ob_ctx_set_error(ctx, "io: cannot reopen %s: %s", st->path, strerror(errno));
+        remove_file(st);
+        return OB_ERR;
+    }
+    size_t done = 0;
+    while (done < st->bytes) {
+        size_t n = st->bytes - done < IO_CHUNK ? st->bytes - done : IO_CHUNK;
+        ssize_t r = read(fd, st->rbuf + done, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            ob_ctx_set_error(ctx, "io: read %s after %zu of %zu bytes: %s", st->path, done,
+                             st->bytes, r == 0 ? "unexpected end of file" : strerror(errno));
+            close(fd);
+            remove_file(st);
+            return OB_ERR;
+        }
+        done += (size_t)r;
+    }
+    close(fd);
+    st->bytes_read = done;
+    return OB_OK;
+}
+
+static int io_run(void *state, ob_ctx *ctx)
+{
+    io_state *st = state;
+    st->bytes_read = 0;
+    ob_phase_begin(ctx, PH_WRITE);
+    int rc = write_file(st, ctx);
+    ob_phase_end(ctx, PH_WRITE);
+    if (rc != OB_OK)
+        return rc;
+    ob_phase_begin(ctx, PH_READ);
+    rc = read_file(st, ctx);
+    ob_phase_end(ctx, PH_READ);
+    remove_file(st);
+    return rc;
+}
+
+static int io_verify(void *state, char *why, size_t why_len)
+{
+    io_state *st = state;
+    if (st->bytes_read != st->bytes) {
+        snprintf(why, why_len, "io: read back %zu bytes, wrote %zu", st->bytes_read, st->bytes);
+        return -1;
+    }
+    uint64_t got = checksum(st->rbuf, st->bytes);
+    if (got != st->expected) {
+        snprintf(why, why_len, "io: checksum of the file read back %016llx, written %016llx",
+                 (unsigned long long)got, (unsigned long long)st->expected);
+        return -1;
+    }
+    /* poison, so the next repetition cannot pass on this one's data */
+    memset(st->rbuf, 0, 8);
+    memset(st->rbuf + st->bytes - 8, 0, 8);
+    return 0;
+}
+
+const ob_kernel ob_kernel_io = {
+    .name = "io",
+    .summary = "datastore I/O alone: write + fsync + cold read of a postISRCCD-sized file",
+    .phases = io_phases,
+    .plan = io_plan,
+    .setup = io_setup,
+    .run = io_run,
+    .verify = io_verify,
+    .teardown = io_teardown,
+};
