@@ -78,25 +78,25 @@ static int say_usage_error(const ob_launch *l, const char *msg)
 
 static void print_list(const ob_machine *m)
 {
-    printf("%-8s %-44s %12s %12s %12s\n", "kernel", "summary", "ci", "small", "lsst");
+    printf("%-8s %12s %12s %12s  %s\n", "kernel", "ci", "small", "lsst",
+           "memory per rank; summary");
     for (size_t i = 0; i < ob_kernel_count(); i++) {
         const ob_kernel *k = ob_kernel_at(i);
-        printf("%-8s %-44.44s", k->name, k->summary);
+        ob_plan plans[OB_PRESET_COUNT];
+        int ok[OB_PRESET_COUNT];
+        printf("%-8s", k->name);
         for (int p = 0; p < OB_PRESET_COUNT; p++) {
-            ob_plan plan;
-            memset(&plan, 0, sizeof plan);
-            if (k->plan((ob_preset)p, m, &plan) == 0)
-                printf(" %9.1f MiB", (double)plan.footprint_bytes / 1048576.0);
+            memset(&plans[p], 0, sizeof plans[p]);
+            ok[p] = k->plan((ob_preset)p, m, &plans[p]) == 0;
+            if (ok[p])
+                printf(" %8.1f MiB", (double)plans[p].footprint_bytes / 1048576.0);
             else
                 printf(" %12s", "n/a");
         }
-        printf("\n");
-        for (int p = 0; p < OB_PRESET_COUNT; p++) {
-            ob_plan plan;
-            memset(&plan, 0, sizeof plan);
-            if (k->plan((ob_preset)p, m, &plan) == 0 && plan.description[0])
-                printf("         %-6s %s\n", ob_preset_name((ob_preset)p), plan.description);
-        }
+        printf("  %s\n", k->summary);
+        for (int p = 0; p < OB_PRESET_COUNT; p++)
+            if (ok[p] && plans[p].description[0])
+                printf("         %-6s %s\n", ob_preset_name((ob_preset)p), plans[p].description);
     }
 }
 
