@@ -6,8 +6,10 @@
 #include <strings.h>
 
 /* One line per kernel, in both lists. */
+extern const ob_kernel ob_kernel_isr;
 
 static const ob_kernel *const registry[] = {
+    &ob_kernel_isr,
     NULL, /* end of table */
 };
 
