@@ -6,9 +6,11 @@
 #include <strings.h>
 
 /* One line per kernel, in both lists. */
+extern const ob_kernel ob_kernel_fft;
 extern const ob_kernel ob_kernel_isr;
 
 static const ob_kernel *const registry[] = {
+    &ob_kernel_fft,
     &ob_kernel_isr,
     NULL, /* end of table */
 };
@@ -21,7 +23,10 @@ size_t ob_kernel_count(void)
     return n;
 }
 
-const ob_kernel *ob_kernel_at(size_t i) { return i < ob_kernel_count() ? registry[i] : NULL; }
+const ob_kernel *ob_kernel_at(size_t i)
+{
+    return i < ob_kernel_count() ? registry[i] : NULL;
+}
 
 const ob_kernel *ob_kernel_find(const char *name)
 {
