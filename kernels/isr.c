@@ -564,7 +564,13 @@ static int check_residuals(isr_state *s, char *why, size_t why_len)
             return 1;
         }
         double mean = sum / (double)cnt, rms = sqrt(sum2 / (double)cnt - mean * mean);
-        double mean_bound = 6.0 * sigma / sqrt((double)cnt) + 0.05 * sigma;
+        /* 5 sigma of the predicted spread of the mean, plus 0.1 ADU for the
+         * small bias of a median of integer data */
+        double mean_bound = 5.0 * s->truth.resid_mean_sigma[a] + 0.1 * s->calib.gain[a];
+        if (getenv("OB_ISR_DEBUG"))
+            fprintf(stderr, "amp %2d n %zu mean %7.3f (bound %6.3f) rms %7.3f pred %7.3f\n", a, cnt,
+                    sum / (double)cnt, mean_bound, sqrt(sum2 / cnt - (sum / cnt) * (sum / cnt)),
+                    sigma);
         if (!(fabs(mean) <= mean_bound) || !(fabs(rms / sigma - 1.0) <= 0.15)) {
             snprintf(why, why_len,
                      "isr: amp %d residual vs truth mean %.3g rms %.3g e-, expected |mean| <= "
@@ -572,6 +578,36 @@ static int check_residuals(isr_state *s, char *why, size_t why_len)
                      a, mean, rms, mean_bound, sigma);
             return 1;
         }
+    }
+    return 0;
+}
+
+/* Bright unmasked pixels (stars' cores and wings): where linearity and the
+ * brighter-fatter correction matter; their residual must stay at the noise
+ * level (both effects are hundreds of electrons there). */
+#define BRIGHT_E 2e4
+static int check_bright(isr_state *s, char *why, size_t why_len)
+{
+    double sum2 = 0.0, sigma_max = 0.0;
+    size_t cnt = 0;
+    for (int a = 0; a < s->namp; a++)
+        if (s->truth.resid_sigma[a] > sigma_max)
+            sigma_max = s->truth.resid_sigma[a];
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->excluded[i] && s->truth.expected[i] > BRIGHT_E) {
+            double d = (double)s->image[i] - s->truth.expected[i];
+            sum2 += d * d;
+            cnt++;
+        }
+    double rms = cnt ? sqrt(sum2 / (double)cnt) : 0.0;
+    if (getenv("OB_ISR_DEBUG"))
+        fprintf(stderr, "bright pixels %zu rms %.3f\n", cnt, rms);
+    if (cnt < 20 || !(rms <= 3.0 * sigma_max)) {
+        snprintf(why, why_len,
+                 "isr: %zu unmasked pixels above %.0f e- have residual rms %.3g e-, expected at "
+                 "least 20 with rms <= %.3g",
+                 cnt, BRIGHT_E, rms, 3.0 * sigma_max);
+        return 1;
     }
     return 0;
 }
@@ -741,7 +777,8 @@ static int isr_verify(void *state, char *why, size_t why_len)
     }
     /* the file first, so it is removed whatever else fails */
     if (check_output_file(s, why, why_len) || check_residuals(s, why, why_len) ||
-        check_crosstalk(s, why, why_len) || check_stats(s, why, why_len))
+        check_bright(s, why, why_len) || check_crosstalk(s, why, why_len) ||
+        check_stats(s, why, why_len))
         return 1;
     if (s->n_saturated == 0 || s->overscan_rows_masked == 0 || s->bf_iterations < 3) {
         snprintf(why, why_len,

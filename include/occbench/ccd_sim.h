@@ -87,6 +87,9 @@ typedef struct ob_xtalk_probe {
 typedef struct ob_ccd_truth {
     float *expected;                     /* what a perfect ISR returns (CCD) */
     double resid_sigma[OB_CCD_MAX_AMPS]; /* predicted residual rms per amp, output units */
+    /* predicted standard deviation of an amp's mean residual: the overscan
+     * medians' errors are shared by whole rows, columns and the amp */
+    double resid_mean_sigma[OB_CCD_MAX_AMPS];
     ob_xtalk_probe probes[OB_CCD_MAX_PROBES];
     int nprobes;
     int nstars, nsaturated, ncosmics, overscan_spill_rows;

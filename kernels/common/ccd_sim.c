@@ -17,21 +17,20 @@
 /* ITL full-CCD counts, scaled by area for smaller presets */
 #define STARS_FULL 400
 #define SATURATED_FULL 12
+#define BRIGHT_FULL 40 /* unsaturated stars peaking at 2e4..7e4 e- */
 #define COSMICS_FULL 1500
 #define BAD_COLUMNS_FULL 8
 #define SPILL_ADU 200.0f
 
 ob_ccd_geom ob_ccd_geom_preset(ob_preset preset)
 {
-    ob_ccd_geom g = {8, 2, 509, 2000, 3, 64, 48};
+    ob_ccd_geom g = {8, 2, 509, 2000, 3, 64, 48}; /* ITL */
     if (preset == OB_PRESET_SMALL) {
         g.img_w = 254; /* a quarter of the pixels: half each way, same overscans */
         g.img_h = 1000;
     } else if (preset == OB_PRESET_CI) {
         g.img_w = 62;
-        g.img_h = 120;
-        g.serial_os = 16;
-        g.parallel_os = 16;
+        g.img_h = 120; /* overscans as ITL: their medians set the noise floor */
     }
     return g;
 }
@@ -266,6 +265,9 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     float *frame = calloc(nraw, sizeof(float));
     float *accum = malloc((size_t)namp * npix_amp * sizeof(float));
     int nsat = scaled_count(g, SATURATED_FULL, 2), nstars = scaled_count(g, STARS_FULL, 6);
+    int nbright = nsat + scaled_count(g, BRIGHT_FULL, 3);
+    if (nstars < nbright + 2)
+        nstars = nbright + 2;
     star *stars = malloc((size_t)nstars * sizeof(star));
     if (!e || !tmp || !frame || !accum || !stars) {
         free(e), free(tmp), free(frame), free(accum), free(stars);
@@ -287,8 +289,10 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
         star *s = &stars[k];
         s->x = margin + ob_rng_uniform(&rng) * (nx - 2 * margin);
         s->y = margin + ob_rng_uniform(&rng) * (ny - 2 * margin);
-        s->flux = k < nsat ? pow(10.0, 6.6 + 0.7 * ob_rng_uniform(&rng))
-                           : pow(10.0, 3.5 + 2.6 * ob_rng_uniform(&rng));
+        double lg = k < nsat      ? 6.6 + 0.7 * ob_rng_uniform(&rng)
+                    : k < nbright ? 5.6 + 0.5 * ob_rng_uniform(&rng)
+                                  : 3.5 + 2.6 * ob_rng_uniform(&rng);
+        s->flux = pow(10.0, lg);
         add_star(e, nx, ny, s->x, s->y, s->flux);
     }
     /* photon noise: the realisation is the truth */
@@ -420,7 +424,7 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
             for (int col = 0; col < al->raw_w; col++) {
                 size_t fi = (size_t)frame_row * (size_t)raw_w + (size_t)(al->x0 + col);
                 int in_img = in_img_rows && col >= c0 && col < c0 + al->img_w;
-                double v = frame[fi] / c->gain[a] + row_level + 1.5 * sin(0.9 * col + a) +
+                double v = frame[fi] / c->gain[a] + row_level + 4.0 * sin(0.9 * col + a) +
                            rn_adu * ob_rng_normal(&rng);
                 if (in_img) {
                     size_t ci = (size_t)(al->ccd_y0 + r - r0) * (size_t)nx +
@@ -450,6 +454,14 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
                 sum += (var_e + c->dark[i]) / ((double)c->flat[i] * c->flat[i]);
             }
         t->resid_sigma[a] = sqrt(sum / (double)npix_amp);
+        /* row errors (serial medians) reach the amp mean through the imaging
+         * rows and, shared by every column, through the parallel medians;
+         * column errors average over the columns */
+        double row_err = M_PI / 2.0 * rn_adu * rn_adu / nser;
+        double mean_var_adu = row_err * (1.0 / al->img_h + M_PI / 2.0 / npar) +
+                              M_PI / 2.0 * rn_adu * rn_adu / npar / al->img_w;
+        t->resid_mean_sigma[a] = sqrt(mean_var_adu * c->gain[a] * c->gain[a] +
+                                      sum / (double)npix_amp / (double)npix_amp);
     }
     t->overscan_spill_rows = spill_rows;
     free(spill);
