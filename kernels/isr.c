@@ -816,4 +816,8 @@ void ob_isr_last_info(const void *state, ob_isr_info *out)
     out->raw_path = s->raw_path;
     out->image = s->image;
     out->npixels = s->n;
+    out->width = s->nx;
+    out->height = s->ny;
+    out->amp_width = s->g.img_w;
+    out->amp_height = s->g.img_h;
 }

@@ -155,6 +155,7 @@ typedef struct ob_isr_info {
     const char *output_path, *raw_path; /* files in the I/O directory */
     float *image;                       /* the last repetition's image */
     size_t npixels;
+    int width, height, amp_width, amp_height;
 } ob_isr_info;
 
 /* `state` is what ob_kernel_isr.setup returned. */
