@@ -261,8 +261,9 @@ static int isr_setup(ob_ctx *ctx, void **state)
     s->nraw = (size_t)s->raw_w * (size_t)s->raw_h;
     s->npix_amp = (size_t)s->g.img_w * (size_t)s->g.img_h;
     ob_ccd_amp_layouts(&s->g, s->amps);
-    int scratch_n =
-        ob_ccd_seg_h(&s->g) > ob_ccd_seg_w(&s->g) ? ob_ccd_seg_h(&s->g) : ob_ccd_seg_w(&s->g);
+    size_t scratch_n = OB_ISR_PARALLEL_SCRATCH(&s->amps[0]);
+    if (scratch_n < (size_t)ob_ccd_seg_h(&s->g))
+        scratch_n = (size_t)ob_ccd_seg_h(&s->g);
 
     double kernel[OB_BF_KERNEL_SIZE * OB_BF_KERNEL_SIZE];
     ob_ccd_bf_kernel(kernel);
@@ -272,7 +273,7 @@ static int isr_setup(ob_ctx *ctx, void **state)
     s->frame = malloc(s->nraw * sizeof(float));
     s->frame_mask = malloc(s->nraw * sizeof(int32_t));
     s->accum = malloc((size_t)s->namp * s->npix_amp * sizeof(float));
-    s->scratch = malloc((size_t)scratch_n * sizeof(float));
+    s->scratch = malloc(scratch_n * sizeof(float));
     s->row_level = malloc((size_t)ob_ccd_seg_h(&s->g) * sizeof(float));
     s->image = malloc(s->n * sizeof(float));
     s->variance = malloc(s->n * sizeof(float));

@@ -79,7 +79,9 @@ void ob_isr_crosstalk(float *frame, size_t stride, const ob_amp_layout *amps, in
 
 /* parallel_overscan: per column, the median of the parallel-overscan rows
  * skipping `skip` leading and trailing rows, subtracted from the imaging
- * rows of that column. `scratch` holds parallel_os floats. */
+ * rows of that column. `scratch` holds
+ * OB_ISR_PARALLEL_SCRATCH(a) floats. */
+#define OB_ISR_PARALLEL_SCRATCH(a) (((size_t)(a)->parallel_os + 1) * ((size_t)(a)->raw_w + 1))
 void ob_isr_overscan_parallel(float *frame, size_t stride, const ob_amp_layout *a, int skip,
                               float *scratch);
 

@@ -128,14 +128,24 @@ void ob_isr_overscan_parallel(float *frame, size_t stride, const ob_amp_layout *
                               float *scratch)
 {
     int rr0 = a->img_h + skip, rr1 = a->img_h + a->parallel_os - skip;
-    int n = rr1 - rr0;
+    int n = rr1 - rr0, w = a->raw_w;
     int img_r0 = ob_amp_img_row0(a);
-    for (int c = 0; c < a->raw_w; c++) {
-        for (int i = 0; i < n; i++)
-            scratch[i] = *seg_px(frame, stride, a, ob_amp_row(a, rr0 + i), c);
-        float level = (float)ob_quantile_select(scratch, (size_t)n, 0.5);
-        for (int r = img_r0; r < img_r0 + a->img_h; r++)
-            *seg_px(frame, stride, a, r, c) -= level;
+    /* rows are contiguous, columns are not: copy the overscan rows once,
+     * transposed, so each column's values are contiguous for its median */
+    float *cols = scratch, *work = scratch + (size_t)n * (size_t)w, *level = work + n;
+    for (int i = 0; i < n; i++) {
+        const float *row = seg_px(frame, stride, a, ob_amp_row(a, rr0 + i), 0);
+        for (int c = 0; c < w; c++)
+            cols[(size_t)c * (size_t)n + (size_t)i] = row[c];
+    }
+    for (int c = 0; c < w; c++) {
+        memcpy(work, cols + (size_t)c * (size_t)n, (size_t)n * sizeof(float));
+        level[c] = (float)ob_quantile_select(work, (size_t)n, 0.5);
+    }
+    for (int r = img_r0; r < img_r0 + a->img_h; r++) {
+        float *row = seg_px(frame, stride, a, r, 0);
+        for (int c = 0; c < w; c++)
+            row[c] -= level[c];
     }
 }
 

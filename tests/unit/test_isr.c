@@ -259,7 +259,7 @@ static void test_overscan_parallel(void **state)
     ob_amp_layout a = tiny_amp(0, 1); /* parallel overscan rows at the bottom */
     a.parallel_os = 4;
     a.raw_h = 8;
-    float frame[8 * 12], scratch[4];
+    float frame[8 * 12], scratch[5 * 13]; /* OB_ISR_PARALLEL_SCRATCH */
     for (int rr = 0; rr < 8; rr++)
         for (int c = 0; c < 12; c++) {
             /* overscan rows rr 4..7, skip 1 each end: rows 5, 6 with c, c + 2: median c + 1 */
