@@ -122,7 +122,9 @@ size_t ob_isr_interpolate(float *image, int32_t *mask, size_t stride, int nx, in
 /* An FFT convolution plan for ny x nx double images with a fixed
  * OB_BF_KERNEL_SIZE^2 kernel: the image is zero-padded to powers of two
  * at least kernel half-size larger, so the circular convolution equals the
- * linear one with zeros outside the image. */
+ * linear one with zeros outside the image. Where it makes the transform
+ * smaller, the two halves of the image share one complex transform (real
+ * and imaginary parts, each with its halo): ob_bf_padded_size() tells. */
 typedef struct ob_bf ob_bf;
 
 /* NULL on allocation failure. The kernel is row-major, centre at (8, 8). */

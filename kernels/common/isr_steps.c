@@ -246,6 +246,7 @@ size_t ob_isr_interpolate(float *image, int32_t *mask, size_t stride, int nx, in
 
 struct ob_bf {
     int ny, nx, pny, pnx;
+    int split; /* top half in the real part, bottom half in the imaginary part */
     ob_fft2d_d *plan;
     double *kernel_ft;            /* 2 * pny * pnx, transform of the kernel centred at the origin */
     double *work;                 /* 2 * pny * pnx */
@@ -260,10 +261,28 @@ static size_t next_pow2(size_t n)
     return p;
 }
 
+/* The real image goes through a complex FFT. Because the kernel is real,
+ * conv(K, A + iB) = conv(K, A) + i conv(K, B): the top half of the image
+ * rides in the real part and the bottom half in the imaginary part, each
+ * with a kernel-sized halo, which halves the transform whenever the halves
+ * fit a smaller power of two (4000 rows: 2 x 2000 + halos in 2048, not 4096). */
+static int split_rows(int ny, int *pny)
+{
+    int h = OB_BF_KERNEL_SIZE / 2;
+    size_t full = next_pow2((size_t)(ny + h));
+    size_t half = next_pow2((size_t)((ny + 1) / 2 + 2 * h));
+    if (ny >= 2 && half < full) {
+        *pny = (int)half;
+        return 1;
+    }
+    *pny = (int)full;
+    return 0;
+}
+
 void ob_bf_padded_size(int ny, int nx, int *pny, int *pnx)
 {
     int h = OB_BF_KERNEL_SIZE / 2;
-    *pny = (int)next_pow2((size_t)(ny + h));
+    split_rows(ny, pny);
     *pnx = (int)next_pow2((size_t)(nx + h));
 }
 
@@ -297,6 +316,7 @@ ob_bf *ob_bf_create(int ny, int nx, const double *kernel)
     bf->ny = ny;
     bf->nx = nx;
     ob_bf_padded_size(ny, nx, &bf->pny, &bf->pnx);
+    bf->split = split_rows(ny, &bf->pny);
     size_t pn = (size_t)bf->pny * (size_t)bf->pnx, n = (size_t)ny * (size_t)nx;
     bf->plan = ob_fft2d_d_plan((size_t)bf->pny, (size_t)bf->pnx);
     bf->kernel_ft = calloc(2 * pn, sizeof(double));
@@ -322,13 +342,25 @@ ob_bf *ob_bf_create(int ny, int nx, const double *kernel)
 
 void ob_bf_convolve(ob_bf *bf, const double *in, double *out)
 {
-    size_t pnx = (size_t)bf->pnx, pn = (size_t)bf->pny * pnx;
+    size_t pnx = (size_t)bf->pnx, pn = (size_t)bf->pny * pnx, nx = (size_t)bf->nx;
+    int h = OB_BF_KERNEL_SIZE / 2;
+    /* split: real part rows [0, top + h) from image rows [0, top + h);
+     * imaginary part row r from image row top - h + r, for rows [top - h, ny) */
+    int top = bf->split ? (bf->ny + 1) / 2 : bf->ny;
+    int real_rows = bf->split ? (top + h < bf->ny ? top + h : bf->ny) : bf->ny;
+    int imag_first = top - h, imag_rows = bf->split ? bf->ny - imag_first : 0;
     double *w = bf->work;
     memset(w, 0, 2 * pn * sizeof(double));
-    for (int y = 0; y < bf->ny; y++) {
-        const double *src = in + (size_t)y * (size_t)bf->nx;
+    for (int y = 0; y < real_rows; y++) {
+        const double *src = in + (size_t)y * nx;
         double *dst = w + 2 * (size_t)y * pnx;
-        for (int x = 0; x < bf->nx; x++)
+        for (size_t x = 0; x < nx; x++)
+            dst[2 * x] = src[x];
+    }
+    for (int r = 0; r < imag_rows; r++) {
+        const double *src = in + (size_t)(imag_first + r) * nx;
+        double *dst = w + 2 * (size_t)r * pnx + 1;
+        for (size_t x = 0; x < nx; x++)
             dst[2 * x] = src[x];
     }
     ob_fft2d_d_execute(bf->plan, w, OB_FFT_FORWARD);
@@ -340,10 +372,16 @@ void ob_bf_convolve(ob_bf *bf, const double *in, double *out)
         w[2 * i + 1] = im;
     }
     ob_fft2d_d_execute(bf->plan, w, OB_FFT_INVERSE);
-    for (int y = 0; y < bf->ny; y++) {
+    for (int y = 0; y < top; y++) {
         const double *src = w + 2 * (size_t)y * pnx;
-        double *dst = out + (size_t)y * (size_t)bf->nx;
-        for (int x = 0; x < bf->nx; x++)
+        double *dst = out + (size_t)y * nx;
+        for (size_t x = 0; x < nx; x++)
+            dst[x] = src[2 * x];
+    }
+    for (int y = top; y < bf->ny; y++) {
+        const double *src = w + 2 * (size_t)(y - imag_first) * pnx + 1;
+        double *dst = out + (size_t)y * nx;
+        for (size_t x = 0; x < nx; x++)
             dst[x] = src[2 * x];
     }
 }
