@@ -61,7 +61,9 @@ static const char *const isr_phases[] = {"read",
                                          "write",
                                          NULL};
 
+#ifndef ISR_SEED /* fixed: every site processes the same CCD */
 #define ISR_SEED 0x15A4072ULL
+#endif
 #define BF_MAX_ITER 10
 #define BF_THRESHOLD_E 1000.0
 /* validation: pixels this close to a SAT or BAD pixel are not compared
@@ -559,7 +561,7 @@ static int check_residuals(isr_state *s, char *why, size_t why_len)
             }
         }
         double sigma = s->truth.resid_sigma[a];
-        if (cnt < s->npix_amp / 2) {
+        if (cnt < s->npix_amp / 4) { /* a quarter: a saturated star can cover much of a ci amp */
             snprintf(why, why_len, "isr: amp %d has only %zu of %zu pixels unmasked", a, cnt,
                      s->npix_amp);
             return 1;

@@ -17,7 +17,7 @@
 /* ITL full-CCD counts, scaled by area for smaller presets */
 #define STARS_FULL 400
 #define SATURATED_FULL 12
-#define BRIGHT_FULL 40 /* unsaturated stars peaking at 2e4..7e4 e- */
+#define BRIGHT_FULL 40 /* unsaturated stars peaking at 4e4..9e4 e- */
 #define COSMICS_FULL 1500
 #define BAD_COLUMNS_FULL 8
 #define SPILL_ADU 200.0f
@@ -265,7 +265,7 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     float *frame = calloc(nraw, sizeof(float));
     float *accum = malloc((size_t)namp * npix_amp * sizeof(float));
     int nsat = scaled_count(g, SATURATED_FULL, 2), nstars = scaled_count(g, STARS_FULL, 6);
-    int nbright = nsat + scaled_count(g, BRIGHT_FULL, 3);
+    int nbright = nsat + scaled_count(g, BRIGHT_FULL, 5);
     if (nstars < nbright + 2)
         nstars = nbright + 2;
     star *stars = malloc((size_t)nstars * sizeof(star));
@@ -290,7 +290,7 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
         s->x = margin + ob_rng_uniform(&rng) * (nx - 2 * margin);
         s->y = margin + ob_rng_uniform(&rng) * (ny - 2 * margin);
         double lg = k < nsat      ? 6.6 + 0.7 * ob_rng_uniform(&rng)
-                    : k < nbright ? 5.6 + 0.5 * ob_rng_uniform(&rng)
+                    : k < nbright ? 5.9 + 0.3 * ob_rng_uniform(&rng)
                                   : 3.5 + 2.6 * ob_rng_uniform(&rng);
         s->flux = pow(10.0, lg);
         add_star(e, nx, ny, s->x, s->y, s->flux);
@@ -340,8 +340,11 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     }
     full_well_and_bleed(e, nx, ny, tmp);
 
-    /* rows that reached full well spill into the serial overscan */
-    int seg_h = ob_ccd_seg_h(g);
+    /* Rows with a wide saturated run spill into the serial overscan. They
+     * are kept to at most a tenth of an amp's rows, as on real data: the
+     * ISR's row-outlier masking (by the IQR of the row medians) can only
+     * find a minority; a long bleed in a tiny ci amp would break it. */
+    int seg_h = ob_ccd_seg_h(g), spill_cap = seg_h / 10;
     unsigned char *spill = calloc((size_t)namp * (size_t)seg_h, 1);
     if (!spill) {
         free(e), free(tmp), free(frame), free(accum), free(stars);
@@ -351,17 +354,24 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     /* dark current, non-linearity; into the raw frame in electrons */
     for (int a = 0; a < namp; a++) {
         const ob_amp_layout *al = &amps[a];
-        int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al);
-        for (int y = 0; y < g->img_h; y++)
+        int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al), spilled = 0;
+        for (int y = 0; y < g->img_h; y++) {
+            int saturated = 0;
+            for (int x = 0; x < g->img_w; x++)
+                saturated += e[(size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x)] >=
+                             FULL_WELL_E;
+            if (saturated >= 3 && spilled < spill_cap) {
+                spill[(size_t)a * (size_t)seg_h + (size_t)(r0 + y)] = 1;
+                spilled++;
+            }
             for (int x = 0; x < g->img_w; x++) {
                 size_t i = (size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x);
-                if (e[i] >= FULL_WELL_E)
-                    spill[(size_t)a * (size_t)seg_h + (size_t)(r0 + y)] = 1;
                 double d = c->dark[i];
                 double v = e[i] + d + sqrt(d) * ob_rng_normal(&rng);
                 frame[(size_t)(al->y0 + r0 + y) * (size_t)raw_w + (size_t)(al->x0 + c0 + x)] =
                     (float)linearity_inverse(v, c->lin_k2[a], c->lin_k3[a]);
             }
+        }
         double top = linearity_inverse(FULL_WELL_E, c->lin_k2[a], c->lin_k3[a]) / c->gain[a];
         /* below the lowest full-well value by read noise and crosstalk margins */
         c->sat_adu[a] = (float)(top - 5.0 * c->read_noise_e[a] / c->gain[a] - 100.0);
