@@ -4,7 +4,8 @@
  * with known truth (common/ccd_sim.c) written to --io-dir at setup; every
  * repetition reads it back, processes it, writes the result, and verify()
  * checks the image against the truth, the crosstalk ghosts, the clipped
- * statistics against a sort-based recomputation and the file's checksum. */
+ * statistics against a sort-based recomputation and the file's checksum.
+ * OB_ISR_DEBUG=1 in the environment prints verify()'s per-amp residuals. */
 #include "occbench/ccd_sim.h"
 #include "occbench/isr_steps.h"
 #include "occbench/kernel.h"

@@ -136,16 +136,20 @@ void ob_bf_padded_size(int ny, int nx, int *pny, int *pnx);
 /* out = kernel (*) in, both ny x nx, zero outside the image. */
 void ob_bf_convolve(ob_bf *bf, const double *in, double *out);
 
-/* The correction of one iteration: for the interior pixels (h+1 <= y <
- * ny-h-1, same in x, h = kernel half-size) corr = 0.5 * (grad(t).grad(o) +
- * t * lap(o)) with central differences; zero elsewhere. t is the current
- * estimate, o = kernel (*) t. */
+/* The correction of one iteration: corr = 0.5 * (grad(t).grad(o) +
+ * t * lap(o)) with central differences, t the current estimate and o =
+ * kernel (*) t, on ip_isr's interior [h+1, n-h-2) in each axis (its slice
+ * [h+1 : -(h+1)-1] with h = kernel half-size; Python's floor division makes
+ * it one pixel narrower at the far edge); zero elsewhere. */
 void ob_bf_correction(const double *t, const double *o, double *corr, int ny, int nx, int h);
 
-/* The whole correction on a float image in electrons, in float64: iterate
- * t <- image + corr(t) until sum |t_new - t_old| < threshold (checked from
- * the second iteration) or max_iter, then image += corr. Returns the
- * iterations done; *last_diff gets the final sum |delta|. */
+/* The whole correction on a float image in electrons, in float64, as
+ * ip_isr does it: iterate t <- image + corr(t) up to max_iter times, then
+ * image += corr. ip_isr compares sum |t_new - t_old| with the threshold
+ * only from the third iteration on (its "previous" starts at zero and is
+ * first set in the second), so the earliest stop is after 3. Returns the
+ * iterations done; *last_diff gets the final sum |delta| (INFINITY if never
+ * compared). */
 int ob_bf_correct(ob_bf *bf, float *image, int max_iter, double threshold, double *last_diff);
 
 /* ---- the isr kernel's diagnostics (kernels/isr.c), for tests and bench ---- */

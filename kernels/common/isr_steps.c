@@ -390,10 +390,10 @@ void ob_bf_correction(const double *t, const double *o, double *corr, int ny, in
 {
     size_t sx = (size_t)nx;
     memset(corr, 0, (size_t)ny * sx * sizeof(double));
-    for (int y = h + 1; y < ny - h - 1; y++) {
+    for (int y = h + 1; y < ny - h - 2; y++) {
         const double *tr = t + (size_t)y * sx, *orow = o + (size_t)y * sx;
         double *cr = corr + (size_t)y * sx;
-        for (int x = h + 1; x < nx - h - 1; x++) {
+        for (int x = h + 1; x < nx - h - 2; x++) {
             double gty = 0.5 * (tr[x + sx] - tr[x - sx]), gtx = 0.5 * (tr[x + 1] - tr[x - 1]);
             double goy = 0.5 * (orow[x + sx] - orow[x - sx]);
             double gox = 0.5 * (orow[x + 1] - orow[x - 1]);

@@ -408,7 +408,7 @@ static void test_bf_correction_exact(void **state)
     ob_bf_correction(t, o, corr, ny, nx, h);
     for (int y = 0; y < ny; y++)
         for (int x = 0; x < nx; x++) {
-            int inside = y >= h + 1 && y < ny - h - 1 && x >= h + 1 && x < nx - h - 1;
+            int inside = y >= h + 1 && y < ny - h - 2 && x >= h + 1 && x < nx - h - 2;
             assert_float_equal(corr[y * nx + x], inside ? 0.5 * (3.0 + 2.0 * x) : 0.0, 1e-12);
         }
 }
