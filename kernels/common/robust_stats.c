@@ -10,32 +10,43 @@ static void swap_f(float *a, float *b)
     *b = t;
 }
 
-/* Place the k-th smallest of v[lo..hi) at v[k], smaller ones before it and
- * larger ones after it. Three-way partition so images with many equal
- * values (saturated or integer data) stay linear. */
+/* Place the k-th smallest of v[lo..hi) at v[k], smaller or equal ones
+ * before it and larger or equal ones after it (as std::nth_element, which
+ * afw uses). Hoare partition around a median of three that also serves as
+ * sentinels: few swaps, and runs of equal values (saturated or integer
+ * data) still split in the middle. */
 static void select_kth(float *v, size_t lo, size_t hi, size_t k)
 {
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        /* median of three as pivot */
-        float a = v[lo], b = v[mid], c = v[hi - 1];
-        float pivot = (a < b) ? ((b < c) ? b : (a < c ? c : a)) : ((a < c) ? a : (b < c ? c : b));
-        size_t lt = lo, i = lo, gt = hi; /* [lo,lt) < p, [lt,i) == p, [gt,hi) > p */
-        while (i < gt) {
-            if (v[i] < pivot)
-                swap_f(&v[lt++], &v[i++]);
-            else if (v[i] > pivot)
-                swap_f(&v[i], &v[--gt]);
-            else
+    while (hi - lo > 3) {
+        size_t mid = lo + (hi - lo) / 2, last = hi - 1;
+        if (v[mid] < v[lo])
+            swap_f(&v[mid], &v[lo]);
+        if (v[last] < v[lo])
+            swap_f(&v[last], &v[lo]);
+        if (v[last] < v[mid])
+            swap_f(&v[last], &v[mid]);
+        float pivot = v[mid];
+        size_t i = lo, j = last;
+        for (;;) { /* v[lo] <= pivot <= v[last] stop both scans */
+            do
                 i++;
+            while (v[i] < pivot);
+            do
+                j--;
+            while (v[j] > pivot);
+            if (i >= j)
+                break;
+            swap_f(&v[i], &v[j]);
         }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
+        /* now v[lo..j] <= pivot <= v[j+1..hi), both parts non-empty */
+        if (k <= j)
+            hi = j + 1;
         else
-            return;
+            lo = j + 1;
     }
+    for (size_t a = lo + 1; a < hi; a++) /* insertion sort of the last few */
+        for (size_t b = a; b > lo && v[b] < v[b - 1]; b--)
+            swap_f(&v[b], &v[b - 1]);
 }
 
 /* Smallest value of v[lo..hi), hi > lo. */
@@ -91,25 +102,23 @@ void ob_clipped_mean(const float *v, size_t n, double median, double iqr, double
     double m = NAN, s = NAN;
     size_t used = 0;
     for (int it = 0; it < iterations; it++) {
-        /* two-pass (mean, then squared deviations) for accuracy in float data */
-        double sum = 0.0;
-        size_t cnt = 0;
-        for (size_t i = 0; i < n; i++)
-            if (fabs((double)v[i] - center) < half_width) {
-                sum += v[i];
-                cnt++;
-            }
-        if (cnt == 0)
+        /* one pass over sums of x - center: the shift keeps the sum of
+         * squares free of cancellation (the data kept are near the centre) */
+        double sum = 0.0, sum2 = 0.0, cnt = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)v[i] - center;
+            int in = fabs(d) < half_width;
+            double kept = in ? d : 0.0;
+            sum += kept;
+            sum2 += kept * kept;
+            cnt += in;
+        }
+        if (cnt == 0.0)
             break;
-        double mu = sum / (double)cnt, ss = 0.0;
-        for (size_t i = 0; i < n; i++)
-            if (fabs((double)v[i] - center) < half_width) {
-                double d = (double)v[i] - mu;
-                ss += d * d;
-            }
-        m = mu;
-        s = cnt > 1 ? sqrt(ss / (double)(cnt - 1)) : 0.0;
-        used = cnt;
+        double dm = sum / cnt;
+        m = center + dm;
+        s = cnt > 1.0 ? sqrt(fmax(sum2 - cnt * dm * dm, 0.0) / (cnt - 1.0)) : 0.0;
+        used = (size_t)cnt;
         center = m;
         half_width = n_sigma * s;
         if (half_width <= 0.0)
