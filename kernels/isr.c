@@ -99,6 +99,8 @@ typedef struct isr_state {
     char raw_path[PATH_MAX], out_path[PATH_MAX];
     uint64_t out_checksum;
     int out_written, reps, bf_iterations, overscan_rows_masked;
+    int probes_checked, probes_significant; /* crosstalk ghosts verify() could see */
+    int largest_checked_probe;              /* -1: none */
     double bf_diff;
     size_t n_saturated, n_interpolated;
 } isr_state;
@@ -255,6 +257,7 @@ static int isr_setup(ob_ctx *ctx, void **state)
         return OB_ERR;
     }
     s->g = ob_ccd_geom_preset(ob_ctx_preset(ctx));
+    s->largest_checked_probe = -1;
     s->namp = ob_ccd_namp(&s->g);
     s->nx = ob_ccd_nx(&s->g);
     s->ny = ob_ccd_ny(&s->g);
@@ -619,6 +622,8 @@ static int check_bright(isr_state *s, char *why, size_t why_len)
 /* Around the saturated stars' ghosts the crosstalk must be gone. */
 static int check_crosstalk(isr_state *s, char *why, size_t why_len)
 {
+    s->probes_checked = s->probes_significant = 0;
+    s->largest_checked_probe = -1;
     for (int k = 0; k < s->truth.nprobes; k++) {
         const ob_xtalk_probe *p = &s->truth.probes[k];
         double sum = 0.0;
@@ -633,8 +638,14 @@ static int check_crosstalk(isr_state *s, char *why, size_t why_len)
             }
         if (cnt < p->w * p->h / 2)
             continue; /* the ghost fell on a masked area */
-        double resid = sum / cnt;
-        double bound = 0.1 * fabs(p->injected) + 5.0 * s->truth.resid_sigma[p->amp] / sqrt(cnt);
+        double resid = sum / cnt, noise = s->truth.resid_sigma[p->amp] / sqrt(cnt);
+        double bound = 0.1 * fabs(p->injected) + 5.0 * noise;
+        s->probes_checked++;
+        if (s->largest_checked_probe < 0 ||
+            fabs(p->injected) > fabs(s->truth.probes[s->largest_checked_probe].injected))
+            s->largest_checked_probe = k;
+        /* a ghost left in place would fail this probe */
+        s->probes_significant += fabs(p->injected) > 1.1 * bound;
         if (!(fabs(resid) <= bound)) {
             snprintf(why, why_len,
                      "isr: crosstalk ghost at (%d,%d) in amp %d: residual %.3g e- for %.3g "
@@ -816,6 +827,17 @@ void ob_isr_last_info(const void *state, ob_isr_info *out)
     out->saturated_pixels = s->n_saturated;
     out->interpolated_pixels = s->n_interpolated;
     out->crosstalk_probes = s->truth.nprobes;
+    out->crosstalk_probes_checked = s->probes_checked;
+    out->crosstalk_probes_significant = s->probes_significant;
+    /* the largest ghost the last verify() checked, for tests that put one back */
+    if (s->largest_checked_probe >= 0) {
+        const ob_xtalk_probe *p = &s->truth.probes[s->largest_checked_probe];
+        out->ghost_x0 = p->x0;
+        out->ghost_y0 = p->y0;
+        out->ghost_w = p->w;
+        out->ghost_h = p->h;
+        out->ghost_injected = p->injected;
+    }
     out->output_path = s->out_path;
     out->raw_path = s->raw_path;
     out->image = s->image;

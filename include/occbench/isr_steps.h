@@ -159,7 +159,12 @@ typedef struct ob_isr_info {
     double bf_last_diff;
     int overscan_rows_masked;
     size_t saturated_pixels, interpolated_pixels;
-    int crosstalk_probes;
+    int crosstalk_probes;             /* saturated stars' ghost boxes known to the truth */
+    int crosstalk_probes_checked;     /* by the last verify(): not masked */
+    int crosstalk_probes_significant; /* of those, ghosts a missing correction would fail */
+    /* the largest ghost the last verify() checked: box in CCD pixels (w = 0: none) */
+    int ghost_x0, ghost_y0, ghost_w, ghost_h;
+    double ghost_injected;              /* its mean, electrons / flat */
     const char *output_path, *raw_path; /* files in the I/O directory */
     float *image;                       /* the last repetition's image */
     size_t npixels;

@@ -552,6 +552,7 @@ static void test_kernel_ci_validates(void **state)
     ob_isr_last_info(st, &info);
     assert_true(info.bf_iterations >= 3 && info.saturated_pixels > 0);
     assert_true(info.overscan_rows_masked > 0 && info.interpolated_pixels > 0);
+    assert_true(info.crosstalk_probes_significant >= 1);
     for (int p = 0; p < ob_kernel_phase_count(&ob_kernel_isr); p++)
         assert_true(ob_ctx_standalone_phase_seconds(ctx, p) > 0.0);
     ob_kernel_isr.teardown(st);
@@ -599,6 +600,31 @@ static void test_kernel_corrupted_image_fails(void **state)
     char why[512] = "";
     assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
     assert_non_null(strstr(why, "amp 1 residual"));
+    ob_kernel_isr.teardown(st);
+    assert_int_equal(count_files(tmpdir), 0);
+    ob_ctx_standalone_free(ctx);
+}
+
+static void test_kernel_crosstalk_left_in_fails(void **state)
+{
+    (void)state;
+    ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
+    void *st = NULL;
+    assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_OK);
+    char why[512] = "";
+    assert_int_equal(ob_kernel_isr.run(st, ctx), OB_OK);
+    assert_int_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
+    ob_isr_info info;
+    ob_isr_last_info(st, &info);
+    assert_true(info.ghost_w > 0 && fabs(info.ghost_injected) > 5.0);
+    /* the same CCD again, with the largest ghost put back: the amp
+     * statistics barely move, the crosstalk check must see it */
+    assert_int_equal(ob_kernel_isr.run(st, ctx), OB_OK);
+    for (int y = info.ghost_y0; y < info.ghost_y0 + info.ghost_h; y++)
+        for (int x = info.ghost_x0; x < info.ghost_x0 + info.ghost_w; x++)
+            info.image[(size_t)y * (size_t)info.width + (size_t)x] += (float)info.ghost_injected;
+    assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
+    assert_non_null(strstr(why, "crosstalk ghost"));
     ob_kernel_isr.teardown(st);
     assert_int_equal(count_files(tmpdir), 0);
     ob_ctx_standalone_free(ctx);
@@ -665,6 +691,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kernel_corrupted_file_fails, make_tmpdir,
                                         remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_kernel_corrupted_image_fails, make_tmpdir,
+                                        remove_tmpdir),
+        cmocka_unit_test_setup_teardown(test_kernel_crosstalk_left_in_fails, make_tmpdir,
                                         remove_tmpdir),
         cmocka_unit_test_setup_teardown(test_kernel_enospc, make_tmpdir, remove_tmpdir),
         cmocka_unit_test(test_kernel_missing_io_dir),
