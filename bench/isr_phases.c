@@ -110,6 +110,9 @@ int main(int argc, char **argv)
            "rows masked, %zu interpolated\n",
            info.bf_iterations, info.bf_last_diff, info.saturated_pixels, info.overscan_rows_masked,
            info.interpolated_pixels);
+    printf("verify: %d of %d crosstalk ghost boxes checked, %d large enough to catch a missing "
+           "correction\n",
+           info.crosstalk_probes_checked, info.crosstalk_probes, info.crosstalk_probes_significant);
     printf("%-18s %9s %7s %9s %7s\n", "phase", "wall s", "share", "CPU s", "share");
     for (int p = 0; p < nph; p++) {
         double w = clocks.wall[p] / reps, c = clocks.cpu[p] / reps;
