@@ -88,6 +88,7 @@ int main(int argc, char **argv)
         double t = now(), tc = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
         if (k->run(state, ctx) != OB_OK) {
             fprintf(stderr, "isr_phases: run failed: %s\n", ob_ctx_error(ctx));
+            k->teardown(state);
             return 1;
         }
         if (r > 0) {
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         t = now();
         if (k->verify(state, why, sizeof why) != 0) {
             fprintf(stderr, "isr_phases: verify failed: %s\n", why);
+            k->teardown(state);
             return 1;
         }
         verify_s += now() - t;
