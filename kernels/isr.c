@@ -251,6 +251,12 @@ static void free_state(isr_state *s)
 static int isr_setup(ob_ctx *ctx, void **state)
 {
     *state = NULL;
+    /* a bad directory fails before the CCD is generated */
+    struct stat st;
+    if (stat(ob_ctx_io_dir(ctx), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ob_ctx_set_error(ctx, "isr: --io-dir %s is not a directory", ob_ctx_io_dir(ctx));
+        return OB_ERR;
+    }
     isr_state *s = calloc(1, sizeof *s);
     if (!s) {
         ob_ctx_set_error(ctx, "isr: out of memory for the state");
@@ -307,12 +313,6 @@ static int isr_setup(ob_ctx *ctx, void **state)
     memset(s->mask, 0, s->n * sizeof(int32_t));
 
     const char *dir = ob_ctx_io_dir(ctx);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        ob_ctx_set_error(ctx, "isr: --io-dir %s is not a directory", dir);
-        free_state(s);
-        return OB_ERR;
-    }
     int rank = ob_ctx_rank(ctx);
     long pid = (long)getpid();
     snprintf(s->raw_path, sizeof s->raw_path, "%s/occbench-isr-r%d-p%ld-raw.bin", dir, rank, pid);
