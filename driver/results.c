@@ -1005,7 +1005,8 @@ int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
         const ob_metric_source *s = &sources[i];
         rows[i].node = (int32_t)(i / OB_METRIC_COUNT);
         rows[i].available = s->available;
-        snprintf(rows[i].metric, sizeof rows[i].metric, "%s", ob_metric_name((ob_metric)(i % OB_METRIC_COUNT)));
+        snprintf(rows[i].metric, sizeof rows[i].metric, "%s",
+                 ob_metric_name((ob_metric)(i % OB_METRIC_COUNT)));
         snprintf(rows[i].event, sizeof rows[i].event, "%s", s->event);
         snprintf(rows[i].reason, sizeof rows[i].reason, "%s", s->reason);
         rows[i].scale = s->scale;

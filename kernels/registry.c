@@ -10,6 +10,7 @@ extern const ob_kernel ob_kernel_triad;
 extern const ob_kernel ob_kernel_chase;
 extern const ob_kernel ob_kernel_freq;
 extern const ob_kernel ob_kernel_fft;
+extern const ob_kernel ob_kernel_isr;
 extern const ob_kernel ob_kernel_conv;
 extern const ob_kernel ob_kernel_io;
 
@@ -19,6 +20,7 @@ static const ob_kernel *const registry[] = {
     &ob_kernel_chase,
     &ob_kernel_freq,
     &ob_kernel_fft,
+    &ob_kernel_isr,
     &ob_kernel_conv,
     &ob_kernel_io,
     NULL, /* end of table */

@@ -36,7 +36,7 @@ typedef struct ob_counter_row {
     int32_t available; /* 1 when `event` serves the metric */
     char metric[32];   /* "cycles", "instructions", ... */
     char event[128];   /* PAPI event; "" when none */
-    char reason[256];  /* why this event, or why none */
+    char reason[512];  /* why this event, or why none (as long as ob_metric_source.reason) */
     double scale;      /* raw counts are multiplied by this */
 } ob_counter_row;
 

@@ -197,12 +197,17 @@ static OB_FFT_CLONES void FFT_FN(pass8)(size_t n, size_t s, const FFT_REAL *rest
         }
 }
 
-/* Transforms the batch in buf[0]; returns the buffer holding the result. */
-static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[2])
+/* Passes first .. last-1 of ax on the batch in buf[in]; returns the index
+ * of the buffer holding the result. */
+static int FFT_FN(run_passes)(const FFT_FN(axis) * ax, int first, int last, FFT_REAL *const buf[2],
+                              int in)
 {
     size_t n = ax->n, s = 1;
-    int in = 0;
-    for (int i = 0; i < ax->npass; i++) {
+    for (int i = 0; i < first; i++) {
+        n /= ax->radix[i];
+        s *= ax->radix[i];
+    }
+    for (int i = first; i < last; i++) {
         if (ax->radix[i] == 8)
             FFT_FN(pass8)(n, s, ax->twiddle[i], buf[in], buf[1 - in]);
         else if (ax->radix[i] == 4)
@@ -213,7 +218,76 @@ static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[
         s *= ax->radix[i];
         in = 1 - in;
     }
-    return buf[in];
+    return in;
+}
+
+/* Transforms the batch in buf[0]; returns the buffer holding the result. */
+static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[2])
+{
+    return buf[FFT_FN(run_passes)(ax, 0, ax->npass, buf, 0)];
+}
+
+/* One butterfly of radix r: inputs x + k*istride, outputs y + k*ostride. */
+static inline __attribute__((always_inline)) void
+FFT_FN(butterfly)(int r, const FFT_REAL *restrict x, size_t istride, FFT_REAL *restrict y,
+                  size_t ostride, const FFT_REAL *restrict w)
+{
+    if (r == 8)
+        FFT_FN(butterfly8)
+        (x, x + istride, x + 2 * istride, x + 3 * istride, x + 4 * istride, x + 5 * istride,
+         x + 6 * istride, x + 7 * istride, y, y + ostride, y + 2 * ostride, y + 3 * ostride,
+         y + 4 * ostride, y + 5 * ostride, y + 6 * ostride, y + 7 * ostride, w);
+    else if (r == 4)
+        FFT_FN(butterfly4)
+        (x, x + istride, x + 2 * istride, x + 3 * istride, y, y + ostride, y + 2 * ostride,
+         y + 3 * ostride, w);
+    else
+        FFT_FN(butterfly2)(x, x + istride, y, y + ostride, w[0], w[1]);
+}
+
+/* The first pass of a column batch fused with its gather: the r input rows
+ * of each butterfly go through a small L1-resident tile instead of a full
+ * copy of the batch, saving one trip through the scratch buffer. */
+static OB_FFT_CLONES void FFT_FN(cols_first_pass)(const FFT_REAL *restrict data, size_t nx,
+                                                  size_t c0, size_t n, int r,
+                                                  const FFT_REAL *restrict tw, FFT_REAL conj,
+                                                  FFT_REAL *restrict y)
+{
+    FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
+    const size_t L = FFT_LANES, m = n / (size_t)r;
+    for (size_t p = 0; p < m; p++) {
+        for (int k = 0; k < r; k++) {
+            const FFT_REAL *row = data + 2 * ((p + (size_t)k * m) * nx + c0);
+            FFT_REAL *e = tile + k * FFT_E;
+            for (size_t l = 0; l < FFT_LANES; l++) {
+                e[l] = row[2 * l];
+                e[L + l] = conj * row[2 * l + 1];
+            }
+        }
+        FFT_FN(butterfly)
+        (r, tile, FFT_E, y + (size_t)r * p * FFT_E, FFT_E, tw + 2 * (size_t)(r - 1) * p);
+    }
+}
+
+/* The last pass (length r, stride n/r, unit twiddles) fused with the scatter. */
+static OB_FFT_CLONES void FFT_FN(cols_last_pass)(const FFT_REAL *restrict x, size_t n, int r,
+                                                 const FFT_REAL *restrict tw, FFT_REAL scale,
+                                                 FFT_REAL scale_im, FFT_REAL *restrict data,
+                                                 size_t nx, size_t c0)
+{
+    FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
+    const size_t L = FFT_LANES, s = n / (size_t)r;
+    for (size_t q = 0; q < s; q++) {
+        FFT_FN(butterfly)(r, x + q * FFT_E, s * FFT_E, tile, FFT_E, tw);
+        for (int k = 0; k < r; k++) {
+            FFT_REAL *row = data + 2 * ((q + s * (size_t)k) * nx + c0);
+            const FFT_REAL *e = tile + k * FFT_E;
+            for (size_t l = 0; l < FFT_LANES; l++) {
+                row[2 * l] = e[l] * scale;
+                row[2 * l + 1] = e[L + l] * scale_im;
+            }
+        }
+    }
 }
 
 /* Columns c0 .. c0+FFT_LANES-1 (length n, row pitch nx) into buf, conjugated by conj (+-1). */
@@ -439,6 +513,17 @@ void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_di
         const FFT_REAL scale = dir == OB_FFT_INVERSE ? (FFT_REAL)(1.0 / (double)n) : 1;
         for (size_t c0 = 0; c0 < nx; c0 += L) {
             const size_t count = nx - c0 < L ? nx - c0 : L;
+            const FFT_FN(axis) *ax = &plan->cols;
+            if (count == L && ax->npass >= 2) { /* gather and scatter fused into the passes */
+                const int last = ax->npass - 1;
+                FFT_FN(cols_first_pass)
+                (data, nx, c0, n, ax->radix[0], ax->twiddle[0], conj, plan->buf[1]);
+                const int in = FFT_FN(run_passes)(ax, 1, last, plan->buf, 1);
+                FFT_FN(cols_last_pass)
+                (plan->buf[in], n, ax->radix[last], ax->twiddle[last], scale, conj * scale, data,
+                 nx, c0);
+                continue;
+            }
             if (count == L)
                 FFT_FN(gather_cols)(data, nx, n, c0, conj, plan->buf[0]);
             else
