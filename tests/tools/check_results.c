@@ -40,7 +40,7 @@ static void die(const char *fmt, ...)
 typedef struct config {
     char kernels[16][32];
     int nkernels;
-    char placements[2][16];
+    char placements[2][32];
     int nplacements;
     int ladder[256];
     int nladder;
