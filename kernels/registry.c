@@ -9,7 +9,8 @@
 extern const ob_kernel ob_kernel_fft;
 
 static const ob_kernel *const registry[] = {
-    &ob_kernel_fft, NULL, /* end of table */
+    &ob_kernel_fft,
+    NULL, /* end of table */
 };
 
 size_t ob_kernel_count(void)
@@ -20,10 +21,7 @@ size_t ob_kernel_count(void)
     return n;
 }
 
-const ob_kernel *ob_kernel_at(size_t i)
-{
-    return i < ob_kernel_count() ? registry[i] : NULL;
-}
+const ob_kernel *ob_kernel_at(size_t i) { return i < ob_kernel_count() ? registry[i] : NULL; }
 
 const ob_kernel *ob_kernel_find(const char *name)
 {
