@@ -50,8 +50,15 @@ int an_cmd_compare(int argc, char **argv)
                 free(paths);
                 return an_bad("--reference needs a results file");
             }
-            ref = np;
-            paths[np++] = argv[++i];
+            if (ref >= 0) {
+                free(paths);
+                return an_bad("--reference given twice");
+            }
+            /* the reference goes first, and only once */
+            memmove(paths + 1, paths, (size_t)np * sizeof *paths);
+            paths[0] = argv[++i];
+            ref = 0;
+            np++;
         } else if (!strcmp(a, "--format")) {
             if (!v || an_parse_format(v, &fmt) < 0 || fmt == AN_JSON) {
                 free(paths);
@@ -63,6 +70,13 @@ int an_cmd_compare(int argc, char **argv)
             return an_bad("compare: unknown option '%s' (accepted: --reference, --format)", a);
         } else
             paths[np++] = argv[i];
+    }
+    if (ref == 0) { /* a reference also named among the files is shown once */
+        int m = 1;
+        for (int i = 1; i < np; i++)
+            if (strcmp(paths[i], paths[0]))
+                paths[m++] = paths[i];
+        np = m;
     }
     if (np < 1 || (np < 2 && ref < 0)) {
         free(paths);

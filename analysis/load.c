@@ -2,13 +2,18 @@
  * into memory. Compounds are read by member NAME into types built here,
  * so the reader does not depend on the writer's exact layout; strings may
  * be fixed or variable length. Every failure is one line in err. */
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "analyze.h"
 
@@ -226,6 +231,29 @@ static const char *tab_s(const table *t, size_t row, int i)
     return (const char *)p;
 }
 
+/* A corrupted file can carry a compound whose members lie outside the
+ * row; HDF5's conversion would then read out of bounds. Check first. */
+static int compound_sane(hid_t ft)
+{
+    size_t row = H5Tget_size(ft);
+    int n = H5Tget_nmembers(ft);
+    if (row == 0 || n <= 0 || n > 4096)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        hid_t mt = H5Tget_member_type(ft, (unsigned)i);
+        size_t off = H5Tget_member_offset(ft, (unsigned)i);
+        size_t sz = mt >= 0 ? H5Tget_size(mt) : 0;
+        H5T_class_t cls = mt >= 0 ? H5Tget_class(mt) : H5T_NO_CLASS;
+        if (mt >= 0)
+            H5Tclose(mt);
+        if (sz == 0 || off > row || sz > row - off)
+            return 0;
+        if (cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_STRING)
+            return 0;
+    }
+    return 1;
+}
+
 /* Read dataset `path` under loc into a table with the given fields.
  * Missing required members are an error naming the column. */
 static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, char *err,
@@ -243,6 +271,10 @@ static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, c
     hid_t ft = H5Dget_type(d), sp = H5Dget_space(d), mt = -1;
     if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
         seterr(err, errlen, "dataset %s is not a table (compound)", path);
+        goto out;
+    }
+    if (!compound_sane(ft)) {
+        seterr(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
         goto out;
     }
     size_t off = 0;
@@ -801,7 +833,57 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+static int load_in_process(const char *path, an_file *f, char *err, size_t errlen);
+
+/* HDF5 1.10 trusts what it reads: a damaged variable-length string heap
+ * can make it crash or spin inside the library. So a file is first read
+ * in a child process; only when that child comes back cleanly is it read
+ * here. The child's limit is OB_ANALYZE_LOAD_TIMEOUT seconds (default 300);
+ * OB_ANALYZE_NO_PRECHECK=1 skips the child (debugging). */
 int an_load(const char *path, an_file *f, char *err, size_t errlen)
+{
+    const char *skip = getenv("OB_ANALYZE_NO_PRECHECK");
+    if (skip && *skip == '1')
+        return load_in_process(path, f, err, errlen);
+    const char *lim = getenv("OB_ANALYZE_LOAD_TIMEOUT");
+    unsigned limit = lim && atoi(lim) > 0 ? (unsigned)atoi(lim) : 300;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, STDERR_FILENO);
+        alarm(limit);
+        an_file tmp;
+        char e[16];
+        _exit(load_in_process(path, &tmp, e, sizeof e) == 0 ? 0 : 2);
+    }
+    if (pid > 0) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            if (errno != EINTR) {
+                st = 0;
+                break;
+            }
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
+            memset(f, 0, sizeof *f);
+            seterr(err, errlen, "%s: corrupted file: reading it did not finish in %u s", path,
+                   limit);
+            return -1;
+        }
+        if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 2)) {
+            memset(f, 0, sizeof *f);
+            seterr(err, errlen, "%s: corrupted file: the HDF5 library failed reading it (%s %d)",
+                   path, WIFSIGNALED(st) ? "signal" : "exit",
+                   WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            return -1;
+        }
+    }
+    /* fork failed, or the child read it (or failed cleanly): read it here */
+    return load_in_process(path, f, err, errlen);
+}
+
+static int load_in_process(const char *path, an_file *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->path, sizeof f->path, "%s", path);

@@ -46,7 +46,6 @@ int main(int argc, char **argv)
         usage(stdout);
         return AN_OK;
     }
-    usage(stderr);
     return an_bad("unknown verb '%s' (accepted: summary, compare, plan, validate, plot, version)",
                   verb);
 }

@@ -34,6 +34,17 @@ static void clean(char *dst, size_t len, const char *src)
     dst[i] = 0;
 }
 
+/* Safe inside a single-quoted gnuplot string. */
+static void clean_title(char *dst, size_t len, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < len; i++)
+        dst[i] = src[i] == '\'' || src[i] == '\\' || src[i] == '"' || (unsigned char)src[i] < 0x20
+                     ? '_'
+                     : src[i];
+    dst[i] = 0;
+}
+
 static FILE *openf(const plotctx *p, const char *name, const char *mode)
 {
     char path[2048];
@@ -94,7 +105,7 @@ static void fig_begin(figure *fg, const char *name, const char *title, const cha
     fg->cap = 4096;
     fg->plot = calloc(fg->cap, 1);
     char t[256];
-    clean(t, sizeof t, title);
+    clean_title(t, sizeof t, title);
     fg->gp = tmpfile();
     if (!fg->gp)
         return;
@@ -185,7 +196,7 @@ static void series_title(char *t, size_t len, const an_group *g, int nfiles)
         snprintf(raw, sizeof raw, "%s %s", g->file->label, g->placement);
     else
         snprintf(raw, sizeof raw, "%s", g->placement);
-    clean(t, len, raw);
+    clean_title(t, len, raw);
 }
 
 typedef double (*row_value)(const an_row *r);
@@ -211,6 +222,7 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
     snprintf(name, sizeof name, "%s_%s", what, ck);
     snprintf(title, sizeof title, "%s: %s vs occupancy", kernel, ylabel);
     figure fg;
+    int series = 0;
     fig_begin(&fg, name, title, "k (active ranks per node)", ylabel);
     for (int f = 0; f < nf; f++)
         for (size_t i = 0; i < ng[f]; i++) {
@@ -231,7 +243,8 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
             fclose(d);
             if (!finite)
                 continue;
-            fig_clause(&fg, "'%s' using 1:2 with linespoints lw 2 title '%s'", rel, t);
+            int lt = ++series; /* the linear line shares its series' colour */
+            fig_clause(&fg, "'%s' using 1:2 with linespoints lt %d lw 2 title '%s'", rel, lt, t);
             if (linear && gr->rows[0].k == 1) {
                 FILE *l = fig_data(p, &fg, rel, sizeof rel);
                 if (!l)
@@ -239,7 +252,8 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
                 for (size_t r = 0; r < gr->nrows; r++)
                     fprintf(l, "%d %.9g\n", gr->rows[r].k, gr->rows[r].k * gr->rows[0].throughput);
                 fclose(l);
-                fig_clause(&fg, "'%s' using 1:2 with lines dt 2 title 'linear %s'", rel, t);
+                fig_clause(&fg, "'%s' using 1:2 with lines lt %d dt 2 title 'linear %s'", rel, lt,
+                           t);
             }
         }
     char cap[256];
@@ -321,7 +335,7 @@ static void llc_figure(plotctx *p, an_group **g, size_t *ng, int nf)
             char t[200], raw[256];
             snprintf(raw, sizeof raw, "%s %s %s", nf > 1 ? gr->file->label : "", gr->kernel,
                      gr->placement);
-            clean(t, sizeof t, raw);
+            clean_title(t, sizeof t, raw);
             fig_clause(&fg, "'%s' using 1:2 with linespoints pt 7 title '%s'", rel, t);
         }
     fig_end(p, &fg,
@@ -358,7 +372,7 @@ static void monitor_figure(plotctx *p, const an_file *f)
         for (int c = 0; c < 3; c++) {
             char raw[128], t[128];
             snprintf(raw, sizeof raw, "node%d %s", mon->node, cols[c]);
-            clean(t, sizeof t, raw);
+            clean_title(t, sizeof t, raw);
             fig_clause(&fg, "'%s' using 1:%d with lines lw 1.5 title '%s'", c ? "" : rel, c + 2, t);
         }
     }
