@@ -27,7 +27,7 @@ MPIRUN_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 
 run: build
 	@mkdir -p results
-	mpirun $(MPIRUN_ROOT) -n $(RANKS) $(BUILD)/occbench --preset $(PRESET) --window $(WINDOW) \
+	mpirun $(MPIRUN_ROOT) --bind-to none -n $(RANKS) $(BUILD)/occbench --preset $(PRESET) --window $(WINDOW) \
 	    --output $(RESULTS) --site "$(HOST)"
 	$(BUILD)/occbench-analyze summary $(RESULTS)
 

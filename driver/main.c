@@ -1,10 +1,772 @@
-/* occbench driver entry point (being built: see issue 2). */
+/* occbench: one launch walks every node through the occupancy ladder.
+ *
+ *   mpirun -n 128 occbench [options]
+ *
+ * Flow: parse (every rank, identically) -> check the input against the
+ * nodes (nothing is created before every check passed) -> create or resume
+ * the results file -> resolve counters, record provenance, start the node
+ * samplers -> for every step (kernel, placement, k): set up, measure, write
+ * and flush, print progress -> mark the file complete. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "occbench/build_info.h"
+#include "occbench/datadir.h"
+#include "occbench/launch.h"
+#include "occbench/measure.h"
+#include "occbench/options.h"
+#include "occbench/park.h"
+#include "occbench/passport.h"
+#include "occbench/provenance.h"
+#include "occbench/results.h"
+#include "occbench/sampler.h"
+#include "occbench/step.h"
+#include "occbench/summary.h"
+#include "occbench/topo.h"
 
-int main(void)
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_sigterm(int sig)
 {
-    printf("occbench %s (%s)\n", OB_VERSION, OB_GIT_REVISION);
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* One step of the ladder. */
+typedef struct step_def {
+    const ob_kernel *kernel;
+    ob_placement placement;
+    int k;
+} step_def;
+
+/* Everything a launch holds between steps. */
+typedef struct run_state {
+    ob_launch launch;
+    ob_options opt;
+    ob_topo *topo;
+    ob_machine machine;
+    int cores;
+    int ladder[OB_MAX_LADDER];
+    int nladder;
+    step_def *steps;
+    int nsteps;
+    ob_results *results;
+    ob_sampler *sampler;
+    double epoch;
+    char output[PATH_MAX];
+    int failed_steps;
+    char first_failure[512];
+} run_state;
+
+static int say_usage_error(const ob_launch *l, const char *msg)
+{
+    if (l->rank == 0)
+        fprintf(stderr, "occbench: %s\n", msg);
+    return OB_EXIT_USAGE;
+}
+
+/* ---- early exits: --help, --version, --list, --info ------------------------ */
+
+static void print_list(const ob_machine *m)
+{
+    printf("%-8s %-44s %12s %12s %12s\n", "kernel", "summary", "ci", "small", "lsst");
+    for (size_t i = 0; i < ob_kernel_count(); i++) {
+        const ob_kernel *k = ob_kernel_at(i);
+        printf("%-8s %-44.44s", k->name, k->summary);
+        for (int p = 0; p < OB_PRESET_COUNT; p++) {
+            ob_plan plan;
+            memset(&plan, 0, sizeof plan);
+            if (k->plan((ob_preset)p, m, &plan) == 0)
+                printf(" %9.1f MiB", (double)plan.footprint_bytes / 1048576.0);
+            else
+                printf(" %12s", "n/a");
+        }
+        printf("\n");
+        for (int p = 0; p < OB_PRESET_COUNT; p++) {
+            ob_plan plan;
+            memset(&plan, 0, sizeof plan);
+            if (k->plan((ob_preset)p, m, &plan) == 0 && plan.description[0])
+                printf("         %-6s %s\n", ob_preset_name((ob_preset)p), plan.description);
+        }
+    }
+}
+
+static void print_info(const ob_topo *t, const ob_options *o)
+{
+    ob_machine m;
+    ob_topo_machine(t, &m);
+    printf("topology: %d package(s), %d NUMA node(s), %d L3 domain(s) of %d core(s), %d cores, "
+           "%.1f GiB\n",
+           ob_topo_package_count(t), ob_topo_numa_count(t), ob_topo_l3_domain_count(t),
+           ob_topo_cores_per_l3(t), ob_topo_core_count(t),
+           (double)ob_topo_memory_bytes(t) / 1073741824.0);
+    printf("caches per core: L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (shared by %d cores)\n",
+           m.l1d_bytes / 1024, m.l2_bytes / 1024, m.l3_bytes / 1024, m.cores_per_l3);
+    int ladder[OB_MAX_LADDER];
+    int n = ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t),
+                              ob_topo_core_count(t), ladder, OB_MAX_LADDER);
+    printf("default ladder (one rank per core):");
+    for (int i = 0; i < n; i++)
+        printf(" %d", ladder[i]);
+    printf("\n\ncounters (metric -> event, or why none):\n");
+    char path[PATH_MAX], label[64] = "", err[512] = "";
+    ob_metric_source src[OB_METRIC_COUNT];
+    if (ob_data_path("events.conf", path, sizeof path) != 0 ||
+        ob_metrics_resolve(ob_papi_real_ops(), path, o->events, src, label, sizeof label, err,
+                           sizeof err) != 0) {
+        printf("  cannot resolve: %s\n", err[0] ? err : "events.conf not found");
+    } else {
+        printf("  CPU family section: %s\n", label);
+        for (int i = 0; i < OB_METRIC_COUNT; i++)
+            printf("  %-12s %-32s %s\n", ob_metric_name((ob_metric)i),
+                   src[i].available ? src[i].event : "MISSING", src[i].reason);
+    }
+    printf("\nprovenance and node passport:\n");
+    ob_kvlist prov = {0};
+    ob_provenance_collect(&prov);
+    ob_passport_collect(&prov, t, o->io_dir, o->output ? o->output : "results/x.h5");
+    for (size_t i = 0; i < prov.n; i++)
+        printf("  %-24s %s\n", prov.items[i].key, prov.items[i].value);
+    ob_kvlist_free(&prov);
+}
+
+/* Returns -1 when the run goes on, else the exit status. */
+static int early_exit(run_state *rs)
+{
+    const ob_options *o = &rs->opt;
+    if (!(o->help || o->version || o->list || o->info))
+        return -1;
+    if (rs->launch.rank == 0) {
+        if (o->help)
+            ob_options_usage(stdout);
+        else if (o->version)
+            printf("occbench %s (git %s, %s, %s)\n", OB_VERSION, OB_GIT_REVISION, OB_COMPILER,
+                   OB_BUILD_TYPE);
+        else if (o->list)
+            print_list(&rs->machine);
+        else
+            print_info(rs->topo, o);
+        fflush(stdout);
+    }
+    return OB_EXIT_OK;
+}
+
+/* ---- checks before anything is created ------------------------------------- */
+
+static int resolve_ladder(run_state *rs, char *err, size_t errlen)
+{
+    const ob_launch *l = &rs->launch;
+    if (rs->opt.occupancy_auto) {
+        rs->nladder = ob_ladder_default(rs->cores, ob_topo_cores_per_l3(rs->topo),
+                                        l->min_node_size, rs->ladder, OB_MAX_LADDER);
+        return 0;
+    }
+    for (int i = 0; i < rs->opt.noccupancy; i++) {
+        if (rs->opt.occupancy[i] > l->min_node_size) {
+            snprintf(err, errlen,
+                     "--occupancy: %d is above the %d rank(s) per node of this launch "
+                     "(accepted: 1 to %d; launch one rank per core to reach every core)",
+                     rs->opt.occupancy[i], l->min_node_size, l->min_node_size);
+            return -1;
+        }
+        rs->ladder[i] = rs->opt.occupancy[i];
+    }
+    rs->nladder = rs->opt.noccupancy;
     return 0;
+}
+
+static double mem_available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return NAN;
+    char line[256];
+    double kb = NAN;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024.0;
+}
+
+/* The largest k of the ladder times each kernel's footprint must fit in
+ * the node's available memory (checked on every node). */
+static int check_memory(run_state *rs, char *err, size_t errlen)
+{
+    int kmax = rs->ladder[rs->nladder - 1];
+    double avail = rs->launch.node_rank == 0 ? mem_available_bytes() : INFINITY;
+    int bad = 0;
+    for (int i = 0; i < rs->opt.nkernels && !bad; i++) {
+        ob_plan plan;
+        memset(&plan, 0, sizeof plan);
+        if (rs->opt.kernels[i]->plan(rs->opt.preset, &rs->machine, &plan) != 0)
+            continue;
+        double need = (double)plan.footprint_bytes * kmax;
+        if (isfinite(avail) && need > avail) {
+            snprintf(err, errlen,
+                     "--preset %s: kernel %s needs %.1f GiB per rank x %d ranks = %.1f GiB, "
+                     "above the %.1f GiB available on this node (accepted: a smaller preset, "
+                     "fewer --kernels, or a lower --occupancy)",
+                     ob_preset_name(rs->opt.preset), rs->opt.kernels[i]->name,
+                     (double)plan.footprint_bytes / 1073741824.0, kmax, need / 1073741824.0,
+                     avail / 1073741824.0);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int check_io_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "--io-dir %s: %s (accepted: an existing writable directory)", dir,
+                 errno ? strerror(errno) : "not a directory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Every rank runs the checks; they agree on the first failing rank's message. */
+static int checks_agree(run_state *rs, int failed, char *err, size_t errlen)
+{
+    int first = ob_launch_first_failing(&rs->launch, failed);
+    if (first < 0)
+        return 0;
+    ob_launch_bcast_text(&rs->launch, first, err, errlen);
+    return -1;
+}
+
+static void default_output(run_state *rs)
+{
+    if (rs->opt.resume) {
+        snprintf(rs->output, sizeof rs->output, "%s", rs->opt.resume);
+        return;
+    }
+    if (rs->opt.output) {
+        snprintf(rs->output, sizeof rs->output, "%s", rs->opt.output);
+        return;
+    }
+    if (rs->launch.rank == 0) {
+        char host[256] = "host", stamp[32];
+        gethostname(host, sizeof host - 1);
+        host[strcspn(host, ".")] = '\0';
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(rs->output, sizeof rs->output, "results/%s-%s.h5", host, stamp);
+        mkdir("results", 0777); /* the default directory only; EEXIST is fine */
+    }
+    ob_launch_bcast_text(&rs->launch, 0, rs->output, sizeof rs->output);
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static void build_steps(run_state *rs)
+{
+    rs->nsteps = rs->opt.nkernels * rs->opt.nplacements * rs->nladder;
+    rs->steps = calloc((size_t)rs->nsteps, sizeof *rs->steps);
+    int n = 0;
+    for (int ki = 0; ki < rs->opt.nkernels; ki++)
+        for (int p = 0; p < rs->opt.nplacements; p++)
+            for (int i = 0; i < rs->nladder; i++)
+                rs->steps[n++] =
+                    (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i]};
+}
+
+static char *join_command(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int open_results(run_state *rs, int argc, char **argv, char *err, size_t errlen)
+{
+    char config[2048];
+    ob_options_config(&rs->opt, rs->ladder, rs->nladder, rs->launch.size, rs->launch.nnodes,
+                      config, sizeof config);
+    if (rs->opt.resume)
+        return ob_results_resume(rs->launch.world, rs->output, config, &rs->results, err,
+                                 errlen);
+    char created[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    char *command = join_command(argc, argv);
+    ob_run_info info = {OB_VERSION, rs->opt.site ? rs->opt.site : host, created,
+                        command ? command : argv[0], config};
+    int rc = ob_results_create(rs->launch.world, rs->output, rs->opt.force, &info, &rs->results,
+                               err, errlen);
+    free(command);
+    return rc;
+}
+
+/* Resolve and start counters on every rank; the node leaders' resolution
+ * is what the file records for each node. */
+static int setup_counters(run_state *rs, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    ob_metric_source src[OB_METRIC_COUNT];
+    char label[64] = "";
+    memset(src, 0, sizeof src);
+    int failed = ob_data_path("events.conf", path, sizeof path) != 0;
+    if (failed)
+        snprintf(err, errlen, "events.conf not found (set OCCBENCH_DATA_DIR)");
+    else
+        failed = ob_metrics_resolve(ob_papi_real_ops(), path, rs->opt.events, src, label,
+                                    sizeof label, err, errlen) != 0;
+    if (checks_agree(rs, failed, err, errlen) != 0)
+        return -1;
+    char start_err[256] = "";
+    ob_measure_start(src, start_err, sizeof start_err); /* failures mark metrics missing */
+
+    int nn = rs->launch.nnodes;
+    ob_metric_source *all = calloc((size_t)nn * OB_METRIC_COUNT, sizeof *all);
+    char(*labels)[64] = calloc((size_t)nn, sizeof *labels);
+    const char **label_ptrs = calloc((size_t)nn, sizeof *label_ptrs);
+    int rc = -1;
+    if (all && labels && label_ptrs &&
+        ob_launch_share_per_node(&rs->launch, src, sizeof src, all) == 0 &&
+        ob_launch_share_per_node(&rs->launch, label, sizeof label, labels) == 0) {
+        for (int i = 0; i < nn; i++)
+            label_ptrs[i] = labels[i];
+        rc = ob_results_write_counters(rs->results, all, label_ptrs, nn, err, errlen);
+    }
+    free(all);
+    free(labels);
+    free(label_ptrs);
+    return rc;
+}
+
+static int write_system(run_state *rs, char *err, size_t errlen)
+{
+    ob_kvlist prov = {0};
+    ob_provenance_collect(&prov);
+    ob_kvlist_add(&prov, "ranks", "%d", rs->launch.size);
+    ob_kvlist_add(&prov, "nodes", "%d", rs->launch.nnodes);
+    ob_kvlist_add(&prov, "ranks_per_node_min", "%d", rs->launch.min_node_size);
+    ob_kvlist_add(&prov, "cores_per_node", "%d", rs->cores);
+    ob_kvlist_add(&prov, "cores_per_l3", "%d", ob_topo_cores_per_l3(rs->topo));
+    ob_kvlist_add(&prov, "l3_domains", "%d", ob_topo_l3_domain_count(rs->topo));
+    ob_kvlist_add(&prov, "l3_bytes", "%zu", rs->machine.l3_bytes);
+    ob_kvlist_add(&prov, "memory_bytes", "%zu", ob_topo_memory_bytes(rs->topo));
+    ob_kvlist_add(&prov, "preset", "%s", ob_preset_name(rs->opt.preset));
+    ob_kvlist_add(&prov, "window_s", "%g", rs->opt.window);
+    ob_kvlist_add(&prov, "min_reps", "%d", rs->opt.min_reps);
+    ob_kvlist_add(&prov, "io_dir", "%s", rs->opt.io_dir);
+    ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
+    ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
+
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    int nn = rs->launch.nnodes;
+    char(*hosts)[256] = calloc((size_t)nn, sizeof *hosts);
+    const char **host_ptrs = calloc((size_t)nn, sizeof *host_ptrs);
+    char *xml = rs->launch.rank == 0 ? ob_topo_xml(rs->topo) : NULL;
+    int rc = -1;
+    if (hosts && host_ptrs && ob_launch_share_per_node(&rs->launch, host, sizeof host, hosts) == 0) {
+        for (int i = 0; i < nn; i++)
+            host_ptrs[i] = hosts[i];
+        rc = ob_results_write_system(rs->results, prov.items, prov.n, host_ptrs, nn,
+                                     xml ? xml : "", err, errlen);
+    }
+    free(xml);
+    free(hosts);
+    free(host_ptrs);
+    ob_kvlist_free(&prov);
+    return rc;
+}
+
+/* ---- the ladder -------------------------------------------------------------- */
+
+/* Tell the node's sampler which cores are active and which parked. */
+static void tag_sampler(run_state *rs, int step, const int *order, int k)
+{
+    if (!rs->sampler)
+        return;
+    int *active = calloc((size_t)rs->cores, sizeof *active);
+    int *parked = calloc((size_t)rs->cores, sizeof *parked);
+    if (!active || !parked) {
+        free(active);
+        free(parked);
+        return;
+    }
+    int na = 0, np = 0;
+    for (int i = 0; i < rs->cores; i++) {
+        int os = ob_topo_core_os_index(rs->topo, order[i]);
+        if (i < k)
+            active[na++] = os;
+        else
+            parked[np++] = os;
+    }
+    ob_sampler_set_step(rs->sampler, step, active, na, parked, np);
+    free(active);
+    free(parked);
+}
+
+static int write_monitor(run_state *rs, char *err, size_t errlen)
+{
+    ob_monitor_sample *samples = NULL;
+    float *busy = NULL;
+    int ncpus = 0;
+    size_t n = 0;
+    if (rs->sampler)
+        n = ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus);
+    int rc = ob_results_append_monitor(rs->results, rs->sampler ? rs->launch.node_index : -1,
+                                       samples, n, busy, ncpus, err, errlen);
+    free(samples);
+    free(busy);
+    return rc;
+}
+
+/* Gather the step's repetition records on rank 0 (one step only: memory
+ * is bounded by ranks x repetitions of this step), summarise, share. */
+static int summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
+                     ob_summary_row *row)
+{
+    const ob_launch *l = &rs->launch;
+    int mine = (int)(run->nreps * sizeof(ob_rep_record));
+    int *counts = NULL, *displs = NULL;
+    char *all = NULL;
+    if (l->rank == 0) {
+        counts = calloc((size_t)l->size, sizeof *counts);
+        displs = calloc((size_t)l->size, sizeof *displs);
+    }
+    MPI_Request req;
+    MPI_Igather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, l->world, &req);
+    ob_sleep_wait(&req);
+    size_t total = 0;
+    if (l->rank == 0) {
+        for (int i = 0; i < l->size; i++) {
+            displs[i] = (int)total;
+            total += (size_t)counts[i];
+        }
+        all = malloc(total ? total : 1);
+    }
+    ob_sleep_gatherv(run->reps, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, l->world);
+    if (l->rank == 0) {
+        ob_plan plan;
+        memset(&plan, 0, sizeof plan);
+        sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
+        ob_summary_row k1;
+        double thr1 = NAN;
+        if (sd->k != 1 &&
+            ob_results_read_summary(rs->results, sd->kernel->name,
+                                    ob_placement_name(sd->placement), 1, &k1) == 0)
+            thr1 = k1.throughput_per_node;
+        ob_summarise_step((const ob_rep_record *)all, total / sizeof(ob_rep_record), sd->k,
+                          l->nnodes, valid, &plan, thr1, row);
+        if (sd->k == 1 && isfinite(row->throughput_per_node))
+            row->efficiency = 1.0;
+    }
+    free(counts);
+    free(displs);
+    free(all);
+    double parked = run->parked_cpu, parked_max = 0.0;
+    ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
+    ob_sleep_bcast(row, (int)sizeof *row, MPI_BYTE, 0, l->world);
+    row->parked_cpu = parked_max;
+    return 0;
+}
+
+static void format_duration(double s, char *out, size_t len)
+{
+    long t = (long)(s + 0.5);
+    snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+static void progress(const run_state *rs, int index, int done, int todo, double elapsed,
+                     const step_def *sd, const ob_summary_row *row, const char *status)
+{
+    if (rs->launch.rank != 0)
+        return;
+    char el[32], eta[32];
+    format_duration(elapsed, el, sizeof el);
+    format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
+    ob_plan plan;
+    memset(&plan, 0, sizeof plan);
+    sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
+    printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
+           "clock %.2f GHz  %s  elapsed %s ETA %s\n",
+           index + 1, rs->nsteps, sd->kernel->name, ob_placement_name(sd->placement), sd->k,
+           row->reps, row->throughput_per_node, row->efficiency, row->figure,
+           plan.figure_name ? plan.figure_name : "", row->f_probe, status, el, eta);
+    fflush(stdout);
+}
+
+/* Run one step on every rank; returns 0, or -1 when the results file
+ * could not be written (fatal). */
+static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
+                    int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
+{
+    const step_def *sd = &rs->steps[index];
+    const ob_launch *l = &rs->launch;
+    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
+    int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
+    ob_step_run run = {
+        .kernel = sd->kernel, .preset = rs->opt.preset, .machine = rs->machine,
+        .io_dir = rs->opt.io_dir, .topo = rs->topo, .active = l->node_rank < sd->k,
+        .core = order[slot], .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
+        .node_index = l->node_index, .rank = l->rank, .window = rs->opt.window,
+        .min_reps = rs->opt.min_reps, .probe_seconds = rs->opt.probe_seconds,
+        .epoch = rs->epoch, .stop = &stop_requested, .world = l->world};
+
+    ob_sleep_barrier(l->world);
+    if (l->node_rank == 0)
+        tag_sampler(rs, index, order, sd->k);
+    double t_start = ob_now() - rs->epoch;
+    ob_step_setup(&run);
+    ob_sleep_barrier(l->world); /* every active rank set up: start together */
+    ob_step_measure(&run);
+    ob_step_teardown(&run);
+    double t_end = ob_now() - rs->epoch;
+    if (rs->sampler)
+        ob_sampler_set_step(rs->sampler, -1, NULL, 0, NULL, 0);
+
+    char reason[256] = "";
+    int first = ob_launch_first_failing(l, run.failed);
+    if (first >= 0) {
+        snprintf(reason, sizeof reason, "%s", run.reason);
+        ob_launch_bcast_text(l, first, reason, sizeof reason);
+    }
+    int short_of_reps = run.active && !run.failed && run.counted < rs->opt.min_reps;
+    *interrupted = ob_launch_any(l, run.interrupted);
+    if (*interrupted && ob_launch_any(l, short_of_reps)) {
+        /* Cut short before the minimum: not written, --resume redoes it. */
+        snprintf(status, statuslen, "interrupted, not recorded");
+        ob_step_free(&run);
+        return 0;
+    }
+    int valid = first < 0;
+    summarise(rs, &run, sd, valid, row);
+    ob_plan plan;
+    memset(&plan, 0, sizeof plan);
+    sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
+    ob_step_info info = {sd->kernel->name, ob_placement_name(sd->placement), sd->k, index,
+                         sd->kernel->phases, plan.figure_name, plan.work_unit, plan.work_units,
+                         valid, reason, row->window, t_start, t_end};
+    /* The summary row first: the step's `done` mark, written last by
+     * write_step, then guarantees its summary exists (a resumed step
+     * replaces a stale row). */
+    int rc = ob_results_append_summary(rs->results, sd->kernel->name,
+                                       ob_placement_name(sd->placement), plan.figure_name, row,
+                                       err, errlen);
+    if (rc == 0)
+        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases,
+                                   run.nphases, err, errlen);
+    if (rc == 0)
+        rc = write_monitor(rs, err, errlen);
+    if (rc == 0)
+        rc = ob_results_flush(rs->results, err, errlen);
+    ob_step_free(&run);
+    if (valid) {
+        snprintf(status, statuslen, "Solution Validates");
+    } else {
+        snprintf(status, statuslen, "FAILED: %s", reason);
+        if (rs->failed_steps++ == 0)
+            snprintf(rs->first_failure, sizeof rs->first_failure, "%s %s k=%d: %s",
+                     sd->kernel->name, ob_placement_name(sd->placement), sd->k, reason);
+    }
+    return rc;
+}
+
+static int step_already_done(run_state *rs, int index)
+{
+    int done = 0;
+    if (rs->launch.rank == 0 && rs->opt.resume)
+        done = ob_results_step_done(rs->results, rs->steps[index].kernel->name,
+                                    ob_placement_name(rs->steps[index].placement),
+                                    rs->steps[index].k);
+    ob_sleep_bcast(&done, 1, MPI_INT, 0, rs->launch.world);
+    return done;
+}
+
+static int run_ladder(run_state *rs, int *interrupted, char *err, size_t errlen)
+{
+    int *order = calloc((size_t)rs->cores, sizeof *order);
+    if (!order)
+        return -1;
+    int todo = 0, done = 0;
+    for (int i = 0; i < rs->nsteps; i++)
+        todo += !step_already_done(rs, i);
+    double t0 = ob_now();
+    int rc = 0;
+    *interrupted = 0;
+    for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
+        if (step_already_done(rs, i)) {
+            if (rs->launch.rank == 0)
+                printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
+                       rs->steps[i].kernel->name, ob_placement_name(rs->steps[i].placement),
+                       rs->steps[i].k, rs->output);
+            continue;
+        }
+        ob_summary_row row;
+        memset(&row, 0, sizeof row);
+        char status[320] = "";
+        rc = run_step(rs, i, order, err, errlen, interrupted, &row, status, sizeof status);
+        done++;
+        if (rc == 0)
+            progress(rs, i, done, todo, ob_now() - t0, &rs->steps[i], &row, status);
+        *interrupted = *interrupted || ob_launch_any(&rs->launch, stop_requested);
+    }
+    free(order);
+    return rc;
+}
+
+/* ---- main -------------------------------------------------------------------- */
+
+static int prepare(run_state *rs, int argc, char **argv)
+{
+    char err[1024] = "";
+    int failed = resolve_ladder(rs, err, sizeof err) != 0;
+    if (checks_agree(rs, failed, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    failed = check_memory(rs, err, sizeof err) != 0;
+    if (!failed)
+        failed = check_io_dir(rs->opt.io_dir, err, sizeof err) != 0;
+    if (checks_agree(rs, failed, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    if (rs->launch.rank == 0 && rs->launch.min_node_size > rs->cores)
+        fprintf(stderr,
+                "occbench: warning: %d ranks per node on %d cores: ranks share cores, "
+                "results do not describe the node\n",
+                rs->launch.min_node_size, rs->cores);
+    default_output(rs);
+    if (open_results(rs, argc, argv, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    if (setup_counters(rs, err, sizeof err) != 0 || write_system(rs, err, sizeof err) != 0 ||
+        ob_results_flush(rs->results, err, sizeof err) != 0) {
+        if (rs->launch.rank == 0)
+            fprintf(stderr, "occbench: %s\n", err);
+        return OB_EXIT_FAILED;
+    }
+    build_steps(rs);
+    if (rs->launch.node_rank == 0)
+        rs->sampler = ob_sampler_start(rs->opt.sample_period, rs->epoch);
+    return -1;
+}
+
+static int finish(run_state *rs, int ladder_rc, int interrupted, const char *err)
+{
+    char cerr[512] = "";
+    /* The samplers' last samples (after the last step) join the series. */
+    if (rs->sampler)
+        ob_sampler_stop(rs->sampler);
+    int close_rc = ladder_rc == 0 ? write_monitor(rs, cerr, sizeof cerr) : 0;
+    if (rs->sampler)
+        ob_sampler_free(rs->sampler);
+    rs->sampler = NULL;
+    int complete = ladder_rc == 0 && !interrupted && close_rc == 0;
+    if (ob_results_close(rs->results, complete, cerr, sizeof cerr) != 0)
+        close_rc = -1;
+    rs->results = NULL;
+    if (rs->launch.rank != 0)
+        return ladder_rc || close_rc ? OB_EXIT_FAILED : interrupted ? OB_EXIT_INTERRUPTED : 0;
+    if (ladder_rc != 0) {
+        fprintf(stderr, "occbench: writing %s failed: %s\n", rs->output, err);
+        return OB_EXIT_FAILED;
+    }
+    if (close_rc != 0) {
+        fprintf(stderr, "occbench: closing %s failed: %s\n", rs->output, cerr);
+        return OB_EXIT_FAILED;
+    }
+    if (interrupted) {
+        fprintf(stderr,
+                "occbench: interrupted by SIGTERM; %s holds every finished step; continue "
+                "with: occbench --resume %s (same options)\n",
+                rs->output, rs->output);
+        return OB_EXIT_INTERRUPTED;
+    }
+    if (rs->failed_steps) {
+        fprintf(stderr, "occbench: %d step(s) FAILED validation or could not run; first: %s\n",
+                rs->failed_steps, rs->first_failure);
+        printf("results: %s\n", rs->output);
+        return OB_EXIT_FAILED;
+    }
+    printf("all steps validated; results: %s\n", rs->output);
+    return OB_EXIT_OK;
+}
+
+static int occbench_main(run_state *rs, int argc, char **argv)
+{
+    char err[1024] = "";
+    if (ob_launch_init(&rs->launch, MPI_COMM_WORLD) != 0) {
+        fprintf(stderr, "occbench: cannot split MPI_COMM_WORLD into nodes\n");
+        return OB_EXIT_FAILED;
+    }
+    if (ob_options_parse(argc, argv, &rs->opt, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    rs->topo = ob_topo_load(err, sizeof err);
+    if (!rs->topo) {
+        if (rs->launch.rank == 0)
+            fprintf(stderr, "occbench: topology: %s\n", err);
+        return OB_EXIT_FAILED;
+    }
+    ob_topo_machine(rs->topo, &rs->machine);
+    rs->cores = ob_topo_core_count(rs->topo);
+    int rc = early_exit(rs);
+    if (rc >= 0)
+        return rc;
+    /* A common epoch: rank 0's clock. CLOCK_MONOTONIC is per node, so
+     * cross-node times are offsets from each node's own start. */
+    ob_sleep_barrier(rs->launch.world);
+    rs->epoch = ob_now();
+    rc = prepare(rs, argc, argv);
+    if (rc >= 0)
+        return rc;
+    int interrupted = 0;
+    int ladder_rc = run_ladder(rs, &interrupted, err, sizeof err);
+    return finish(rs, ladder_rc, interrupted, err);
+}
+
+int main(int argc, char **argv)
+{
+    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+        fprintf(stderr, "occbench: MPI_Init failed\n");
+        return OB_EXIT_FAILED;
+    }
+    /* After MPI_Init, which may install its own handlers. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigterm;
+    sigaction(SIGTERM, &sa, NULL);
+
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
+    int rc = occbench_main(&rs, argc, argv);
+    if (rs.results) {
+        char err[256];
+        ob_results_close(rs.results, 0, err, sizeof err);
+    }
+    free(rs.steps);
+    if (rs.topo)
+        ob_topo_free(rs.topo);
+    ob_measure_stop();
+    ob_launch_free(&rs.launch);
+    MPI_Finalize();
+    return rc;
 }

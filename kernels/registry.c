@@ -6,9 +6,12 @@
 #include <strings.h>
 
 /* One line per kernel, in both lists. */
+extern const ob_kernel ob_kernel_triad;
+extern const ob_kernel ob_kernel_chase;
+extern const ob_kernel ob_kernel_freq;
 
 static const ob_kernel *const registry[] = {
-    NULL, /* end of table */
+    &ob_kernel_triad, &ob_kernel_chase, &ob_kernel_freq, NULL, /* end of table */
 };
 
 size_t ob_kernel_count(void)
@@ -19,7 +22,10 @@ size_t ob_kernel_count(void)
     return n;
 }
 
-const ob_kernel *ob_kernel_at(size_t i) { return i < ob_kernel_count() ? registry[i] : NULL; }
+const ob_kernel *ob_kernel_at(size_t i)
+{
+    return i < ob_kernel_count() ? registry[i] : NULL;
+}
 
 const ob_kernel *ob_kernel_find(const char *name)
 {

@@ -26,15 +26,16 @@ typedef enum ob_metric {
     OB_METRIC_COUNT
 } ob_metric;
 
-const char *ob_metric_name(ob_metric m); /* "cycles", "instructions", "ref_cycles", "llc_misses", "task_clock" */
+/* "cycles", "instructions", "ref_cycles", "llc_misses", "task_clock" */
+const char *ob_metric_name(ob_metric m);
 
 /* How a metric was resolved: the serving event, or none and why. */
 typedef struct ob_metric_source {
-    char event[128];   /* PAPI event name that serves it; "" when none */
-    char reason[256];  /* why this event (e.g. "first available candidate for zen3"),
-                          or, when none, why none (each candidate's PAPI error) */
+    char event[128];  /* PAPI event name that serves it; "" when none */
+    char reason[512]; /* why this event (e.g. "first available candidate in section zen3"),
+                         or, when none, why none (each candidate's PAPI error) */
     int available;
-    double scale;      /* multiply raw counts by this (task_clock: ns -> s) */
+    double scale; /* multiply raw counts by this (task_clock: ns -> s) */
 } ob_metric_source;
 
 /* A thin layer over the PAPI calls the resolver needs, so tests can fake
@@ -49,7 +50,23 @@ typedef struct ob_papi_ops {
      * vendor "AuthenticAMD", family 0x19, model 0x01. */
     int (*cpu_id)(void *user, char *vendor, size_t vlen, int *family, int *model);
     void *user;
+    /* Optional (may be NULL): a note appended once to the reason of every
+     * metric whose first candidates failed, e.g. "PAPI component perf_event is
+     * disabled: libpfm4 no default PMU found". Returns "" when none. */
+    const char *(*note)(void *user);
 } ob_papi_ops;
+
+/* Events named OB_BUILTIN_EVENT_PREFIX... are read by occbench itself, not
+ * by PAPI (see data/events.conf): occbench::THREAD-CPUTIME is
+ * clock_gettime(CLOCK_THREAD_CPUTIME_ID) in ns, the quantity perf's
+ * task-clock counts. */
+#define OB_BUILTIN_EVENT_PREFIX "occbench::"
+#define OB_EVENT_THREAD_CPUTIME "occbench::THREAD-CPUTIME"
+
+/* The candidate file to use: $OCCBENCH_DATA_DIR/events.conf when that
+ * variable is set, else the source tree's data/events.conf when it exists
+ * (running from a build directory), else the installed one. */
+const char *ob_metrics_default_file(void);
 
 /* The real PAPI implementation of the ops. */
 const ob_papi_ops *ob_papi_real_ops(void);

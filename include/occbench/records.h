@@ -66,6 +66,7 @@ typedef struct ob_summary_row {
     double figure;      /* kernel figure of merit per rank (median), see attribute figure_name */
     ob_sample median;   /* per-field medians of counted reps */
     double f_probe;     /* median probe GHz */
+    double parked_cpu;  /* most CPU (cores) any parked rank used while parked; ~0 */
 } ob_summary_row;
 
 /* /monitor/<node>: node-leader sampler series. */

@@ -2,22 +2,36 @@
  * collectively with parallel HDF5 (every rank its own hyperslab) after
  * every step and flushed, so a job killed at any moment between writes
  * leaves a readable file with every finished step. Layout (see
- * docs/ARCHITECTURE.md):
+ * docs/ARCHITECTURE.md; compound types in records_h5.h):
  *
  *   /            attrs schema_version, occbench_version, site, created,
  *                command, config, complete (0 until a normal end)
- *   /system      provenance attrs; datasets hostnames, topology.xml
- *   /counters    compound rows (node, metric, event, available, reason)
+ *   /system      provenance attrs (one string attr per pair); datasets
+ *                hostnames (1-D strings, index = node), topology.xml
+ *                (scalar string: rank 0's node)
+ *   /counters    datasets sources (ob_counter_row: node, metric, event,
+ *                available, reason, scale; one row per node and metric)
+ *                and cpu_family (1-D strings, index = node)
  *   /steps/<kernel>/<placement>/kNNNN   attrs k, step, valid, reason,
- *                phases, figure_name, work_unit, work_units, window, t_start,
- *                t_end, done; datasets reps, phases (records.h)
- *   /summary/<kernel>/<placement>       ob_summary_row per k (appended)
+ *                phases (1-D strings), figure_name, work_unit, work_units,
+ *                window, t_start, t_end, done (=1, written last); datasets
+ *                reps, phases (records.h; rows of rank 0, then rank 1, ...)
+ *   /summary/<kernel>/<placement>       ob_summary_row per k (appended;
+ *                extendible, chunked); attr figure_name
  *   /monitor/node<NNNN>                 samples (ob_monitor_sample),
- *                cpu_busy (samples x cpus), appended per step
+ *                cpu_busy (float, samples x cpus), appended per step
+ *
+ * Integers attrs are int64, reals float64. Strings are fixed-length,
+ * null-padded UTF-8 (parallel HDF5 1.10 cannot write variable-length data
+ * collectively; h5py reads them as bytes). The file uses HDF5's default
+ * (earliest) format: no SWMR, and no "file open" flag that would make a
+ * killed file need h5clear.
  *
  * Every function here is collective over the communicator given at
  * create/resume unless it says otherwise, and returns 0 or -1 with a
- * one-line message in err (the same on every rank where possible). */
+ * one-line message in err (the same on every rank). Names and values that
+ * decide metadata (kernel, placement, step attributes, summary rows,
+ * provenance) are taken from rank 0 and broadcast. */
 #ifndef OCCBENCH_RESULTS_H
 #define OCCBENCH_RESULTS_H
 
@@ -32,9 +46,9 @@ typedef struct ob_results ob_results;
 typedef struct ob_run_info {
     const char *occbench_version;
     const char *site;
-    const char *created;  /* ISO 8601 UTC */
-    const char *command;  /* the full command line */
-    const char *config;   /* canonical configuration string; --resume requires equality */
+    const char *created; /* ISO 8601 UTC */
+    const char *command; /* the full command line */
+    const char *config;  /* canonical configuration string; --resume requires equality */
 } ob_run_info;
 
 /* Create `path`; fails if it exists unless `force`. Nothing is created
@@ -61,9 +75,10 @@ int ob_results_write_system(ob_results *r, const ob_kv *pairs, size_t npairs,
                             const char *const *hostnames, int nnodes, const char *topology_xml,
                             char *err, size_t errlen);
 
-/* Counter sources of every node: sources[node * OB_METRIC_COUNT + metric],
- * the same array on every rank. Also writes /counters attrs cpu_family
- * per node (labels[node]). */
+/* Counter sources of every node: sources[node * OB_METRIC_COUNT + metric]
+ * (rank 0's array is written). Also writes the /counters dataset
+ * cpu_family, one string per node (labels[node]). Both functions replace
+ * what an earlier call wrote. */
 int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
                               const char *const *labels, int nnodes, char *err, size_t errlen);
 
@@ -75,34 +90,41 @@ typedef struct ob_step_info {
     const char *kernel;
     const char *placement;
     int k;
-    int step;                 /* index in the launch's step list */
+    int step;                  /* index in the launch's step list */
     const char *const *phases; /* NULL-terminated */
     const char *figure_name;
     const char *work_unit;
     double work_units;
-    int valid;                /* the same on every rank */
-    const char *reason;       /* why invalid/failed; "" when valid */
+    int valid;          /* the same on every rank */
+    const char *reason; /* why invalid/failed; "" when valid */
     double window, t_start, t_end;
 } ob_step_info;
 
-/* Write one step: each rank passes its own rows (parked ranks pass 0). */
+/* Write one step: each rank passes its own rows (parked ranks pass 0).
+ * Refused when the step is already in the file with done=1; an unfinished
+ * group of the same step is replaced. kernel/placement: 1-200 characters,
+ * no '/'; 0 <= k <= 9999. */
 int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_record *reps,
                           size_t nreps, const ob_phase_record *phases, size_t nphases, char *err,
                           size_t errlen);
 
-/* Append one summary row (the same on every rank) to /summary/<kernel>/<placement>;
- * figure_name and work_unit become attributes of that dataset. */
+/* Append one summary row (rank 0's is written) to /summary/<kernel>/<placement>;
+ * figure_name becomes an attribute of that dataset. A row with a k already
+ * stored replaces that row (a step written again after --resume). */
 int ob_results_append_summary(ob_results *r, const char *kernel, const char *placement,
                               const char *figure_name, const ob_summary_row *row, char *err,
                               size_t errlen);
 
 /* Non-collective: the stored summary row for k (to compute efficiency
- * against k=1 after --resume). Returns 0 when found, -1 otherwise. */
+ * against k=1 after --resume). Returns 0 when found, -1 otherwise. Rows
+ * appended by rank 0 are visible to other ranks once flushed. */
 int ob_results_read_summary(const ob_results *r, const char *kernel, const char *placement, int k,
                             ob_summary_row *out);
 
 /* Append monitor samples: node leaders pass their node's samples and
- * cpu_busy (n x ncpus); other ranks pass node=-1, n=0. */
+ * cpu_busy (n x ncpus, row-major; NULL when ncpus is 0); other ranks pass
+ * node=-1, n=0. A node's group is created by its first call, even with
+ * n=0. ncpus must stay the same for a node. */
 int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
                               const float *cpu_busy, int ncpus, char *err, size_t errlen);
 

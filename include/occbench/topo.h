@@ -22,13 +22,18 @@ ob_topo *ob_topo_load(char *err, size_t errlen);
 ob_topo *ob_topo_load_synthetic(const char *desc, char *err, size_t errlen);
 void ob_topo_free(ob_topo *t);
 
-int ob_topo_core_count(const ob_topo *t);     /* physical cores */
+int ob_topo_core_count(const ob_topo *t); /* physical cores */
+/* L3 domains; without an L3 level each package (or, without packages, the
+ * whole machine) counts as one domain, here and in the placement orders. */
 int ob_topo_l3_domain_count(const ob_topo *t);
-int ob_topo_cores_per_l3(const ob_topo *t);   /* of the first L3 domain; 0 if no L3 */
+int ob_topo_cores_per_l3(const ob_topo *t); /* of the first L3 domain; 0 if no L3 */
 int ob_topo_numa_count(const ob_topo *t);
 int ob_topo_package_count(const ob_topo *t);
 void ob_topo_machine(const ob_topo *t, ob_machine *out); /* cache sizes of the first core */
 size_t ob_topo_memory_bytes(const ob_topo *t);           /* total machine memory */
+/* 1 when the topology is this machine's (binding takes effect); 0 for
+ * synthetic/XML topologies, where binding succeeds without binding. */
+int ob_topo_is_this_system(const ob_topo *t);
 
 /* The core order of a placement: out[i] is the logical index (0..cores-1,
  * hwloc's core order) of the i-th core to fill. compact: topology order,
@@ -51,9 +56,11 @@ int ob_topo_unbind_thread(const ob_topo *t, char *err, size_t errlen);
 char *ob_topo_xml(const ob_topo *t);
 
 /* The default occupancy ladder for `cores` cores with L3 domains of
- * `per_l3` cores: 1, 2, 4, ..., the multiples of per_l3, and cores itself,
- * sorted and unique, capped at `max_k`. Returns the count written to out
- * (at most n). */
+ * `per_l3` cores (0: no L3, powers of two only): 1, 2, 4, ..., the
+ * multiples of per_l3, and cores itself, sorted and unique, capped at
+ * `max_k` (e.g. the ranks on the node): steps above max_k are dropped and
+ * max_k itself becomes the top step; max_k <= 0 means no cap. Returns the
+ * count written to out (at most n, the smallest steps first). */
 int ob_ladder_default(int cores, int per_l3, int max_k, int *out, int n);
 
 #endif

@@ -1,0 +1,291 @@
+/* Per-thread measurement: OS accounting (getrusage, /proc/thread-self) and
+ * the PAPI metrics resolved by driver/events.c. The /proc files stay open
+ * across snapshots and are re-read with pread at offset 0, so a snapshot
+ * costs a few syscalls. State is thread-local: the thread that calls
+ * ob_measure_start is the one measured (one measuring thread per rank). */
+#include "occbench/measure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <papi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+double ob_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct measure_state {
+    int opened;
+    int fd_schedstat, fd_io, fd_stat;
+    int blkio_on; /* delay accounting was on when the files were opened */
+    double clk_tck;
+    int eventset;                     /* PAPI_NULL when none */
+    int npapi;                        /* events in the set */
+    int papi_metric[OB_METRIC_COUNT]; /* metric of the i-th value in the set */
+    int builtin[OB_METRIC_COUNT];     /* metric read by occbench itself */
+    double scale[OB_METRIC_COUNT];
+} measure_state;
+
+static _Thread_local measure_state st = {
+    .fd_schedstat = -1, .fd_io = -1, .fd_stat = -1, .eventset = PAPI_NULL};
+
+static int read_sysctl_int(const char *path, int fallback)
+{
+    FILE *f = fopen(path, "r");
+    int v = fallback;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = fallback;
+        fclose(f);
+    }
+    return v;
+}
+
+static void open_proc_files(void)
+{
+    if (st.opened)
+        return;
+    /* /proc/thread-self resolves when opened: these fds keep describing the
+     * opening thread, whichever thread later reads them. */
+    st.fd_schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    st.fd_io = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+    st.fd_stat = open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+    st.blkio_on = read_sysctl_int("/proc/sys/kernel/task_delayacct", 0) == 1;
+    long tck = sysconf(_SC_CLK_TCK);
+    st.clk_tck = tck > 0 ? (double)tck : 100.0;
+    for (int m = 0; m < OB_METRIC_COUNT; m++) {
+        st.builtin[m] = 0;
+        st.scale[m] = 1.0;
+    }
+    st.opened = 1;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Read a small /proc file from offset 0 into buf (NUL-terminated); -1 on failure. */
+static ssize_t pread_all(int fd, char *buf, size_t len)
+{
+    if (fd < 0)
+        return -1;
+    ssize_t n = pread(fd, buf, len - 1, 0);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+static void mark_unavailable(ob_metric_source *src, const char *why)
+{
+    char old[sizeof src->event];
+    snprintf(old, sizeof old, "%s", src->event);
+    src->available = 0;
+    src->event[0] = '\0';
+    snprintf(src->reason, sizeof src->reason, "%s resolved but %s", old, why);
+}
+
+static void discard_eventset(void)
+{
+    if (st.eventset != PAPI_NULL) {
+        PAPI_cleanup_eventset(st.eventset);
+        PAPI_destroy_eventset(&st.eventset);
+    }
+    st.eventset = PAPI_NULL;
+    st.npapi = 0;
+}
+
+int ob_measure_start(ob_metric_source sources[OB_METRIC_COUNT], char *err, size_t errlen)
+{
+    open_proc_files();
+    discard_eventset();
+    int want_papi = 0;
+    for (int m = 0; m < OB_METRIC_COUNT; m++) {
+        st.builtin[m] = 0;
+        st.scale[m] = sources[m].scale > 0 ? sources[m].scale : 1.0;
+        if (!sources[m].available)
+            continue;
+        if (strcmp(sources[m].event, OB_EVENT_THREAD_CPUTIME) == 0)
+            st.builtin[m] = 1;
+        else
+            want_papi = 1;
+    }
+    if (!want_papi)
+        return 0;
+
+    char why[256] = "";
+    int rc = PAPI_OK;
+    if (PAPI_is_initialized() == PAPI_NOT_INITED) {
+        int v = PAPI_library_init(PAPI_VER_CURRENT);
+        if (v != PAPI_VER_CURRENT) {
+            rc = v > 0 ? PAPI_EINVAL : v;
+            snprintf(why, sizeof why, "PAPI_library_init failed: %s",
+                     v > 0 ? "version mismatch" : PAPI_strerror(v));
+        }
+    }
+    if (rc == PAPI_OK && (rc = PAPI_create_eventset(&st.eventset)) != PAPI_OK)
+        snprintf(why, sizeof why, "PAPI_create_eventset failed: %s", PAPI_strerror(rc));
+    for (int m = 0; m < OB_METRIC_COUNT && rc == PAPI_OK; m++) {
+        if (!sources[m].available || st.builtin[m])
+            continue;
+        int r = PAPI_add_named_event(st.eventset, sources[m].event);
+        if (r != PAPI_OK) {
+            /* Only this metric is lost: the others can still be counted. */
+            char msg[160];
+            snprintf(msg, sizeof msg, "PAPI_add_named_event failed at start: %s", PAPI_strerror(r));
+            mark_unavailable(&sources[m], msg);
+            continue;
+        }
+        st.papi_metric[st.npapi++] = m;
+    }
+    if (rc == PAPI_OK && st.npapi > 0 && (rc = PAPI_start(st.eventset)) != PAPI_OK)
+        snprintf(why, sizeof why, "PAPI_start failed: %s", PAPI_strerror(rc));
+    if (rc != PAPI_OK) {
+        for (int m = 0; m < OB_METRIC_COUNT; m++)
+            if (sources[m].available && !st.builtin[m])
+                mark_unavailable(&sources[m], why);
+        discard_eventset();
+        snprintf(err, errlen, "%s; hardware metrics are not measured", why);
+        return -1;
+    }
+    return 0;
+}
+
+void ob_measure_stop(void)
+{
+    if (st.eventset != PAPI_NULL && st.npapi > 0) {
+        long long values[OB_METRIC_COUNT];
+        PAPI_stop(st.eventset, values);
+    }
+    discard_eventset();
+    close_fd(&st.fd_schedstat);
+    close_fd(&st.fd_io);
+    close_fd(&st.fd_stat);
+    st.opened = 0;
+}
+
+static double field_after(const char *buf, const char *key)
+{
+    const char *p = strstr(buf, key);
+    if (!p)
+        return NAN;
+    char *end = NULL;
+    double v = strtod(p + strlen(key), &end);
+    return end == p + strlen(key) ? NAN : v;
+}
+
+/* /proc/<tid>/stat field 42 (delayacct_blkio_ticks). Fields are counted
+ * after the last ')' because the command name may contain spaces. */
+static double stat_blkio_ticks(const char *buf)
+{
+    const char *p = strrchr(buf, ')');
+    if (!p)
+        return NAN;
+    p++;
+    for (int field = 3; field <= 42; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return NAN;
+        if (field == 42) {
+            char *end = NULL;
+            double v = strtod(p, &end);
+            return end == p ? NAN : v;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return NAN;
+}
+
+static double tv_seconds(struct timeval tv)
+{
+    return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+}
+
+void ob_measure_snapshot(ob_snapshot *out)
+{
+    open_proc_files();
+    out->wall = ob_now();
+
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        out->user = tv_seconds(ru.ru_utime);
+        out->sys = tv_seconds(ru.ru_stime);
+        out->vcsw = (double)ru.ru_nvcsw;
+        out->ivcsw = (double)ru.ru_nivcsw;
+        out->minflt = (double)ru.ru_minflt;
+        out->majflt = (double)ru.ru_majflt;
+        out->maxrss_kb = (double)ru.ru_maxrss;
+    } else {
+        out->user = out->sys = out->vcsw = out->ivcsw = NAN;
+        out->minflt = out->majflt = out->maxrss_kb = NAN;
+    }
+
+    char buf[1024];
+    out->run_delay = NAN;
+    if (pread_all(st.fd_schedstat, buf, sizeof buf) > 0) {
+        unsigned long long on_cpu, waiting;
+        if (sscanf(buf, "%llu %llu", &on_cpu, &waiting) == 2)
+            out->run_delay = 1e-9 * (double)waiting;
+    }
+
+    out->rbytes = out->wbytes = NAN;
+    if (pread_all(st.fd_io, buf, sizeof buf) > 0) {
+        out->rbytes = field_after(buf, "\nread_bytes:");
+        out->wbytes = field_after(buf, "\nwrite_bytes:");
+    }
+
+    out->blkio = NAN;
+    if (st.blkio_on && pread_all(st.fd_stat, buf, sizeof buf) > 0)
+        out->blkio = stat_blkio_ticks(buf) / st.clk_tck;
+
+    for (int m = 0; m < OB_METRIC_COUNT; m++)
+        out->counters[m] = NAN;
+    if (st.npapi > 0) {
+        long long v[OB_METRIC_COUNT];
+        if (PAPI_read(st.eventset, v) == PAPI_OK)
+            for (int i = 0; i < st.npapi; i++)
+                out->counters[st.papi_metric[i]] = (double)v[i] * st.scale[st.papi_metric[i]];
+    }
+    for (int m = 0; m < OB_METRIC_COUNT; m++) {
+        if (!st.builtin[m])
+            continue;
+        struct timespec ts;
+        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+            out->counters[m] = (1e9 * (double)ts.tv_sec + (double)ts.tv_nsec) * st.scale[m];
+    }
+}
+
+void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out)
+{
+    /* NaN - x and x - NaN are NaN: a metric missing at either end stays missing. */
+    out->wall = b->wall - a->wall;
+    out->user = b->user - a->user;
+    out->sys = b->sys - a->sys;
+    out->run_delay = b->run_delay - a->run_delay;
+    out->blkio = b->blkio - a->blkio;
+    out->rbytes = b->rbytes - a->rbytes;
+    out->wbytes = b->wbytes - a->wbytes;
+    out->vcsw = b->vcsw - a->vcsw;
+    out->ivcsw = b->ivcsw - a->ivcsw;
+    out->minflt = b->minflt - a->minflt;
+    out->majflt = b->majflt - a->majflt;
+    out->cycles = b->counters[OB_METRIC_CYCLES] - a->counters[OB_METRIC_CYCLES];
+    out->instr = b->counters[OB_METRIC_INSTRUCTIONS] - a->counters[OB_METRIC_INSTRUCTIONS];
+    out->ref_cycles = b->counters[OB_METRIC_REF_CYCLES] - a->counters[OB_METRIC_REF_CYCLES];
+    out->llc_miss = b->counters[OB_METRIC_LLC_MISSES] - a->counters[OB_METRIC_LLC_MISSES];
+    out->task_clock = b->counters[OB_METRIC_TASK_CLOCK] - a->counters[OB_METRIC_TASK_CLOCK];
+}

@@ -1,0 +1,166 @@
+/* Node passport: see passport.h. */
+#include "occbench/passport.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* First "key : value" line of /proc/cpuinfo whose key starts with `key`. */
+static int cpuinfo_field(const char *key, char *out, size_t len)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) {
+        snprintf(out, len, "unreadable: /proc/cpuinfo: %s", strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        const char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        snprintf(out, len, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
+        out[strcspn(out, "\n")] = '\0';
+        found = 0;
+        break;
+    }
+    fclose(f);
+    if (found != 0)
+        snprintf(out, len, "unreadable: /proc/cpuinfo has no '%s' line", key);
+    return found;
+}
+
+static void virtualisation(char *out, size_t len)
+{
+    char flags[4096];
+    char hv[128];
+    if (ob_read_line("/sys/hypervisor/type", hv, sizeof hv) == 0) {
+        snprintf(out, len, "yes (%s)", hv);
+        return;
+    }
+    if (cpuinfo_field("flags", flags, sizeof flags) == 0) {
+        /* x86 sets the "hypervisor" CPUID bit in every guest. */
+        int guest = strstr(flags, " hypervisor") != NULL;
+        char vendor[128] = "";
+        ob_read_line("/sys/class/dmi/id/sys_vendor", vendor, sizeof vendor);
+        snprintf(out, len, guest ? "yes (cpuid hypervisor flag; dmi vendor %s)" : "no", vendor);
+        return;
+    }
+    snprintf(out, len, "unreadable: no /sys/hypervisor/type and no x86 cpuid flags");
+}
+
+/* Longest mount point in /proc/self/mountinfo that prefixes `real`. */
+static int mount_of(const char *real, char *fstype, size_t fslen, char *mount, size_t mountlen)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    size_t best = 0;
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        /* id parent major:minor root mountpoint options ... - fstype source ... */
+        char mp[PATH_MAX], fs[64];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+            sscanf(dash + 3, "%63s", fs) != 1)
+            continue;
+        size_t n = strlen(mp);
+        int prefix = strncmp(real, mp, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
+                                                   strcmp(mp, "/") == 0);
+        if (prefix && n >= best) {
+            best = n;
+            snprintf(mount, mountlen, "%s", mp);
+            snprintf(fstype, fslen, "%s", fs);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, size_t mountlen)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        /* The output file may not exist yet: use its directory. */
+        char copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", path);
+        if (!realpath(dirname(copy), real)) {
+            snprintf(fstype, fslen, "unreadable: %s: %s", path, strerror(errno));
+            snprintf(mount, mountlen, "%s", fstype);
+            return -1;
+        }
+    }
+    if (mount_of(real, fstype, fslen, mount, mountlen) != 0) {
+        snprintf(fstype, fslen, "unreadable: /proc/self/mountinfo has no mount for %s", real);
+        snprintf(mount, mountlen, "%s", fstype);
+        return -1;
+    }
+    return 0;
+}
+
+static void add_fs(ob_kvlist *l, const char *prefix, const char *path)
+{
+    char fs[256], mnt[PATH_MAX], key[64];
+    if (!path) {
+        snprintf(fs, sizeof fs, "unreadable: no path given");
+        snprintf(mnt, sizeof mnt, "%s", fs);
+    } else {
+        ob_fs_of_path(path, fs, sizeof fs, mnt, sizeof mnt);
+    }
+    snprintf(key, sizeof key, "%s_fstype", prefix);
+    ob_kvlist_add(l, key, "%s", fs);
+    snprintf(key, sizeof key, "%s_mount", prefix);
+    ob_kvlist_add(l, key, "%s", mnt);
+}
+
+static void batch_job(ob_kvlist *l)
+{
+    static const char *const systems[][2] = {
+        {"slurm", "SLURM_JOB_ID"}, {"pbs", "PBS_JOBID"}, {"flux", "FLUX_JOB_ID"},
+        {"lsf", "LSB_JOBID"},      {"sge", "JOB_ID"},
+    };
+    for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++) {
+        const char *id = getenv(systems[i][1]);
+        if (id && *id) {
+            ob_kvlist_add(l, "passport_batch_system", "%s", systems[i][0]);
+            ob_kvlist_add(l, "passport_batch_job_id", "%s", id);
+            return;
+        }
+    }
+    ob_kvlist_add(l, "passport_batch_system", "none (no SLURM_JOB_ID, PBS_JOBID, FLUX_JOB_ID, "
+                                              "LSB_JOBID or JOB_ID in the environment)");
+    ob_kvlist_add(l, "passport_batch_job_id", "none");
+}
+
+void ob_passport_collect(ob_kvlist *l, const ob_topo *t, const char *io_dir, const char *output)
+{
+    char buf[4096];
+    int smt = ob_read_line("/sys/devices/system/cpu/smt/active", buf, sizeof buf);
+    ob_kvlist_add(l, "passport_smt", "%s",
+                  smt == 0 ? (strcmp(buf, "1") == 0 ? "on" : "off") : buf);
+    int packages = ob_topo_package_count(t), numa = ob_topo_numa_count(t);
+    ob_kvlist_add(l, "passport_packages", "%d", packages);
+    ob_kvlist_add(l, "passport_numa_nodes", "%d", numa);
+    if (packages > 0)
+        ob_kvlist_add(l, "passport_numa_per_socket", "%d (NPS%d on AMD EPYC)", numa / packages,
+                      numa / packages);
+    ob_machine m;
+    ob_topo_machine(t, &m);
+    ob_kvlist_add(l, "passport_l3_bytes", "%zu", m.l3_bytes);
+    ob_kvlist_add(l, "passport_cores_per_l3", "%d", ob_topo_cores_per_l3(t));
+    ob_kvlist_add(l, "passport_l3_domains", "%d", ob_topo_l3_domain_count(t));
+    cpuinfo_field("microcode", buf, sizeof buf);
+    ob_kvlist_add(l, "passport_microcode", "%s", buf);
+    virtualisation(buf, sizeof buf);
+    ob_kvlist_add(l, "passport_virtualised", "%s", buf);
+    add_fs(l, "passport_io_dir", io_dir);
+    add_fs(l, "passport_output", output);
+    batch_job(l);
+}

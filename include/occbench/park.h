@@ -1,0 +1,26 @@
+/* Sleeping MPI waits. A blocking MPI_Barrier or MPI_Wait busy-polls in
+ * Open MPI and MPICH: a parked rank waiting that way burns a core and its
+ * share of the package power budget, which is exactly what occbench
+ * measures. Every wait between and during steps goes through here: start
+ * the non-blocking operation, then MPI_Test with nanosleep in between. */
+#ifndef OCCBENCH_PARK_H
+#define OCCBENCH_PARK_H
+
+#include <mpi.h>
+
+/* Wait for `req` sleeping between tests: 0.1 ms at first, doubling to
+ * 5 ms, so a short wait is cheap in latency and a long one costs a few
+ * hundred wake-ups per second (well under 1% of a core). */
+int ob_sleep_wait(MPI_Request *req);
+
+int ob_sleep_barrier(MPI_Comm comm);
+int ob_sleep_allreduce(const void *send, void *recv, int count, MPI_Datatype type, MPI_Op op,
+                       MPI_Comm comm);
+int ob_sleep_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm);
+int ob_sleep_allgather(const void *send, int scount, MPI_Datatype stype, void *recv, int rcount,
+                       MPI_Datatype rtype, MPI_Comm comm);
+int ob_sleep_gatherv(const void *send, int scount, MPI_Datatype stype, void *recv,
+                     const int *rcounts, const int *displs, MPI_Datatype rtype, int root,
+                     MPI_Comm comm);
+
+#endif

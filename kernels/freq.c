@@ -1,0 +1,210 @@
+/* freq: counter-free clock probe. A chain of dependent 64-bit integer
+ * adds retires at one add per cycle on every x86-64 and aarch64 core
+ * occbench targets (an add's latency is one cycle and each add waits for
+ * the previous one), so adds per second is the core clock, whatever the
+ * governor, turbo or power limit makes of it, and without counters.
+ *
+ * The adds take their increment from a register, not an immediate, so no
+ * renamer can fold the chain (some cores eliminate small immediate adds).
+ * Other architectures get a portable C chain, x += 1 + (x >> 63): its
+ * critical path is two or three instructions per add, so there the GHz it
+ * reports is the clock divided by a constant the compiler decides, good
+ * for ratios between occupancy levels but not as an absolute clock.
+ *
+ * The kernel `freq` times one fixed chain per repetition (figure GHz):
+ *   ci 1.5e8 adds (~0.05 s at 3 GHz), small 1.5e9 (~0.5 s), lsst 3e9 (~1 s). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "occbench/freq_probe.h"
+#include "occbench/kernel.h"
+#include "occbench/probes.h"
+
+#define FREQ_BLOCK 256 /* adds per unrolled block */
+#define FREQ_MIN_GHZ 0.2
+#define FREQ_MAX_GHZ 7.0
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FREQ_CHAIN_KIND "x86-64 asm"
+static inline uint64_t chain_block(uint64_t x, uint64_t one)
+{
+    __asm__ volatile(".rept 256\n\taddq %1, %0\n\t.endr" : "+r"(x) : "r"(one));
+    return x;
+}
+static inline uint64_t chain_one(uint64_t x, uint64_t one)
+{
+    __asm__ volatile("addq %1, %0" : "+r"(x) : "r"(one));
+    return x;
+}
+#elif defined(__aarch64__) && defined(__GNUC__)
+#define FREQ_CHAIN_KIND "aarch64 asm"
+static inline uint64_t chain_block(uint64_t x, uint64_t one)
+{
+    __asm__ volatile(".rept 256\n\tadd %0, %0, %1\n\t.endr" : "+r"(x) : "r"(one));
+    return x;
+}
+static inline uint64_t chain_one(uint64_t x, uint64_t one)
+{
+    __asm__ volatile("add %0, %0, %1" : "+r"(x) : "r"(one));
+    return x;
+}
+#else
+#define FREQ_CHAIN_KIND "portable C (cycles per add not guaranteed to be 1)"
+/* x >> 63 is 0 for every count we reach, but the compiler cannot know it,
+ * so it can neither collapse the loop nor break the dependency. */
+static inline uint64_t chain_one(uint64_t x, uint64_t one)
+{
+    return x + one + (x >> 63);
+}
+static inline uint64_t chain_block(uint64_t x, uint64_t one)
+{
+    for (int i = 0; i < FREQ_BLOCK; i++)
+        x = chain_one(x, one);
+    return x;
+}
+#endif
+
+uint64_t ob_freq_chain(uint64_t adds)
+{
+    const uint64_t one = 1;
+    uint64_t x = 0;
+    for (uint64_t b = adds / FREQ_BLOCK; b > 0; b--)
+        x = chain_block(x, one);
+    for (uint64_t r = adds % FREQ_BLOCK; r > 0; r--)
+        x = chain_one(x, one);
+    return x;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best of several short chains: preemption and interrupts only ever make
+ * a chain slower, so the fastest one is the clock. At least 3 chains,
+ * each about an eighth of the budget at 3 GHz (64 Ki .. 4 Gi adds).
+ * Returns NaN if a chain miscounts (a bug, never a measurement). */
+double ob_freq_probe_ghz(double seconds)
+{
+    if (!(seconds > 0.0))
+        seconds = 0.01;
+    double want = seconds * 3e9 / 8.0;
+    uint64_t adds = want < 65536.0 ? 65536 : want > 4294967296.0 ? 4294967296ULL : (uint64_t)want;
+    double best = INFINITY, start = now_seconds(), t1 = start;
+    for (int chains = 0; chains < 3 || t1 - start < seconds; chains++) {
+        double t0 = now_seconds();
+        uint64_t got = ob_freq_chain(adds);
+        t1 = now_seconds();
+        if (got != adds)
+            return NAN;
+        if (t1 - t0 < best)
+            best = t1 - t0;
+    }
+    return best > 0.0 ? (double)adds / best * 1e-9 : NAN;
+}
+
+/* ---- the kernel ------------------------------------------------------------ */
+
+typedef struct freq_state {
+    uint64_t adds;
+    uint64_t result;
+    double seconds; /* of the last chain */
+} freq_state;
+
+static uint64_t freq_adds(ob_preset preset)
+{
+    switch (preset) {
+    case OB_PRESET_CI:
+        return 150000000ULL;
+    case OB_PRESET_SMALL:
+        return 1500000000ULL;
+    default:
+        return 3000000000ULL;
+    }
+}
+
+static int freq_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+{
+    (void)machine;
+    uint64_t adds = freq_adds(preset);
+    memset(out, 0, sizeof *out);
+    out->footprint_bytes = sizeof(freq_state);
+    out->work_units = (double)adds;
+    out->work_unit = "adds";
+    out->figure_name = "GHz";
+    out->figure_scale = 1e-9;
+    out->figure_inverse = 0;
+    snprintf(out->description, sizeof out->description, "chain of %.3g dependent adds (%s)",
+             (double)adds, FREQ_CHAIN_KIND);
+    return OB_OK;
+}
+
+static int freq_setup(ob_ctx *ctx, void **state)
+{
+    freq_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        ob_ctx_set_error(ctx, "freq: out of memory for the state");
+        return OB_ERR;
+    }
+    s->adds = freq_adds(ob_ctx_preset(ctx));
+    *state = s;
+    return OB_OK;
+}
+
+static int freq_run(void *state, ob_ctx *ctx)
+{
+    freq_state *s = state;
+    ob_phase_begin(ctx, 0);
+    double t0 = now_seconds();
+    s->result = ob_freq_chain(s->adds);
+    s->seconds = now_seconds() - t0;
+    ob_phase_end(ctx, 0);
+    return OB_OK;
+}
+
+static int freq_verify(void *state, char *why, size_t why_len)
+{
+    const freq_state *s = state;
+    if (s->result != s->adds) {
+        snprintf(why, why_len, "freq: the chain of %llu adds returned %llu",
+                 (unsigned long long)s->adds, (unsigned long long)s->result);
+        return 1;
+    }
+    double ghz = s->seconds > 0.0 ? (double)s->adds / s->seconds * 1e-9 : INFINITY;
+    if (!(ghz >= FREQ_MIN_GHZ && ghz <= FREQ_MAX_GHZ)) {
+        snprintf(why, why_len,
+                 "freq: %.3f GHz (%llu adds in %.6f s) is outside the plausible %.1f..%.1f GHz",
+                 ghz, (unsigned long long)s->adds, s->seconds, FREQ_MIN_GHZ, FREQ_MAX_GHZ);
+        return 1;
+    }
+    return 0;
+}
+
+static void freq_teardown(void *state)
+{
+    free(state);
+}
+
+void ob_freq_test_set_seconds(void *state, double seconds)
+{
+    ((freq_state *)state)->seconds = seconds;
+}
+
+static const char *const freq_phases[] = {"chain", NULL};
+
+const ob_kernel ob_kernel_freq = {
+    .name = "freq",
+    .summary = "clock probe: timed chain of dependent integer adds (GHz)",
+    .phases = freq_phases,
+    .plan = freq_plan,
+    .setup = freq_setup,
+    .run = freq_run,
+    .verify = freq_verify,
+    .teardown = freq_teardown,
+};

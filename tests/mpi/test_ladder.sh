@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole ladder at the ci preset on 1, 2 and 4 ranks, every kernel, both
+# placements; the file is checked with the HDF5 API: every step present and
+# finished, records for every active rank and none for parked ones,
+# summaries consistent with the records, provenance and counters present.
+source "$(dirname "$0")/common.sh"
+
+for n in 1 2 4; do
+    occ=$(seq -s, 1 "$n")
+    out="$TMP/ladder-$n.h5"
+    ob_mpirun "$n" --preset ci --window 0.2 --min-reps 2 --occupancy "$occ" \
+        --io-dir "$TMP" --output "$out" --site test >"$TMP/log-$n" 2>&1 ||
+        { cat "$TMP/log-$n"; fail "occbench on $n ranks exited $?"; }
+    grep -q "all steps validated" "$TMP/log-$n" || { cat "$TMP/log-$n"; fail "no final line"; }
+    "$CHECK" "$out" || fail "results of $n ranks"
+    # progress: one line per step on rank 0 only
+    steps=$(grep -c '^\[[0-9]*/[0-9]*\]' "$TMP/log-$n")
+    [ "$steps" -gt 0 ] || fail "no progress lines"
+    grep -q 'ETA' "$TMP/log-$n" || fail "progress lines lack an ETA"
+done
+# the I/O kernels leave nothing behind in --io-dir
+left=$(find "$TMP" -mindepth 1 -maxdepth 1 ! -name '*.h5' ! -name 'log-*' | wc -l)
+[ "$left" -eq 0 ] || { ls -la "$TMP"; fail "stray files in the I/O directory"; }
+echo "ladder on 1, 2, 4 ranks: OK"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# cmake --install puts binaries, event data, job scripts and the man page in
+# standard places, and the installed job scripts find their library.
+set -u
+BUILD=$(cd "$1" && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cmake --install "$BUILD" --prefix "$TMP/prefix" >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "install failed"; }
+for f in bin/occbench bin/occbench-analyze share/occbench/events.conf \
+         share/occbench/jobscripts/slurm.sbatch share/occbench/jobscripts/lib/occbench-job.sh \
+         share/man/man1/occbench.1; do
+    [ -e "$TMP/prefix/$f" ] || fail "$f not installed"
+done
+[ -x "$TMP/prefix/share/occbench/jobscripts/slurm.sbatch" ] || fail "job script not executable"
+# A batch system runs a copy of the script elsewhere: the library is found next to the binary.
+cp "$TMP/prefix/share/occbench/jobscripts/slurm.sbatch" "$TMP/spooled.sbatch"
+PATH="$TMP/prefix/bin:$PATH" OCCBENCH_DRY_RUN=1 OCCBENCH_OUTPUT_DIR="$TMP/out" \
+    OCCBENCH_IO_LOCAL="$TMP/l" OCCBENCH_IO_SHARED="$TMP/s" SLURM_NTASKS_PER_NODE=1 \
+    bash "$TMP/spooled.sbatch" >"$TMP/dry" 2>&1 || { cat "$TMP/dry"; fail "spooled job script"; }
+grep -q "^DRY RUN: srun" "$TMP/dry" || fail "no launch line from the spooled script"
+echo "install: OK"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Job scripts: shell syntax, the dry-run launch line of each batch system,
+# and the checks that run before node hours are spent.
+set -u
+BUILD=$(cd "$1" && pwd)
+SRC=$(cd "$2" && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+export OCCBENCH_BIN="$BUILD/occbench" OCCBENCH_DRY_RUN=1 OCCBENCH_OUTPUT_DIR="$TMP/out"
+export OCCBENCH_IO_LOCAL="$TMP/local" OCCBENCH_IO_SHARED="$TMP/shared" OCCBENCH_SITE=testsite
+export OCCBENCH_RANKS_PER_NODE=1 SLURM_NTASKS_PER_NODE=1 SLURM_JOB_NUM_NODES=1 SLURM_JOB_ID=42
+
+for s in "$SRC"/jobscripts/*.sh "$SRC"/jobscripts/*.sbatch "$SRC"/jobscripts/lib/*.sh; do
+    bash -n "$s" || fail "syntax error in $s"
+done
+
+# expect_launch SCRIPT PATTERN...: dry run succeeds and the launch line has every pattern
+expect_launch() {
+    local script=$1
+    shift
+    bash "$SRC/jobscripts/$script" >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "$script dry run failed"; }
+    local line
+    line=$(grep '^DRY RUN:' "$TMP/log" | head -n1)
+    [ -n "$line" ] || { cat "$TMP/log"; fail "$script printed no launch line"; }
+    for p in "$@"; do
+        grep -q -- "$p" <<<"$line" || fail "$script launch line lacks '$p': $line"
+    done
+    [ "$(grep -c '^DRY RUN:' "$TMP/log")" -eq 2 ] || fail "$script: expected two runs (local and shared I/O)"
+    grep '^DRY RUN:' "$TMP/log" | tail -n1 | grep -q -- "--io-dir $TMP/shared" || fail "$script: second run not on the shared I/O dir"
+}
+expect_launch slurm.sbatch "srun" "--cpu-bind=none" "$BUILD/occbench" "--site testsite" "--io-dir $TMP/local" "testsite-42-local.h5"
+expect_launch slurm-multinode.sbatch "srun" "--cpu-bind=none" "--nodes=1"
+expect_launch pbs.sh "mpirun" "--bind-to none" "ppr:1:node"
+expect_launch flux.sh "flux run" "cpu-affinity=off"
+expect_launch mpirun.sh "mpirun" "--bind-to none"
+[ ! -e "$TMP/out/testsite-42-local.h5" ] || fail "a dry run created a results file"
+
+# expect_refusal NEEDLE: the script exits non-zero with one line naming the problem
+expect_refusal() {
+    local needle=$1 rc=0
+    bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2>&1 || rc=$?
+    [ "$rc" -ne 0 ] || { cat "$TMP/log"; fail "accepted: expected a refusal naming '$needle'"; }
+    grep -q -- "$needle" "$TMP/log" || { cat "$TMP/log"; fail "refusal lacks '$needle'"; }
+    [ "$(grep -c '^occbench-job:' "$TMP/log")" -eq 1 ] || { cat "$TMP/log"; fail "more than one line"; }
+}
+OCCBENCH_BIN="$TMP/nosuch" expect_refusal "binary not found"
+OCCBENCH_OUTPUT_DIR=/proc/occbench expect_refusal "output directory /proc/occbench"
+OCCBENCH_IO_LOCAL=/proc/x expect_refusal "node-local I/O directory /proc/x"
+SLURM_NTASKS_PER_NODE=100000 expect_refusal "100000 ranks per node"
+SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'"
+echo "job scripts: OK"

@@ -1,0 +1,156 @@
+/* Option parsing: every accepted form, and every bad input refused with
+ * exit status 2 and a message naming the bad value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "occbench/options.h"
+#include "occbench/parse.h"
+
+#define ARGV(...) ((char *const[]){"occbench", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"occbench", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, err, ...) ob_options_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof err)
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "";
+    char *const argv[] = {"occbench", NULL};
+    assert_int_equal(ob_options_parse(1, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.nkernels, (int)ob_kernel_count());
+    assert_true(o.occupancy_auto);
+    assert_int_equal(o.nplacements, 2);
+    assert_int_equal(o.preset, OB_PRESET_SMALL);
+    assert_true(o.window > 0);
+    assert_int_equal(o.min_reps, 3);
+    assert_null(o.output);
+    assert_null(o.resume);
+}
+
+static void test_values_both_forms(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "";
+    assert_int_equal(PARSE(&o, err, "--window=1.5s", "--min-reps", "7", "--preset=ci",
+                           "--placement", "spread", "--occupancy", "4,1,2,2", "--output",
+                           "x.h5", "--site=here", "--force"),
+                     0);
+    assert_true(fabs(o.window - 1.5) < 1e-12);
+    assert_int_equal(o.min_reps, 7);
+    assert_int_equal(o.preset, OB_PRESET_CI);
+    assert_int_equal(o.nplacements, 1);
+    assert_int_equal(o.placements[0], OB_PLACE_SPREAD);
+    assert_false(o.occupancy_auto);
+    assert_int_equal(o.noccupancy, 3); /* sorted, duplicates removed */
+    assert_int_equal(o.occupancy[0], 1);
+    assert_int_equal(o.occupancy[1], 2);
+    assert_int_equal(o.occupancy[2], 4);
+    assert_string_equal(o.output, "x.h5");
+    assert_string_equal(o.site, "here");
+    assert_true(o.force);
+}
+
+static void test_window_units(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "";
+    assert_int_equal(PARSE(&o, err, "--window", "500ms"), 0);
+    assert_true(fabs(o.window - 0.5) < 1e-12);
+    assert_int_equal(PARSE(&o, err, "--window", "2m"), 0);
+    assert_true(fabs(o.window - 120.0) < 1e-12);
+}
+
+/* Each bad input: status 2 and the message contains `needle`. */
+static void expect_bad(int argc, char *const argv[], const char *needle)
+{
+    ob_options o;
+    char err[512] = "";
+    assert_int_equal(ob_options_parse(argc, argv, &o, err, sizeof err), OB_EXIT_USAGE);
+    if (!strstr(err, needle))
+        fail_msg("message '%s' does not name '%s'", err, needle);
+    assert_null(strchr(err, '\n'));
+}
+
+#define BAD(needle, ...) expect_bad(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), needle)
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    BAD("--bogus", "--bogus");
+    BAD("nosuch", "--kernels", "nosuch");
+    BAD("huge", "--preset", "huge");
+    BAD("diagonal", "--placement", "diagonal");
+    BAD("'0'", "--occupancy", "0");
+    BAD("'-2'", "--occupancy", "-2");
+    BAD("'two'", "--occupancy", "1,two");
+    BAD("'4x'", "--occupancy", "4x");
+    BAD("'10x'", "--window", "10x");
+    BAD("'-1'", "--window", "-1");
+    BAD("'0'", "--min-reps", "0");
+    BAD("'3.5'", "--min-reps", "3.5");
+    BAD("'1e3'", "--min-reps", "1e3");
+    BAD("needs a value", "--output");
+    BAD("stray", "stray");
+    BAD("takes no value", "--force=yes");
+    BAD("different files", "--resume", "a.h5", "--output", "b.h5");
+}
+
+static void test_parse_numbers(void **state)
+{
+    (void)state;
+    long long v;
+    assert_int_equal(ob_parse_int("42", &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(ob_parse_int("", &v), -1);
+    assert_int_equal(ob_parse_int("4 2", &v), -1);
+    assert_int_equal(ob_parse_int("99999999999999999999999", &v), -1);
+    size_t b;
+    assert_int_equal(ob_parse_bytes("64M", &b), 0);
+    assert_int_equal(b, (size_t)64 << 20);
+    assert_int_equal(ob_parse_bytes("2GiB", &b), 0);
+    assert_int_equal(b, (size_t)2 << 30);
+    assert_int_equal(ob_parse_bytes("1.5K", &b), 0);
+    assert_int_equal(b, 1536);
+    assert_int_equal(ob_parse_bytes("0.3", &b), -1); /* not a whole byte count */
+    assert_int_equal(ob_parse_bytes("64Q", &b), -1);
+    double s;
+    assert_int_equal(ob_parse_seconds("1h", &s), 0);
+    assert_true(fabs(s - 3600) < 1e-9);
+    assert_int_equal(ob_parse_seconds("nan", &s), -1);
+    assert_int_equal(ob_parse_seconds("inf", &s), -1);
+}
+
+static void test_config_string(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "";
+    assert_int_equal(PARSE(&o, err, "--preset", "ci", "--placement", "compact", "--window", "3"),
+                     0);
+    int ladder[] = {1, 2};
+    char a[1024], b[1024];
+    ob_options_config(&o, ladder, 2, 4, 1, a, sizeof a);
+    assert_non_null(strstr(a, "placement=compact"));
+    assert_non_null(strstr(a, "occupancy=1,2"));
+    assert_non_null(strstr(a, "preset=ci"));
+    assert_non_null(strstr(a, "ranks=4"));
+    ob_options_config(&o, ladder, 2, 8, 1, b, sizeof b);
+    assert_string_not_equal(a, b); /* a different launch is a different config */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values_both_forms),
+        cmocka_unit_test(test_window_units), cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_config_string),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
