@@ -136,11 +136,11 @@ typedef struct an_file {
 int an_load(const char *path, an_file *f, char *err, size_t errlen);
 void an_free(an_file *f);
 const char *an_sys_get(const an_file *f, const char *key); /* NULL when absent */
-/* Cores per node: /system attr cores (or physical_cores), else the Core
- * objects of topology.xml, else the largest k in the file. */
+/* Cores per node: /system attr cores_per_node (or cores, physical_cores),
+ * else the Core objects of topology.xml, else the largest k in the file. */
 int an_cores(const an_file *f);
-/* Memory per node in GB: /system mem_total_bytes, else the first monitor
- * sample's used + available; NaN when unknown. */
+/* Memory per node in GB: /system memory_bytes (or mem_total_bytes), else
+ * the first monitor sample's used + available; NaN when unknown. */
 double an_mem_gb(const an_file *f);
 
 /* ---- model.c: the analysed tables ------------------------------------------- */

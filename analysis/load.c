@@ -54,6 +54,7 @@ static char *attr_str(hid_t loc, const char *name)
     if (ft >= 0 && npts == 1 && H5Tget_class(ft) == H5T_STRING) {
         if (H5Tis_variable_str(ft) > 0) {
             hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_cset(mt, H5Tget_cset(ft)); /* HDF5 converts no ASCII <-> UTF-8 */
             H5Tset_size(mt, H5T_VARIABLE);
             char *v = NULL;
             if (H5Aread(a, mt, &v) >= 0 && v) {
@@ -64,6 +65,7 @@ static char *attr_str(hid_t loc, const char *name)
         } else {
             size_t sz = H5Tget_size(ft);
             hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_cset(mt, H5Tget_cset(ft));
             H5Tset_size(mt, sz + 1);
             H5Tset_strpad(mt, H5T_STR_NULLTERM);
             out = calloc(sz + 2, 1);
@@ -129,6 +131,7 @@ static int read_str_list(hid_t obj, int is_attr, char ***out)
     if (!list)
         goto out;
     hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft));
     int ok = 0;
     if (H5Tis_variable_str(ft) > 0) {
         H5Tset_size(mt, H5T_VARIABLE);
@@ -193,6 +196,7 @@ typedef struct field {
     size_t off; /* in the row buffer, computed */
     int present, vlen;
     size_t strsize;
+    H5T_cset_t cset;
 } field;
 
 typedef struct table {
@@ -300,6 +304,7 @@ static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, c
             }
             f[i].vlen = H5Tis_variable_str(mtyp) > 0;
             f[i].strsize = f[i].vlen ? sizeof(char *) : H5Tget_size(mtyp) + 1;
+            f[i].cset = H5Tget_cset(mtyp);
             sz = f[i].strsize;
             H5Tclose(mtyp);
         }
@@ -321,6 +326,7 @@ static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, c
             m = H5Tcopy(H5T_NATIVE_DOUBLE);
         else {
             m = H5Tcopy(H5T_C_S1);
+            H5Tset_cset(m, f[i].cset); /* HDF5 converts no ASCII <-> UTF-8 */
             H5Tset_size(m, f[i].vlen ? H5T_VARIABLE : f[i].strsize);
             if (!f[i].vlen)
                 H5Tset_strpad(m, H5T_STR_NULLTERM);
@@ -412,7 +418,8 @@ static void fill_sample(const table *t, size_t row, int first, ob_sample *s)
 static int add_sample_fields(field *f, int at)
 {
     for (int i = 0; i < NSAMPLE; i++)
-        f[at + i] = (field){sample_names[i], F_DBL, sample_required(sample_names[i]), 0, 0, 0, 0};
+        f[at + i] = (field){sample_names[i], F_DBL, sample_required(sample_names[i]), 0, 0, 0, 0,
+                            H5T_CSET_ASCII};
     return at + NSAMPLE;
 }
 
@@ -420,17 +427,17 @@ static int read_reps(hid_t g, const char *gpath, an_step *st, char *err, size_t 
 {
     field f[32];
     int n = 0;
-    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"core", F_INT, 0, 0, 0, 0, 0};
-    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"t0", F_DBL, 0, 0, 0, 0, 0};
+    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"core", F_INT, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"t0", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
     int first = n;
     n = add_sample_fields(f, n);
     int imax = n;
-    f[n++] = (field){"maxrss_kb", F_DBL, 0, 0, 0, 0, 0};
-    f[n++] = (field){"f_probe", F_DBL, 1, 0, 0, 0, 0};
-    f[n++] = (field){"ok", F_INT, 1, 0, 0, 0, 0};
+    f[n++] = (field){"maxrss_kb", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"f_probe", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"ok", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
     table t;
     char sub[256];
     if (read_table(g, "reps", f, n, &t, sub, sizeof sub) < 0) {
@@ -466,10 +473,10 @@ static int read_phases(hid_t g, const char *gpath, an_step *st, char *err, size_
         return 0; /* a kernel without phases may write none */
     field f[32];
     int n = 0;
-    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0};
-    f[n++] = (field){"phase", F_INT, 1, 0, 0, 0, 0};
+    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
+    f[n++] = (field){"phase", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
     int first = n;
     n = add_sample_fields(f, n);
     table t;
@@ -708,16 +715,26 @@ static int read_counters(hid_t file, an_file *f, char *err, size_t errlen)
 {
     if (H5Lexists(file, "counters", H5P_DEFAULT) <= 0)
         return 0;
+    /* /counters/sources (the writer's layout); a bare /counters table is
+     * accepted too */
     H5O_info_t oi;
-    if (H5Oget_info_by_name(file, "counters", &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET)
-        return 0; /* a group of per-node tables is not this schema; treat as absent */
-    field fl[] = {{"node", F_INT, 1, 0, 0, 0, 0},
-                  {"metric", F_STR, 1, 0, 0, 0, 0},
-                  {"event", F_STR, 1, 0, 0, 0, 0},
-                  {"available", F_INT, 1, 0, 0, 0, 0},
-                  {"reason", F_STR, 1, 0, 0, 0, 0}};
+    const char *where = "counters";
+    if (H5Oget_info_by_name(file, "counters", &oi, H5P_DEFAULT) < 0) {
+        seterr(err, errlen, "/counters is unreadable (truncated or corrupted file?)");
+        return -1;
+    }
+    if (oi.type == H5O_TYPE_GROUP) {
+        if (H5Lexists(file, "counters/sources", H5P_DEFAULT) <= 0)
+            return 0;
+        where = "counters/sources";
+    }
+    field fl[] = {{"node", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                  {"metric", F_STR, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                  {"event", F_STR, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                  {"available", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                  {"reason", F_STR, 1, 0, 0, 0, 0, H5T_CSET_ASCII}};
     table t;
-    if (read_table(file, "counters", fl, 5, &t, err, errlen) < 0)
+    if (read_table(file, where, fl, 5, &t, err, errlen) < 0)
         return -1;
     f->counters = calloc(t.n ? t.n : 1, sizeof *f->counters);
     if (!f->counters) {
@@ -760,18 +777,18 @@ static int read_monitor(hid_t file, an_file *f, char *err, size_t errlen)
             continue;
         an_monitor *m = &f->mon[f->nmon];
         m->node = atoi(nodes[i] + 4);
-        field fl[] = {{"t", F_DBL, 1, 0, 0, 0, 0},
-                      {"step", F_INT, 1, 0, 0, 0, 0},
-                      {"util_busy", F_DBL, 1, 0, 0, 0, 0},
-                      {"util_active", F_DBL, 0, 0, 0, 0, 0},
-                      {"util_parked", F_DBL, 1, 0, 0, 0, 0},
-                      {"psi_cpu_some", F_DBL, 0, 0, 0, 0, 0},
-                      {"psi_io_some", F_DBL, 0, 0, 0, 0, 0},
-                      {"psi_io_full", F_DBL, 0, 0, 0, 0, 0},
-                      {"psi_mem_some", F_DBL, 0, 0, 0, 0, 0},
-                      {"mem_used_bytes", F_DBL, 0, 0, 0, 0, 0},
-                      {"mem_avail_bytes", F_DBL, 0, 0, 0, 0, 0},
-                      {"energy_j", F_DBL, 0, 0, 0, 0, 0}};
+        field fl[] = {{"t", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"step", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"util_busy", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"util_active", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"util_parked", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"psi_cpu_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"psi_io_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"psi_io_full", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"psi_mem_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"mem_used_bytes", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"mem_avail_bytes", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
+                      {"energy_j", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII}};
         table t;
         char sub[256], path[300];
         snprintf(path, sizeof path, "/monitor/%s/samples", nodes[i]);
@@ -986,7 +1003,7 @@ const char *an_sys_get(const an_file *f, const char *key)
 
 int an_cores(const an_file *f)
 {
-    const char *keys[] = {"cores", "physical_cores", "cores_per_node"};
+    const char *keys[] = {"cores_per_node", "cores", "physical_cores"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const char *v = an_sys_get(f, keys[i]);
         if (v && atoi(v) > 0)
@@ -1008,7 +1025,9 @@ int an_cores(const an_file *f)
 
 double an_mem_gb(const an_file *f)
 {
-    const char *v = an_sys_get(f, "mem_total_bytes");
+    const char *v = an_sys_get(f, "memory_bytes");
+    if (!v || !(atof(v) > 0))
+        v = an_sys_get(f, "mem_total_bytes");
     if (v && atof(v) > 0)
         return atof(v) / 1e9;
     for (size_t i = 0; i < f->nmon; i++)

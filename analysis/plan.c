@@ -331,6 +331,13 @@ int an_cmd_plan(int argc, char **argv)
     const double *eff = node.eff;
     if (!strcmp(scaling, "linear"))
         node.ks = NULL, node.n = 0;
+    pl_result *res = calloc(nt + 1, sizeof *res);
+    if (!res)
+        rc = an_bad("out of memory");
+    /* every task first: an impossible one is an error before any output */
+    for (size_t i = 0; i < nt && rc == AN_OK; i++)
+        if (pl_task_plan(&tasks[i], &node, &res[i], err, sizeof err) < 0)
+            rc = an_bad("%s", err);
     if (rc == AN_OK) {
         if (fmt == AN_CSV)
             printf("task,concurrency,limited_by,node_days\n");
@@ -341,12 +348,8 @@ int an_cmd_plan(int argc, char **argv)
                    node.ks ? kernel : "", node.ks ? ")" : "", "task", "concurrency", "limited_by",
                    "efficiency", "node_days");
         double total = 0;
-        for (size_t i = 0; i < nt && rc == AN_OK; i++) {
-            pl_result r;
-            if (pl_task_plan(&tasks[i], &node, &r, err, sizeof err) < 0) {
-                rc = an_bad("%s", err);
-                break;
-            }
+        for (size_t i = 0; i < nt; i++) {
+            const pl_result r = res[i];
             total += r.node_days;
             if (fmt == AN_CSV)
                 printf("%s,%d,%s,%.6g\n", tasks[i].name, r.concurrency, r.limited_by, r.node_days);
@@ -354,13 +357,12 @@ int an_cmd_plan(int argc, char **argv)
                 printf("%-24s %11d %10s %10.3f %14.6g\n", tasks[i].name, r.concurrency,
                        r.limited_by, r.efficiency, r.node_days);
         }
-        if (rc == AN_OK) {
-            if (fmt == AN_CSV)
-                printf("TOTAL,,,%.6g\n", total);
-            else
-                printf("%-24s %11s %10s %10s %14.6g\n", "TOTAL", "", "", "", total);
-        }
+        if (fmt == AN_CSV)
+            printf("TOTAL,,,%.6g\n", total);
+        else
+            printf("%-24s %11s %10s %10s %14.6g\n", "TOTAL", "", "", "", total);
     }
+    free(res);
     free((void *)ks);
     free((void *)eff);
     an_groups_free(g, ng);

@@ -81,13 +81,18 @@ static double wiggle(unsigned i)
     return (double)(z % 20001) / 10000.0 - 1.0;
 }
 
+/* Variable-length ASCII, or fixed-length null-padded UTF-8 as the
+ * driver writes them: the reader must take both. */
 static hid_t str_type(size_t fixed)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (cfg.vlen)
         H5Tset_size(t, H5T_VARIABLE);
-    else
+    else {
         H5Tset_size(t, fixed);
+        H5Tset_strpad(t, H5T_STR_NULLPAD);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+    }
     return t;
 }
 
@@ -138,8 +143,7 @@ static void attr_list(hid_t loc, const char *name, const char *const *v, int n)
         memset(buf, 0, sizeof buf);
         for (int i = 0; i < n && i < 8; i++)
             snprintf(buf[i], 32, "%s", v[i]);
-        hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, 32);
+        hid_t t = str_type(32);
         hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
         H5Awrite(a, t, buf);
         H5Aclose(a);
@@ -361,10 +365,7 @@ static void write_counters(hid_t file)
             snprintf(c[i].reason, sizeof c[i].reason, "%s",
                      hw && cfg.no_counters ? "no PMU in this VM" : "first available candidate");
         }
-        hid_t s32 = H5Tcopy(H5T_C_S1), s128 = H5Tcopy(H5T_C_S1), s256 = H5Tcopy(H5T_C_S1);
-        H5Tset_size(s32, 32);
-        H5Tset_size(s128, 128);
-        H5Tset_size(s256, 256);
+        hid_t s32 = str_type(32), s128 = str_type(128), s256 = str_type(256);
         t = H5Tcreate(H5T_COMPOUND, sizeof(fixed_row));
         H5Tinsert(t, "node", offsetof(fixed_row, node), H5T_NATIVE_INT32);
         H5Tinsert(t, "metric", offsetof(fixed_row, metric), s32);
@@ -376,7 +377,9 @@ static void write_counters(hid_t file)
         H5Tclose(s256);
         rows = c;
     }
-    write_table(file, "counters", t, rows, n);
+    hid_t g = H5Gcreate2(file, "counters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    write_table(g, "sources", t, rows, n);
+    H5Gclose(g);
     H5Tclose(t);
     free(rows);
 }
@@ -387,9 +390,13 @@ static void write_system(hid_t file)
     if (!cfg.no_provenance)
         attr_s(g, "cpu_model", "Synthetic CPU @ 3.0GHz");
     attr_s(g, "kernel", "Linux 6.1.0 x86_64");
-    attr_i(g, "cores", cfg.cores);
-    if (cfg.mem_gb > 0)
-        attr_d(g, "mem_total_bytes", cfg.mem_gb * 1e9);
+    char num[64];
+    snprintf(num, sizeof num, "%d", cfg.cores);
+    attr_s(g, "cores_per_node", num); /* the driver writes provenance as strings */
+    if (cfg.mem_gb > 0) {
+        snprintf(num, sizeof num, "%.0f", cfg.mem_gb * 1e9);
+        attr_s(g, "memory_bytes", num);
+    }
     const char *hosts[8] = {"node0", "node1", "node2", "node3", "node4", "node5", "node6", "node7"};
     hsize_t dim = (hsize_t)cfg.nodes;
     hid_t sp = H5Screate_simple(1, &dim, NULL);
