@@ -6,42 +6,67 @@
 
 #include "analyze.h"
 
-static int cmp_double(const void *a, const void *b)
+/* k-th smallest of v[0..n-1] (0-based), partially reordering v: Hoare
+ * selection, O(n) on average, so the bootstrap's many medians stay cheap. */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
-/* Copy the finite values, sorted; returns the count (0 when none or no memory). */
-static size_t sorted_finite(const double *x, size_t n, double **out)
+/* Linear-interpolated percentile (as numpy's default) of the finite values. */
+double an_percentile(const double *x, size_t n, double p)
 {
-    *out = NULL;
     if (n == 0)
-        return 0;
-    double *v = malloc(n * sizeof *v);
+        return NAN;
+    double stackbuf[256];
+    double *v = n <= 256 ? stackbuf : malloc(n * sizeof *v);
     if (!v)
-        return 0;
+        return NAN;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i]))
             v[m++] = x[i];
-    qsort(v, m, sizeof *v, cmp_double);
-    *out = v;
-    return m;
-}
-
-double an_percentile(const double *x, size_t n, double p)
-{
-    double *v;
-    size_t m = sorted_finite(x, n, &v);
     double r = NAN;
     if (m > 0) {
         double pos = (p / 100.0) * (double)(m - 1);
         size_t lo = (size_t)floor(pos);
-        size_t hi = lo + 1 < m ? lo + 1 : lo;
-        r = v[lo] + (pos - (double)lo) * (v[hi] - v[lo]);
+        r = select_kth(v, m, lo);
+        if (lo + 1 < m && pos > (double)lo) {
+            double next = v[lo + 1]; /* after selection v[lo+1..] are >= v[lo]: take their min */
+            for (size_t i = lo + 2; i < m; i++)
+                if (v[i] < next)
+                    next = v[i];
+            r += (pos - (double)lo) * (next - r);
+        }
     }
-    free(v);
+    if (v != stackbuf)
+        free(v);
     return r;
 }
 

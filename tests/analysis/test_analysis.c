@@ -149,6 +149,35 @@ static void test_residual_visible(void **state)
     assert_true(fabs(t.v[DC_RESIDUAL] - 0.5) < 1e-12);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Selection-based percentiles against a full sort, with many duplicates. */
+static void test_percentile_vs_sort(void **state)
+{
+    (void)state;
+    an_rng rng = {7};
+    for (int trial = 0; trial < 300; trial++) {
+        size_t n = 1 + an_rng_index(&rng, 700);
+        double *x = malloc(n * sizeof *x), *s = malloc(n * sizeof *s);
+        for (size_t i = 0; i < n; i++)
+            s[i] = x[i] = (double)an_rng_index(&rng, trial % 2 ? 5 : 100000);
+        qsort(s, n, sizeof *s, cmp_d);
+        double ps[] = {0, 2.5, 10, 50, 90, 97.5, 100};
+        for (size_t j = 0; j < sizeof ps / sizeof ps[0]; j++) {
+            double pos = ps[j] / 100.0 * (double)(n - 1);
+            size_t lo = (size_t)pos;
+            double want = s[lo] + (lo + 1 < n ? (pos - (double)lo) * (s[lo + 1] - s[lo]) : 0);
+            assert_true(fabs(an_percentile(x, n, ps[j]) - want) < 1e-9);
+        }
+        free(x);
+        free(s);
+    }
+}
+
 static void test_stats(void **state)
 {
     (void)state;
@@ -250,10 +279,15 @@ static void test_workload_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clock_only),     cmocka_unit_test(test_cycles_only),
-        cmocka_unit_test(test_blocked_only),   cmocka_unit_test(test_scheduler_only),
-        cmocka_unit_test(test_all_mixed),      cmocka_unit_test(test_residual_visible),
-        cmocka_unit_test(test_stats),          cmocka_unit_test(test_plan_hand_computed),
+        cmocka_unit_test(test_clock_only),
+        cmocka_unit_test(test_cycles_only),
+        cmocka_unit_test(test_blocked_only),
+        cmocka_unit_test(test_scheduler_only),
+        cmocka_unit_test(test_all_mixed),
+        cmocka_unit_test(test_residual_visible),
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_percentile_vs_sort),
+        cmocka_unit_test(test_plan_hand_computed),
         cmocka_unit_test(test_workload_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
