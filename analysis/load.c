@@ -915,7 +915,14 @@ static int load_in_process(const char *path, an_file *f, char *err, size_t errle
         seterr(err, errlen, "%s: not an HDF5 file", path);
         return -1;
     }
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    /* Read without taking the file lock, so a run still writing its file
+     * (it flushes after every step) can be looked at. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+    H5Pset_file_locking(fapl, 0, 1);
+#endif
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
     if (file < 0) {
         seterr(err, errlen, "%s: HDF5 cannot open it (truncated or corrupted file?)", path);
         return -1;

@@ -145,13 +145,14 @@ static FILE *fig_data(const plotctx *p, figure *fg, char *rel, size_t len)
     return openf(p, rel, "w");
 }
 
-static void fig_end(plotctx *p, figure *fg, const char *caption)
+/* Write the script, run gnuplot, add the figure to index.html; 1 when drawn. */
+static int fig_end(plotctx *p, figure *fg, const char *caption)
 {
     if (!fg->gp || fg->series == 0) {
         if (fg->gp)
             fclose(fg->gp);
         free(fg->plot);
-        return;
+        return 0;
     }
     char gpname[300];
     snprintf(gpname, sizeof gpname, "%s.gp", fg->name);
@@ -187,6 +188,7 @@ static void fig_end(plotctx *p, figure *fg, const char *caption)
                 "</figcaption></figure>\n",
                 fg->name, fg->name, fg->name, caption, fg->name, fg->name);
     }
+    return drawn;
 }
 
 static void series_title(char *t, size_t len, const an_group *g, int nfiles)
