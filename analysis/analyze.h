@@ -73,6 +73,12 @@ typedef struct dc_result {
 dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size_t nl, int nboot,
                           unsigned long long seed);
 
+/* The sanity checks behind the warnings: instructions per repetition
+ * moved by more than `tolerance` (0.02: the work changed); |residual| above
+ * `share` (0.10) of a slowdown that is itself above 1% of T(1). */
+int dc_instr_changed(double instr_ratio, double tolerance);
+int dc_residual_large(const dc_terms *t, double T1, double share);
+
 /* Efficiency vs linear: thr_k / (k * thr_1). */
 double dc_efficiency(double thr_k, int k, double thr_1);
 /* First k (ks ascending) with efficiency below `bound`; 0 when none. */

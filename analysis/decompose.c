@@ -148,3 +148,16 @@ int dc_knee(const int *ks, const double *eff, size_t n, double bound)
             return ks[i];
     return 0;
 }
+
+int dc_instr_changed(double instr_ratio, double tolerance)
+{
+    return isfinite(instr_ratio) && fabs(instr_ratio - 1.0) > tolerance;
+}
+
+int dc_residual_large(const dc_terms *t, double T1, double share)
+{
+    double slow = t->v[DC_SLOWDOWN], res = t->v[DC_RESIDUAL];
+    /* a slowdown within 1% of T(1) is noise: any share of it would be */
+    return isfinite(res) && isfinite(slow) && fabs(slow) > 0.01 * fabs(T1) &&
+           fabs(res) > share * fabs(slow);
+}

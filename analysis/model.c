@@ -104,14 +104,14 @@ static void warn_row(const an_group *g, const an_row *r, const an_row *base, con
                 g->file->label, g->kernel, g->placement, r->k, sep, ph, r->reps, o->min_reps);
     if (!base || r == base)
         return;
-    if (isfinite(r->instr_ratio) && fabs(r->instr_ratio - 1.0) > INSTR_TOLERANCE)
+    if (dc_instr_changed(r->instr_ratio, INSTR_TOLERANCE))
         fprintf(stderr,
                 "warning: %s %s/%s k=%d%s%s: instructions per repetition %+.1f%% vs k=1 (more "
                 "than 2%%: the work changed)\n",
                 g->file->label, g->kernel, g->placement, r->k, sep, ph,
                 100.0 * (r->instr_ratio - 1.0));
     double slow = r->terms.point.v[DC_SLOWDOWN], res = r->terms.point.v[DC_RESIDUAL];
-    if (isfinite(res) && fabs(slow) > 0.01 * base->lvl.T && fabs(res) > RESIDUAL_SHARE * fabs(slow))
+    if (dc_residual_large(&r->terms.point, base->lvl.T, RESIDUAL_SHARE))
         fprintf(stderr,
                 "warning: %s %s/%s k=%d%s%s: residual %.3g s is %.0f%% of the slowdown %.3g s "
                 "(above 10%%: the model does not explain this level)\n",

@@ -178,6 +178,21 @@ static void test_percentile_vs_sort(void **state)
     }
 }
 
+static void test_warning_checks(void **state)
+{
+    (void)state;
+    assert_false(dc_instr_changed(1.019, 0.02));
+    assert_true(dc_instr_changed(1.021, 0.02));
+    assert_true(dc_instr_changed(0.97, 0.02));
+    assert_false(dc_instr_changed(NAN, 0.02)); /* no instruction counts: no claim */
+    dc_terms t = {{1.0, 0.4, 0.3, 0.1, 0.1, 0.1}};
+    assert_false(dc_residual_large(&t, 1.0, 0.10)); /* exactly 10% */
+    t.v[DC_RESIDUAL] = -0.11;
+    assert_true(dc_residual_large(&t, 1.0, 0.10));
+    t.v[DC_SLOWDOWN] = 0.005; /* slowdown below 1% of T(1): noise */
+    assert_false(dc_residual_large(&t, 1.0, 0.10));
+}
+
 static void test_stats(void **state)
 {
     (void)state;
@@ -279,15 +294,11 @@ static void test_workload_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clock_only),
-        cmocka_unit_test(test_cycles_only),
-        cmocka_unit_test(test_blocked_only),
-        cmocka_unit_test(test_scheduler_only),
-        cmocka_unit_test(test_all_mixed),
-        cmocka_unit_test(test_residual_visible),
-        cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_percentile_vs_sort),
-        cmocka_unit_test(test_plan_hand_computed),
+        cmocka_unit_test(test_clock_only),         cmocka_unit_test(test_cycles_only),
+        cmocka_unit_test(test_blocked_only),       cmocka_unit_test(test_scheduler_only),
+        cmocka_unit_test(test_all_mixed),          cmocka_unit_test(test_residual_visible),
+        cmocka_unit_test(test_warning_checks),     cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_percentile_vs_sort), cmocka_unit_test(test_plan_hand_computed),
         cmocka_unit_test(test_workload_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
