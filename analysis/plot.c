@@ -258,6 +258,8 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
                            t);
             }
         }
+    if (val == v_eff && fg.series > 0)
+        fig_clause(&fg, "0.9 with lines dt 3 lc rgb 'gray40' title 'knee bound (90%%)'");
     char cap[256];
     snprintf(cap, sizeof cap, "%s of %s against k%s", ylabel, kernel,
              linear ? ", dashed: linear scaling from k=1" : "");
@@ -381,6 +383,40 @@ static void monitor_figure(plotctx *p, const an_file *f)
     fig_end(p, &fg, "monitor timeline: all CPUs, active ranks' cores and parked cores");
 }
 
+/* Per-CPU utilisation over time, one heat map per node (cpu_busy). */
+static void cores_figure(plotctx *p, const an_file *f)
+{
+    for (size_t m = 0; m < f->nmon; m++) {
+        const an_monitor *mon = &f->mon[m];
+        if (!mon->cpu_busy || mon->ncpus <= 0 || mon->n < 2)
+            continue;
+        char name[256], a[120], rel[512], title[256];
+        clean(a, sizeof a, f->label);
+        snprintf(name, sizeof name, "cores_%s_node%d", a, mon->node);
+        snprintf(title, sizeof title, "%s node %d: busy fraction of each CPU over time", f->label,
+                 mon->node);
+        figure fg;
+        fig_begin(&fg, name, title, "seconds since launch", "CPU (OS index)");
+        if (fg.gp)
+            fprintf(fg.gp,
+                    "set cbrange [0:1]\nset cblabel 'busy fraction'\nset palette "
+                    "defined (0 'white', 0.5 'orange', 1 'dark-red')\nset yrange [-0.5:%d.5]\n",
+                    mon->ncpus - 1);
+        FILE *d = fig_data(p, &fg, rel, sizeof rel);
+        if (d) {
+            for (size_t i = 0; i < mon->n; i++) {
+                for (int c = 0; c < mon->ncpus; c++)
+                    fprintf(d, "%.6g %d %.4g\n", mon->s[i].t, c,
+                            (double)mon->cpu_busy[i * (size_t)mon->ncpus + (size_t)c]);
+                fputc('\n', d);
+            }
+            fclose(d);
+            fig_clause(&fg, "'%s' using 1:2:3 with image title 'per-CPU busy'", rel);
+        }
+        fig_end(p, &fg, "per-CPU utilisation (cpu_busy): parked cores should stay white");
+    }
+}
+
 static void html_escape(FILE *o, FILE *in)
 {
     int c;
@@ -502,8 +538,10 @@ int an_cmd_plot(int argc, char **argv)
     fprintf(p.html, "<h2>cycles and LLC misses</h2>\n");
     llc_figure(&p, g, ng, np);
     fprintf(p.html, "<h2>monitor</h2>\n");
-    for (int f = 0; f < np; f++)
+    for (int f = 0; f < np; f++) {
         monitor_figure(&p, &files[f]);
+        cores_figure(&p, &files[f]);
+    }
     fprintf(p.html, "<h2>summary tables</h2>\n<p><a href=\"summary.csv\">summary.csv</a>, "
                     "<a href=\"summary.txt\">summary.txt</a></p>\n<pre>\n");
     rewind(txt);

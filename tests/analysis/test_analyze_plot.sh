@@ -20,11 +20,13 @@ if command -v gnuplot > /dev/null; then
     has throughput_synth "siteB compact"
     has throughput_synth "siteA spread"
     has efficiency_synth "siteB compact"
+    has efficiency_synth "knee bound (90%)"
     has clock_synth "siteA spread"
     for t in clock cycles blocked scheduler residual; do has decomposition_siteA_synth_compact "$t"; done
     has phases_siteA_synth_compact blocked
     has cycles_vs_llc "siteA synth compact"
     has monitor_siteA "node0 util_parked"
+    has cores_siteA_node0 "per-CPU busy"
     # index.html: every referenced file exists
     refs=$(grep -o '\(src\|href\)="[^"]*"' out/index.html | sed 's/.*="\(.*\)"/\1/' | sort -u)
     [ -n "$refs" ] || fail "index.html references nothing"
