@@ -242,10 +242,6 @@ static int node_from_file(const char *path, const char *kernel, an_file *f, an_g
         grp = an_find_group(*g, *ng, kernel, NULL);
     node->cores = an_cores(f);
     node->mem_gb = an_mem_gb(f);
-    if (!isfinite(node->mem_gb))
-        return an_bad("%s: no memory size in the file (/system mem_total_bytes or monitor "
-                      "samples); give --node cores=N,mem_gb=M instead",
-                      path);
     int *ks = calloc(grp->nrows + 1, sizeof *ks);
     double *eff = calloc(grp->nrows + 1, sizeof *eff);
     size_t m = 0;
@@ -274,7 +270,7 @@ static int is_file(const char *p)
 int an_cmd_plan(int argc, char **argv)
 {
     const char *workload = NULL, *nodespec = NULL, *kernel = NULL, *scaling = "measured";
-    double cpu_factor = NAN;
+    double cpu_factor = NAN, mem_gb = NAN;
     an_format fmt = AN_TEXT;
     int rc;
     for (int i = 1; i < argc; i++) {
@@ -294,12 +290,15 @@ int an_cmd_plan(int argc, char **argv)
         } else if (!strcmp(a, "--cpu-factor")) {
             if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e6, &cpu_factor)))
                 return rc;
+        } else if (!strcmp(a, "--mem-gb")) {
+            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e9, &mem_gb)))
+                return rc;
         } else if (!strcmp(a, "--format")) {
             if (an_parse_format(argv[++i], &fmt) < 0 || fmt == AN_JSON)
                 return an_bad("--format '%s' is not one of text, csv", argv[i]);
         } else
             return an_bad("plan: unknown argument '%s' (accepted: --workload, --node, --kernel, "
-                          "--scaling, --cpu-factor, --format)",
+                          "--scaling, --cpu-factor, --mem-gb, --format)",
                           a);
     }
     if (!workload || !nodespec)
@@ -327,6 +326,12 @@ int an_cmd_plan(int argc, char **argv)
     }
     if (rc == AN_OK && isfinite(cpu_factor))
         node.cpu_factor = cpu_factor;
+    if (rc == AN_OK && isfinite(mem_gb))
+        node.mem_gb = mem_gb; /* e.g. the file's total less what the OS keeps */
+    if (rc == AN_OK && !isfinite(node.mem_gb))
+        rc = an_bad("%s: no memory size in the file (/system memory_bytes or monitor samples); "
+                    "give --mem-gb M",
+                    nodespec);
     const int *ks = node.ks;
     const double *eff = node.eff;
     if (!strcmp(scaling, "linear"))

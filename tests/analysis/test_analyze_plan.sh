@@ -29,6 +29,9 @@ v() { awk -F, -v t="$1" -v c="$2" '$1==t{print $c}' p2.csv; }
 [ "$(v big 2),$(v big 3)" = "4,memory" ] && approx "$(v big 4)" 318.182 3.2 && ok "measured big" || fail "measured big: $(cat p2.csv)"
 "$A" plan --workload w2.csv --node node.h5 --kernel synth --scaling linear --format csv | grep -q '^small,8,cores,125$' \
     && ok "scaling linear" || fail "scaling linear"
+# --mem-gb overrides the file's memory: 16 GB -> big fits 2 (memory), eff(2) = 1 - 1/7*0.5
+"$A" plan --workload w2.csv --node node.h5 --kernel synth --mem-gb 16 --format csv > p3.csv || fail "--mem-gb"
+awk -F, '$1=="big"{exit !($2==2 && $3=="memory")}' p3.csv && ok "--mem-gb" || fail "--mem-gb: $(cat p3.csv)"
 # the example workload plans
 "$A" plan --workload "$SRC/examples/workload.csv" --node cores=128,mem_gb=512,cpu_factor=1 --format csv > ex.csv \
     && [ "$(tail -1 ex.csv | cut -d, -f1)" = TOTAL ] && ok "example workload" || fail "example workload"
