@@ -1,0 +1,237 @@
+/* occbench-analyze internals: the in-memory results file (load.c), the
+ * decomposition (decompose.c, pure math), statistics (stats.c), the
+ * analysed tables (model.c) and the verbs. Nothing here needs MPI. */
+#ifndef OCCBENCH_ANALYZE_H
+#define OCCBENCH_ANALYZE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "occbench/records.h"
+
+/* Exit codes of every verb. */
+enum { AN_OK = 0, AN_FAIL = 1, AN_BAD_INPUT = 2 };
+
+#define AN_NAME_LEN 64
+
+/* ---- stats.c ---------------------------------------------------------- */
+
+/* Median of the finite values of x (NaNs skipped); NaN when none. x is not modified. */
+double an_median(const double *x, size_t n);
+/* Linear-interpolated percentile p in [0,100] of the finite values. */
+double an_percentile(const double *x, size_t n, double p);
+/* Deterministic generator for the bootstrap (splitmix64). */
+typedef struct an_rng {
+    unsigned long long state;
+} an_rng;
+unsigned long long an_rng_next(an_rng *r);
+size_t an_rng_index(an_rng *r, size_t n);
+/* Ordinary least squares y = a + b x over finite pairs; returns the slope
+ * b (NaN with fewer than 2 distinct x), intercept in *a and R^2 in *r2. */
+double an_ols_slope(const double *x, const double *y, size_t n, double *a, double *r2);
+
+/* ---- decompose.c (pure math, no HDF5) ----------------------------------- */
+
+/* One repetition (or phase) reduced to what the model needs. */
+typedef struct dc_rep {
+    double wall;   /* T */
+    double cpu;    /* C = user + sys */
+    double runq;   /* Q = run-queue delay */
+    double cycles; /* Y: counter cycles, or C * f_probe */
+    double instr;  /* NaN when missing */
+    double llc;    /* NaN when missing */
+} dc_rep;
+
+typedef enum dc_cycles_source { DC_SRC_COUNTERS, DC_SRC_PROBE, DC_SRC_NONE } dc_cycles_source;
+const char *dc_source_name(dc_cycles_source s); /* "counters", "probe", "none" */
+
+/* Reduce a rep record; `probe_ghz` is used when cycles are NaN (the
+ * record's own f_probe, or a level median for phases). */
+dc_rep dc_from_sample(const ob_sample *s, double probe_ghz, dc_cycles_source *src);
+
+/* Medians of one occupancy level. f is the median per-rep clock Y/C (Hz). */
+typedef struct dc_level {
+    double T, C, Q, B, Y, f, instr, llc;
+    size_t n;
+} dc_level;
+dc_level dc_level_of(const dc_rep *reps, size_t n);
+
+enum { DC_SLOWDOWN, DC_CLOCK, DC_CYCLES, DC_BLOCKED, DC_SCHED, DC_RESIDUAL, DC_NTERMS };
+extern const char *const dc_term_names[DC_NTERMS]; /* "slowdown","clock","cycles",... */
+
+/* The DESIGN section 5 split of T(k) - T(1), seconds. */
+typedef struct dc_terms {
+    double v[DC_NTERMS];
+} dc_terms;
+dc_terms dc_decompose(const dc_level *base, const dc_level *lvl);
+
+/* Point estimate plus percentile bootstrap (95%) resampling the reps of
+ * both levels independently; nboot 0 gives NaN intervals. */
+typedef struct dc_result {
+    dc_terms point, lo, hi;
+} dc_result;
+dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size_t nl, int nboot,
+                          unsigned long long seed);
+
+/* The sanity checks behind the warnings: instructions per repetition
+ * moved by more than `tolerance` (0.02: the work changed); |residual| above
+ * `share` (0.10) of a slowdown that is itself above 1% of T(1). */
+int dc_instr_changed(double instr_ratio, double tolerance);
+int dc_residual_large(const dc_terms *t, double T1, double share);
+
+/* Efficiency vs linear: thr_k / (k * thr_1). */
+double dc_efficiency(double thr_k, int k, double thr_1);
+/* First k (ks ascending) with efficiency below `bound`; 0 when none. */
+int dc_knee(const int *ks, const double *eff, size_t n, double bound);
+
+/* ---- load.c: a results file in memory ------------------------------------- */
+
+typedef struct an_step {
+    char kernel[AN_NAME_LEN], placement[AN_NAME_LEN];
+    int k, valid, done, step_index;
+    char reason[256];
+    char **phases;
+    int nphases;
+    char figure_name[AN_NAME_LEN], work_unit[AN_NAME_LEN];
+    double work_units, window;
+    ob_rep_record *reps;
+    size_t nreps;
+    ob_phase_record *ph;
+    size_t nph;
+} an_step;
+
+typedef struct an_counter {
+    int node, available;
+    char metric[AN_NAME_LEN], event[128], reason[256];
+} an_counter;
+
+typedef struct an_kv {
+    char key[AN_NAME_LEN];
+    char *value;
+} an_kv;
+
+typedef struct an_monitor {
+    int node;
+    ob_monitor_sample *s;
+    size_t n;
+    float *cpu_busy; /* n x ncpus, NULL when absent */
+    int ncpus;
+} an_monitor;
+
+typedef struct an_file {
+    char path[1024];
+    char label[128]; /* site, or the file's base name when no site */
+    int schema_version, complete, has_complete;
+    char *site, *command, *config, *created, *version;
+    an_kv *sys;
+    size_t nsys;
+    char **hostnames;
+    int nhosts;
+    char *topology_xml;
+    an_counter *counters;
+    size_t ncounters;
+    an_step *steps; /* only finished steps (done=1) */
+    size_t nsteps, unfinished;
+    an_monitor *mon;
+    size_t nmon;
+} an_file;
+
+/* Read a whole file. Returns 0, or -1 with one line in err (not HDF5, not
+ * occbench, newer schema, truncated, column missing ...). A file without
+ * complete=1 loads with a warning on stderr. */
+int an_load(const char *path, an_file *f, char *err, size_t errlen);
+void an_free(an_file *f);
+const char *an_sys_get(const an_file *f, const char *key); /* NULL when absent */
+/* Cores per node: /system attr cores_per_node (or cores, physical_cores),
+ * else the Core objects of topology.xml, else the largest k in the file. */
+int an_cores(const an_file *f);
+/* Memory per node in GB: /system memory_bytes (or mem_total_bytes), else
+ * the first monitor sample's used + available; NaN when unknown. */
+double an_mem_gb(const an_file *f);
+
+/* ---- model.c: the analysed tables ------------------------------------------- */
+
+typedef struct an_row {
+    int k, reps, nodes, valid;
+    double throughput, efficiency;
+    dc_level lvl;
+    dc_result terms;
+    double ghz, ipc, mpki;
+    dc_cycles_source src;
+    double instr_ratio; /* instr(k)/instr(1) */
+    const char *phase;  /* NULL for whole repetitions */
+} an_row;
+
+typedef struct an_group {
+    const an_file *file;
+    char kernel[AN_NAME_LEN], placement[AN_NAME_LEN];
+    an_row *rows; /* whole-rep rows, k ascending */
+    size_t nrows;
+    an_row *prow; /* per-phase rows (with --phases) */
+    size_t nprow;
+    int knee;
+    double cycles_per_miss, cpm_r2;
+} an_group;
+
+typedef struct an_opts {
+    int phases, nboot, min_reps;
+    int warn; /* print warnings to stderr */
+} an_opts;
+
+/* Analyse every (kernel, placement) of a file. Returns the group count
+ * (groups allocated in *out), warnings go to stderr. */
+size_t an_analyse(const an_file *f, const an_opts *o, an_group **out);
+void an_groups_free(an_group *g, size_t n);
+const an_group *an_find_group(const an_group *g, size_t n, const char *kernel,
+                              const char *placement);
+
+/* ---- output.c -------------------------------------------------------------- */
+
+typedef enum an_format { AN_TEXT, AN_CSV, AN_JSON } an_format;
+int an_parse_format(const char *s, an_format *out);
+void an_csv_header(FILE *o);
+void an_write_summary(FILE *o, an_format fmt, const an_group *g, size_t n, int phases, int header);
+void an_write_json_open(FILE *o);
+void an_write_json_close(FILE *o);
+
+/* ---- verbs ------------------------------------------------------------------------ */
+int an_cmd_summary(int argc, char **argv);
+int an_cmd_compare(int argc, char **argv);
+int an_cmd_plan(int argc, char **argv);
+int an_cmd_validate(int argc, char **argv);
+int an_cmd_plot(int argc, char **argv);
+
+/* ---- plan.c: pure part, testable ------------------------------------------------ */
+typedef struct pl_task {
+    char name[AN_NAME_LEN];
+    double instances_m, cpu_hours_m, max_rss_gb;
+} pl_task;
+typedef struct pl_node {
+    int cores;
+    double mem_gb, cpu_factor;
+    const int *ks; /* measured efficiency curve (NULL: linear) */
+    const double *eff;
+    size_t n;
+} pl_node;
+typedef struct pl_result {
+    int concurrency;
+    const char *limited_by; /* "cores" or "memory" */
+    double efficiency, node_days;
+} pl_result;
+/* Parse a workload CSV; -1 with "FILE:LINE: column C: ..." in err. */
+int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, size_t errlen);
+int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen);
+/* Efficiency at concurrency c from the curve (linear interpolation,
+ * clamped at the ends); 1 when no curve. */
+double pl_efficiency_at(const pl_node *node, int c);
+int pl_task_plan(const pl_task *t, const pl_node *node, pl_result *out, char *err, size_t errlen);
+
+/* Shared CLI helpers (main.c, summary.c): report a bad-input line and
+ * return AN_BAD_INPUT; parse option values; load several files. */
+int an_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out);
+int an_arg_double(const char *opt, const char *v, double lo, double hi, double *out);
+int an_load_all(char **paths, int n, an_file *files);
+int an_check_kernel(const an_file *f, const char *kernel);
+
+#endif

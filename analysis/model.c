@@ -1,0 +1,304 @@
+/* From a loaded file to analysed tables: per (kernel, placement) and k,
+ * throughput, efficiency vs linear, the decomposition with bootstrap
+ * intervals, clock, IPC, LLC MPKI; per group the knee and cycles per LLC
+ * miss; the sanity warnings of issue 5. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+#define KNEE_EFFICIENCY 0.9
+#define INSTR_TOLERANCE 0.02
+#define RESIDUAL_SHARE 0.10
+
+static int cmp_step_k(const void *a, const void *b)
+{
+    const an_step *x = *(const an_step *const *)a, *y = *(const an_step *const *)b;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+static double median_probe(const an_step *st)
+{
+    double *v = malloc((st->nreps + 1) * sizeof *v);
+    size_t m = 0;
+    if (!v)
+        return NAN;
+    for (size_t i = 0; i < st->nreps; i++)
+        if (st->reps[i].rep >= 1)
+            v[m++] = st->reps[i].f_probe;
+    double r = an_median(v, m);
+    free(v);
+    return r;
+}
+
+/* Counted repetitions of a step as model values. */
+static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src)
+{
+    dc_rep *r = malloc((st->nreps + 1) * sizeof *r);
+    size_t m = 0, from_counters = 0, from_probe = 0;
+    if (!r) {
+        *n = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < st->nreps; i++) {
+        if (st->reps[i].rep < 1)
+            continue; /* rep 0 is the warm-up */
+        dc_cycles_source s;
+        r[m++] = dc_from_sample(&st->reps[i].s, st->reps[i].f_probe, &s);
+        from_counters += s == DC_SRC_COUNTERS;
+        from_probe += s == DC_SRC_PROBE;
+    }
+    *n = m;
+    *src = from_counters >= from_probe ? (from_counters ? DC_SRC_COUNTERS : DC_SRC_NONE)
+                                       : DC_SRC_PROBE;
+    return r;
+}
+
+static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_source *src)
+{
+    dc_rep *r = malloc((st->nph + 1) * sizeof *r);
+    double probe = median_probe(st);
+    size_t m = 0;
+    *src = DC_SRC_NONE;
+    if (!r) {
+        *n = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < st->nph; i++)
+        if (st->ph[i].rep >= 1 && st->ph[i].phase == phase)
+            r[m++] = dc_from_sample(&st->ph[i].s, probe, src);
+    *n = m;
+    return r;
+}
+
+static int count_nodes(const an_step *st)
+{
+    int n = 0;
+    for (size_t i = 0; i < st->nreps; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = st->reps[j].node == st->reps[i].node;
+        n += !seen;
+    }
+    return n;
+}
+
+/* Throughput as the driver defines it (docs/ARCHITECTURE.md): the sum over
+ * active ranks of counted repetitions / the wall time spent in them, so
+ * the harness's own time between repetitions (probe, bookkeeping) is not
+ * charged to the kernel. */
+static double rank_rate_sum(const an_step *st)
+{
+    double total = 0;
+    unsigned char *done = calloc(st->nreps + 1, 1);
+    if (!done)
+        return NAN;
+    for (size_t i = 0; i < st->nreps; i++) {
+        if (done[i] || st->reps[i].rep < 1)
+            continue;
+        double wall = 0;
+        size_t n = 0;
+        for (size_t j = i; j < st->nreps; j++)
+            if (!done[j] && st->reps[j].rep >= 1 && st->reps[j].rank == st->reps[i].rank &&
+                st->reps[j].node == st->reps[i].node) {
+                done[j] = 1;
+                wall += st->reps[j].s.wall;
+                n++;
+            }
+        if (wall > 0)
+            total += (double)n / wall;
+    }
+    free(done);
+    return total;
+}
+
+static void fill_rates(an_row *row)
+{
+    row->ghz = row->lvl.f / 1e9;
+    row->ipc = row->lvl.instr / row->lvl.Y;
+    row->mpki = 1000.0 * row->lvl.llc / row->lvl.instr;
+}
+
+static void warn_row(const an_group *g, const an_row *r, const an_row *base, const an_opts *o)
+{
+    if (!o->warn)
+        return;
+    const char *ph = r->phase ? r->phase : "";
+    const char *sep = r->phase ? " phase " : "";
+    if (r->reps < o->min_reps)
+        fprintf(stderr,
+                "warning: %s %s/%s k=%d%s%s: only %d counted repetitions (want >= %d): intervals "
+                "are unreliable\n",
+                g->file->label, g->kernel, g->placement, r->k, sep, ph, r->reps, o->min_reps);
+    if (!base || r == base)
+        return;
+    if (dc_instr_changed(r->instr_ratio, INSTR_TOLERANCE))
+        fprintf(stderr,
+                "warning: %s %s/%s k=%d%s%s: instructions per repetition %+.1f%% vs k=1 (more "
+                "than 2%%: the work changed)\n",
+                g->file->label, g->kernel, g->placement, r->k, sep, ph,
+                100.0 * (r->instr_ratio - 1.0));
+    double slow = r->terms.point.v[DC_SLOWDOWN], res = r->terms.point.v[DC_RESIDUAL];
+    if (dc_residual_large(&r->terms.point, base->lvl.T, RESIDUAL_SHARE))
+        fprintf(stderr,
+                "warning: %s %s/%s k=%d%s%s: residual %.3g s is %.0f%% of the slowdown %.3g s "
+                "(above 10%%: the model does not explain this level)\n",
+                g->file->label, g->kernel, g->placement, r->k, sep, ph, res,
+                100.0 * fabs(res / slow), slow);
+}
+
+static void decompose_row(an_row *row, const an_row *base, const dc_rep *br, size_t nb,
+                          const dc_rep *kr, size_t nk, const an_opts *o)
+{
+    if (base && br) {
+        row->terms =
+            dc_decompose_ci(br, nb, kr, nk, o->nboot, 0x0cc0beefULL + (unsigned long long)row->k);
+        row->instr_ratio = row->lvl.instr / base->lvl.instr;
+    } else {
+        for (int t = 0; t < DC_NTERMS; t++)
+            row->terms.point.v[t] = row->terms.lo.v[t] = row->terms.hi.v[t] = NAN;
+        row->instr_ratio = NAN;
+    }
+}
+
+static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *o)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < ns; i++)
+        total += (size_t)st[i]->nphases;
+    g->prow = calloc(total + 1, sizeof *g->prow);
+    if (!g->prow)
+        return;
+    const an_step *b = ns && st[0]->k == 1 ? st[0] : NULL;
+    for (size_t i = 0; i < ns; i++)
+        for (int p = 0; p < st[i]->nphases; p++) {
+            an_row *row = &g->prow[g->nprow++];
+            size_t nk, nb = 0;
+            dc_rep *kr = phase_reps(st[i], p, &nk, &row->src), *br = NULL;
+            dc_cycles_source bs;
+            if (b)
+                br = phase_reps(b, p, &nb, &bs);
+            row->k = st[i]->k;
+            row->phase = st[i]->phases[p];
+            row->reps = (int)nk;
+            row->valid = st[i]->valid;
+            row->throughput = g->rows[i].throughput;
+            row->efficiency = g->rows[i].efficiency;
+            row->lvl = dc_level_of(kr, nk);
+            fill_rates(row);
+            an_row base_row;
+            base_row.lvl = dc_level_of(br, nb);
+            decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
+            warn_row(g, row, b && nb ? &base_row : NULL, o);
+            free(kr);
+            free(br);
+        }
+}
+
+static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o)
+{
+    qsort(st, ns, sizeof *st, cmp_step_k);
+    g->rows = calloc(ns + 1, sizeof *g->rows);
+    if (!g->rows)
+        return;
+    g->nrows = ns;
+    size_t nb = 0;
+    dc_cycles_source bsrc;
+    dc_rep *br = st[0]->k == 1 ? step_reps(st[0], &nb, &bsrc) : NULL;
+    an_row *base = br ? &g->rows[0] : NULL;
+    int *ks = malloc(ns * sizeof *ks);
+    double *eff = malloc(ns * sizeof *eff), *dx = malloc(ns * sizeof *dx),
+           *dy = malloc(ns * sizeof *dy);
+    for (size_t i = 0; i < ns; i++) {
+        an_row *row = &g->rows[i];
+        size_t nk;
+        dc_rep *kr = step_reps(st[i], &nk, &row->src);
+        row->k = st[i]->k;
+        row->reps = (int)nk;
+        row->nodes = count_nodes(st[i]);
+        row->valid = st[i]->valid;
+        for (size_t r = 0; r < st[i]->nreps; r++)
+            if (st[i]->reps[r].rep >= 1 && !st[i]->reps[r].ok)
+                row->valid = 0;
+        row->lvl = dc_level_of(kr, nk);
+        row->throughput = row->nodes > 0 ? rank_rate_sum(st[i]) / row->nodes : NAN;
+        fill_rates(row);
+        decompose_row(row, base, br, nb, kr, nk, o);
+        free(kr);
+    }
+    for (size_t i = 0; i < ns; i++) {
+        an_row *row = &g->rows[i];
+        row->efficiency = base ? dc_efficiency(row->throughput, row->k, base->throughput) : NAN;
+        ks[i] = row->k;
+        eff[i] = row->efficiency;
+        dx[i] = base ? row->lvl.llc - base->lvl.llc : NAN;
+        dy[i] = base ? row->lvl.Y - base->lvl.Y : NAN;
+        warn_row(g, row, base, o);
+    }
+    g->knee = dc_knee(ks, eff, ns, KNEE_EFFICIENCY);
+    g->cycles_per_miss = an_ols_slope(dx, dy, ns, NULL, &g->cpm_r2);
+    if (!base && o->warn)
+        fprintf(stderr, "warning: %s %s/%s: no k=1 step: no baseline for efficiency and terms\n",
+                g->file->label, g->kernel, g->placement);
+    if (o->phases)
+        analyse_phases(g, st, ns, o);
+    free(br);
+    free(ks);
+    free(eff);
+    free(dx);
+    free(dy);
+}
+
+size_t an_analyse(const an_file *f, const an_opts *o, an_group **out)
+{
+    an_group *g = calloc(f->nsteps + 1, sizeof *g);
+    an_step **st = calloc(f->nsteps + 1, sizeof *st);
+    size_t ng = 0;
+    int *used = calloc(f->nsteps + 1, sizeof *used);
+    if (!g || !st || !used) {
+        free(g);
+        free(st);
+        free(used);
+        *out = NULL;
+        return 0;
+    }
+    for (size_t i = 0; i < f->nsteps; i++) {
+        if (used[i])
+            continue;
+        size_t ns = 0;
+        for (size_t j = i; j < f->nsteps; j++)
+            if (!used[j] && !strcmp(f->steps[j].kernel, f->steps[i].kernel) &&
+                !strcmp(f->steps[j].placement, f->steps[i].placement)) {
+                used[j] = 1;
+                st[ns++] = &f->steps[j];
+            }
+        an_group *grp = &g[ng++];
+        grp->file = f;
+        snprintf(grp->kernel, sizeof grp->kernel, "%s", f->steps[i].kernel);
+        snprintf(grp->placement, sizeof grp->placement, "%s", f->steps[i].placement);
+        analyse_group(grp, st, ns, o);
+    }
+    free(st);
+    free(used);
+    *out = g;
+    return ng;
+}
+
+void an_groups_free(an_group *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(g[i].rows);
+        free(g[i].prow);
+    }
+    free(g);
+}
+
+const an_group *an_find_group(const an_group *g, size_t n, const char *kernel,
+                              const char *placement)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(g[i].kernel, kernel) && (!placement || !strcmp(g[i].placement, placement)))
+            return &g[i];
+    return NULL;
+}

@@ -1,0 +1,377 @@
+/* The plan verb: node-days for a workload, the capacity-study way.
+ *   concurrency = min(cores, floor(mem_gb / max_rss_gb))
+ *   node_days   = cpu_hours x cpu_factor / (concurrency x efficiency(concurrency)) / 24
+ * cpu_hours is summed over all instances (instances x CPU hours per instance);
+ * the efficiency curve is measured (a results file) or linear (1). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze.h"
+
+static const char *const workload_cols[] = {"task", "instances_millions", "cpu_hours_millions",
+                                            "max_rss_gb"};
+enum { NCOLS = 4 };
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = 0;
+    return s;
+}
+
+/* Split a CSV line (no quoting: task names are plain words) into at most
+ * NCOLS+1 fields; returns the field count. */
+static int split(char *line, char **f)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *c = strchr(p, ',');
+        if (c)
+            *c = 0;
+        if (n <= NCOLS)
+            f[n] = trim(p);
+        n++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, size_t errlen)
+{
+    *tasks = NULL;
+    *n = 0;
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: cannot open the workload file", path);
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0, have_header = 0, rc = 0;
+    size_t cap = 0;
+    while (rc == 0 && fgets(line, sizeof line, in)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(in)) {
+            snprintf(err, errlen, "%s:%d: line longer than %zu characters", path, lineno,
+                     sizeof line - 1);
+            rc = -1;
+            break;
+        }
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *f[NCOLS + 1];
+        int nf = split(s, f);
+        if (!have_header) {
+            for (int i = 0; i < NCOLS; i++)
+                if (nf != NCOLS || strcmp(f[i], workload_cols[i])) {
+                    snprintf(err, errlen,
+                             "%s:%d: column %d: header must be "
+                             "task,instances_millions,cpu_hours_millions,max_rss_gb (got '%s')",
+                             path, lineno, i + 1, i < nf && i <= NCOLS ? f[i] : "");
+                    rc = -1;
+                    break;
+                }
+            have_header = 1;
+            continue;
+        }
+        if (nf != NCOLS) {
+            snprintf(err, errlen, "%s:%d: expected %d columns (%s,...), got %d", path, lineno,
+                     NCOLS, workload_cols[0], nf);
+            rc = -1;
+            break;
+        }
+        pl_task t;
+        memset(&t, 0, sizeof t);
+        if (!*f[0] || strlen(f[0]) >= sizeof t.name) {
+            snprintf(err, errlen, "%s:%d: column 1 (task): name empty or longer than %zu", path,
+                     lineno, sizeof t.name - 1);
+            rc = -1;
+            break;
+        }
+        snprintf(t.name, sizeof t.name, "%s", f[0]);
+        double *dst[3] = {&t.instances_m, &t.cpu_hours_m, &t.max_rss_gb};
+        for (int c = 1; c < NCOLS && rc == 0; c++) {
+            char *end;
+            errno = 0;
+            double v = strtod(f[c], &end);
+            if (!*f[c] || *end || errno || !isfinite(v) || v <= 0) {
+                snprintf(err, errlen, "%s:%d: column %d (%s): '%s' is not a positive number", path,
+                         lineno, c + 1, workload_cols[c], f[c]);
+                rc = -1;
+            }
+            *dst[c - 1] = v;
+        }
+        if (rc)
+            break;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            pl_task *nt = realloc(*tasks, cap * sizeof *nt);
+            if (!nt) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
+            *tasks = nt;
+        }
+        (*tasks)[(*n)++] = t;
+    }
+    fclose(in);
+    if (rc == 0 && !have_header) {
+        snprintf(err, errlen, "%s:1: column 1: empty file (want the header %s,%s,%s,%s)", path,
+                 workload_cols[0], workload_cols[1], workload_cols[2], workload_cols[3]);
+        rc = -1;
+    } else if (rc == 0 && *n == 0) {
+        snprintf(err, errlen, "%s:%d: no tasks after the header", path, lineno);
+        rc = -1;
+    }
+    if (rc) {
+        free(*tasks);
+        *tasks = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen)
+{
+    memset(node, 0, sizeof *node);
+    node->cpu_factor = 1.0;
+    node->mem_gb = NAN;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        char *end;
+        if (!eq) {
+            snprintf(err, errlen, "--node: '%s' is not key=value (keys: cores, mem_gb, cpu_factor)",
+                     tok);
+            return -1;
+        }
+        *eq = 0;
+        errno = 0;
+        double v = strtod(eq + 1, &end);
+        if (*end || end == eq + 1 || errno || !isfinite(v) || v <= 0) {
+            snprintf(err, errlen, "--node: %s='%s' is not a positive number", tok, eq + 1);
+            return -1;
+        }
+        if (!strcmp(tok, "cores")) {
+            if (v != floor(v) || v > 1e6) {
+                snprintf(err, errlen, "--node: cores='%s' is not a whole number", eq + 1);
+                return -1;
+            }
+            node->cores = (int)v;
+        } else if (!strcmp(tok, "mem_gb"))
+            node->mem_gb = v;
+        else if (!strcmp(tok, "cpu_factor"))
+            node->cpu_factor = v;
+        else {
+            snprintf(err, errlen, "--node: unknown key '%s' (keys: cores, mem_gb, cpu_factor)",
+                     tok);
+            return -1;
+        }
+    }
+    if (node->cores <= 0 || !isfinite(node->mem_gb)) {
+        snprintf(err, errlen, "--node '%s': cores and mem_gb are required", spec);
+        return -1;
+    }
+    return 0;
+}
+
+double pl_efficiency_at(const pl_node *node, int c)
+{
+    if (!node->ks || node->n == 0)
+        return 1.0;
+    if (c <= node->ks[0])
+        return node->eff[0];
+    for (size_t i = 1; i < node->n; i++)
+        if (c <= node->ks[i]) {
+            double w = (double)(c - node->ks[i - 1]) / (double)(node->ks[i] - node->ks[i - 1]);
+            return node->eff[i - 1] + w * (node->eff[i] - node->eff[i - 1]);
+        }
+    return node->eff[node->n - 1];
+}
+
+int pl_task_plan(const pl_task *t, const pl_node *node, pl_result *out, char *err, size_t errlen)
+{
+    double by_mem = floor(node->mem_gb / t->max_rss_gb);
+    if (by_mem < 1) {
+        snprintf(err, errlen, "task %s needs %.3g GB per job but the node has %.3g GB", t->name,
+                 t->max_rss_gb, node->mem_gb);
+        return -1;
+    }
+    out->limited_by = by_mem < node->cores ? "memory" : "cores";
+    out->concurrency = by_mem < node->cores ? (int)by_mem : node->cores;
+    out->efficiency = pl_efficiency_at(node, out->concurrency);
+    if (!(out->efficiency > 0)) {
+        snprintf(err, errlen, "no usable efficiency at concurrency %d for task %s",
+                 out->concurrency, t->name);
+        return -1;
+    }
+    out->node_days = t->cpu_hours_m * 1e6 * node->cpu_factor /
+                     ((double)out->concurrency * out->efficiency) / 24.0;
+    return 0;
+}
+
+/* --node FILE.h5 --kernel K: cores, memory and the measured efficiency
+ * curve (compact placement when there is one). */
+static int node_from_file(const char *path, const char *kernel, an_file *f, an_group **g,
+                          size_t *ng, pl_node *node)
+{
+    char err[1024];
+    if (!kernel)
+        return an_bad("--node %s needs --kernel K (whose efficiency curve to use)", path);
+    if (an_load(path, f, err, sizeof err) < 0)
+        return an_bad("%s", err);
+    int rc = an_check_kernel(f, kernel);
+    if (rc)
+        return rc;
+    an_opts o = {0, 0, 1, 0};
+    *ng = an_analyse(f, &o, g);
+    const an_group *grp = an_find_group(*g, *ng, kernel, "compact");
+    if (!grp)
+        grp = an_find_group(*g, *ng, kernel, NULL);
+    node->cores = an_cores(f);
+    node->mem_gb = an_mem_gb(f);
+    int *ks = calloc(grp->nrows + 1, sizeof *ks);
+    double *eff = calloc(grp->nrows + 1, sizeof *eff);
+    size_t m = 0;
+    for (size_t i = 0; i < grp->nrows; i++)
+        if (isfinite(grp->rows[i].efficiency)) {
+            ks[m] = grp->rows[i].k;
+            eff[m++] = grp->rows[i].efficiency;
+        }
+    if (m == 0) {
+        free(ks);
+        free(eff);
+        return an_bad("%s: kernel %s has no measured efficiency (no k=1 step)", path, kernel);
+    }
+    node->ks = ks;
+    node->eff = eff;
+    node->n = m;
+    return AN_OK;
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int an_cmd_plan(int argc, char **argv)
+{
+    const char *workload = NULL, *nodespec = NULL, *kernel = NULL, *scaling = "measured";
+    double cpu_factor = NAN, mem_gb = NAN;
+    an_format fmt = AN_TEXT;
+    int rc;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v && a[0] == '-')
+            return an_bad("plan: option %s needs a value", a);
+        if (!strcmp(a, "--workload"))
+            workload = argv[++i];
+        else if (!strcmp(a, "--node"))
+            nodespec = argv[++i];
+        else if (!strcmp(a, "--kernel"))
+            kernel = argv[++i];
+        else if (!strcmp(a, "--scaling")) {
+            scaling = argv[++i];
+            if (strcmp(scaling, "linear") && strcmp(scaling, "measured"))
+                return an_bad("--scaling '%s' is not one of linear, measured", scaling);
+        } else if (!strcmp(a, "--cpu-factor")) {
+            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e6, &cpu_factor)))
+                return rc;
+        } else if (!strcmp(a, "--mem-gb")) {
+            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e9, &mem_gb)))
+                return rc;
+        } else if (!strcmp(a, "--format")) {
+            if (an_parse_format(argv[++i], &fmt) < 0 || fmt == AN_JSON)
+                return an_bad("--format '%s' is not one of text, csv", argv[i]);
+        } else
+            return an_bad("plan: unknown argument '%s' (accepted: --workload, --node, --kernel, "
+                          "--scaling, --cpu-factor, --mem-gb, --format)",
+                          a);
+    }
+    if (!workload || !nodespec)
+        return an_bad("plan: --workload W.csv and --node (cores=N,mem_gb=M,cpu_factor=F or "
+                      "FILE.h5) are required");
+    char err[1024];
+    pl_task *tasks;
+    size_t nt;
+    if (pl_read_workload(workload, &tasks, &nt, err, sizeof err) < 0)
+        return an_bad("%s", err);
+    pl_node node;
+    an_file f;
+    an_group *g = NULL;
+    size_t ng = 0;
+    int from_file = !strchr(nodespec, '=') && is_file(nodespec);
+    memset(&f, 0, sizeof f);
+    memset(&node, 0, sizeof node);
+    if (from_file) {
+        node.cpu_factor = 1.0;
+        rc = node_from_file(nodespec, kernel, &f, &g, &ng, &node);
+    } else {
+        rc = pl_parse_node(nodespec, &node, err, sizeof err) < 0 ? an_bad("%s", err) : AN_OK;
+        if (rc == AN_OK && kernel)
+            rc = an_bad("--kernel needs --node FILE.h5 (a measured curve)");
+    }
+    if (rc == AN_OK && isfinite(cpu_factor))
+        node.cpu_factor = cpu_factor;
+    if (rc == AN_OK && isfinite(mem_gb))
+        node.mem_gb = mem_gb; /* e.g. the file's total less what the OS keeps */
+    if (rc == AN_OK && !isfinite(node.mem_gb))
+        rc = an_bad("%s: no memory size in the file (/system memory_bytes or monitor samples); "
+                    "give --mem-gb M",
+                    nodespec);
+    const int *ks = node.ks;
+    const double *eff = node.eff;
+    if (!strcmp(scaling, "linear"))
+        node.ks = NULL, node.n = 0;
+    pl_result *res = calloc(nt + 1, sizeof *res);
+    if (!res)
+        rc = an_bad("out of memory");
+    /* every task first: an impossible one is an error before any output */
+    for (size_t i = 0; i < nt && rc == AN_OK; i++)
+        if (pl_task_plan(&tasks[i], &node, &res[i], err, sizeof err) < 0)
+            rc = an_bad("%s", err);
+    if (rc == AN_OK) {
+        if (fmt == AN_CSV)
+            printf("task,concurrency,limited_by,node_days\n");
+        else
+            printf("node: %d cores, %.4g GB for jobs, cpu_factor %.3g, scaling %s%s%s\n"
+                   "%-24s %11s %10s %10s %14s\n",
+                   node.cores, node.mem_gb, node.cpu_factor, node.ks ? "measured (" : "linear",
+                   node.ks ? kernel : "", node.ks ? ")" : "", "task", "concurrency", "limited_by",
+                   "efficiency", "node_days");
+        double total = 0;
+        for (size_t i = 0; i < nt; i++) {
+            const pl_result r = res[i];
+            total += r.node_days;
+            if (fmt == AN_CSV)
+                printf("%s,%d,%s,%.6g\n", tasks[i].name, r.concurrency, r.limited_by, r.node_days);
+            else
+                printf("%-24s %11d %10s %10.3f %14.6g\n", tasks[i].name, r.concurrency,
+                       r.limited_by, r.efficiency, r.node_days);
+        }
+        if (fmt == AN_CSV)
+            printf("TOTAL,,,%.6g\n", total);
+        else
+            printf("%-24s %11s %10s %10s %14.6g\n", "TOTAL", "", "", "", total);
+    }
+    free(res);
+    free((void *)ks);
+    free((void *)eff);
+    an_groups_free(g, ng);
+    an_free(&f);
+    free(tasks);
+    return rc;
+}

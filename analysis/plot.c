@@ -1,0 +1,569 @@
+/* The plot verb: gnuplot draws SVG and PNG figures; index.html shows them
+ * with the summary tables. Without gnuplot the tables are still written.
+ * Each figure: a gnuplot script FIG.gp plus one data file per series
+ * under data/, so the figures can be re-drawn or restyled by hand. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analyze.h"
+
+typedef struct plotctx {
+    const char *dir;
+    const char *gnuplot; /* NULL: not installed */
+    FILE *html;
+    int figures, failed;
+} plotctx;
+
+/* Safe for file names and gnuplot strings. */
+static void clean(char *dst, size_t len, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < len; i++) {
+        char c = src[i];
+        dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '-' || c == '.'
+                     ? c
+                     : '_';
+    }
+    dst[i] = 0;
+}
+
+/* Safe inside a single-quoted gnuplot string. */
+static void clean_title(char *dst, size_t len, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < len; i++)
+        dst[i] = src[i] == '\'' || src[i] == '\\' || src[i] == '"' || (unsigned char)src[i] < 0x20
+                     ? '_'
+                     : src[i];
+    dst[i] = 0;
+}
+
+static FILE *openf(const plotctx *p, const char *name, const char *mode)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", p->dir, name);
+    return fopen(path, mode);
+}
+
+static const char *find_gnuplot(void)
+{
+    const char *env = getenv("OB_GNUPLOT");
+    if (env)
+        return *env && access(env, X_OK) == 0 ? env : NULL;
+    const char *path = getenv("PATH");
+    static char buf[4096];
+    if (!path)
+        return NULL;
+    char list[4096];
+    snprintf(list, sizeof list, "%s", path);
+    for (char *d = strtok(list, ":"); d; d = strtok(NULL, ":")) {
+        snprintf(buf, sizeof buf, "%s/gnuplot", d);
+        if (access(buf, X_OK) == 0)
+            return buf;
+    }
+    return NULL;
+}
+
+static int run_gnuplot(const plotctx *p, const char *script)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (chdir(p->dir) != 0)
+            _exit(127);
+        execl(p->gnuplot, "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A figure under construction: its script and the plot clauses. */
+typedef struct figure {
+    char name[256];
+    FILE *gp;
+    char *plot; /* "plot ..." clauses */
+    size_t len, cap;
+    int series;
+} figure;
+
+static void fig_begin(figure *fg, const char *name, const char *title, const char *xlabel,
+                      const char *ylabel)
+{
+    memset(fg, 0, sizeof *fg);
+    snprintf(fg->name, sizeof fg->name, "%s", name);
+    fg->cap = 4096;
+    fg->plot = calloc(fg->cap, 1);
+    char t[256];
+    clean_title(t, sizeof t, title);
+    fg->gp = tmpfile();
+    if (!fg->gp)
+        return;
+    fprintf(fg->gp,
+            "set terminal svg size 900,520 dynamic noenhanced font 'sans,11' background "
+            "'white'\nset output '%s.svg'\nset title '%s'\nset xlabel '%s'\nset ylabel '%s'\n"
+            "set key outside right top\nset grid\n",
+            name, t, xlabel, ylabel);
+}
+
+static void fig_clause(figure *fg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fig_clause(figure *fg, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !fg->plot)
+        return;
+    while (fg->len + (size_t)n + 4 > fg->cap) {
+        char *np = realloc(fg->plot, fg->cap * 2);
+        if (!np)
+            return;
+        fg->plot = np;
+        fg->cap *= 2;
+    }
+    fg->len += (size_t)snprintf(fg->plot + fg->len, fg->cap - fg->len, "%s%s",
+                                fg->series ? ", \\\n  " : "plot ", buf);
+    fg->series++;
+}
+
+/* Open a data file for series `i` of the figure. */
+static FILE *fig_data(const plotctx *p, figure *fg, char *rel, size_t len)
+{
+    snprintf(rel, len, "data/%s_%d.dat", fg->name, fg->series);
+    return openf(p, rel, "w");
+}
+
+/* Write the script, run gnuplot, add the figure to index.html; 1 when drawn. */
+static int fig_end(plotctx *p, figure *fg, const char *caption)
+{
+    if (!fg->gp || fg->series == 0) {
+        if (fg->gp)
+            fclose(fg->gp);
+        free(fg->plot);
+        return 0;
+    }
+    char gpname[300];
+    snprintf(gpname, sizeof gpname, "%s.gp", fg->name);
+    FILE *out = openf(p, gpname, "w");
+    if (out) {
+        rewind(fg->gp);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, fg->gp)) > 0)
+            fwrite(buf, 1, n, out);
+        fprintf(out, "%s\n", fg->plot);
+        fprintf(out,
+                "set terminal pngcairo size 900,520 noenhanced font 'sans,10'\n"
+                "set output '%s.png'\nreplot\n",
+                fg->name);
+        fclose(out);
+    }
+    fclose(fg->gp);
+    free(fg->plot);
+    int drawn = 0;
+    if (p->gnuplot && out) {
+        drawn = run_gnuplot(p, gpname) == 0;
+        if (!drawn) {
+            fprintf(stderr, "occbench-analyze: gnuplot failed on %s/%s\n", p->dir, gpname);
+            p->failed++;
+        }
+    }
+    if (drawn) {
+        p->figures++;
+        fprintf(p->html,
+                "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"900\"></a>"
+                "<figcaption>%s (<a href=\"%s.png\">PNG</a>, <a href=\"%s.gp\">gnuplot</a>)"
+                "</figcaption></figure>\n",
+                fg->name, fg->name, fg->name, caption, fg->name, fg->name);
+    }
+    return drawn;
+}
+
+static void series_title(char *t, size_t len, const an_group *g, int nfiles)
+{
+    char raw[256];
+    if (nfiles > 1)
+        snprintf(raw, sizeof raw, "%s %s", g->file->label, g->placement);
+    else
+        snprintf(raw, sizeof raw, "%s", g->placement);
+    clean_title(t, len, raw);
+}
+
+typedef double (*row_value)(const an_row *r);
+static double v_thr(const an_row *r)
+{
+    return r->throughput;
+}
+static double v_eff(const an_row *r)
+{
+    return r->efficiency;
+}
+static double v_ghz(const an_row *r)
+{
+    return r->ghz;
+}
+
+/* One figure per kernel: a value per k, a series per (file, placement). */
+static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size_t *ng, int nf,
+                              const char *what, const char *ylabel, row_value val, int linear)
+{
+    char name[256], ck[128], title[256], rel[512];
+    clean(ck, sizeof ck, kernel);
+    snprintf(name, sizeof name, "%s_%s", what, ck);
+    snprintf(title, sizeof title, "%s: %s vs occupancy", kernel, ylabel);
+    figure fg;
+    int series = 0;
+    fig_begin(&fg, name, title, "k (active ranks per node)", ylabel);
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < ng[f]; i++) {
+            const an_group *gr = &g[f][i];
+            if (strcmp(gr->kernel, kernel) || gr->nrows == 0)
+                continue;
+            char t[200];
+            series_title(t, sizeof t, gr, nf);
+            FILE *d = fig_data(p, &fg, rel, sizeof rel);
+            if (!d)
+                continue;
+            int finite = 0;
+            for (size_t r = 0; r < gr->nrows; r++) {
+                double v = val(&gr->rows[r]);
+                finite += isfinite(v);
+                fprintf(d, "%d %.9g\n", gr->rows[r].k, isfinite(v) ? v : NAN);
+            }
+            fclose(d);
+            if (!finite)
+                continue;
+            int lt = ++series; /* the linear line shares its series' colour */
+            fig_clause(&fg, "'%s' using 1:2 with linespoints lt %d lw 2 title '%s'", rel, lt, t);
+            if (linear && gr->rows[0].k == 1) {
+                FILE *l = fig_data(p, &fg, rel, sizeof rel);
+                if (!l)
+                    continue;
+                for (size_t r = 0; r < gr->nrows; r++)
+                    fprintf(l, "%d %.9g\n", gr->rows[r].k, gr->rows[r].k * gr->rows[0].throughput);
+                fclose(l);
+                fig_clause(&fg, "'%s' using 1:2 with lines lt %d dt 2 title 'linear %s'", rel, lt,
+                           t);
+            }
+        }
+    if (val == v_eff && fg.series > 0)
+        fig_clause(&fg, "0.9 with lines dt 3 lc rgb 'gray40' title 'knee bound (90%%)'");
+    char cap[256];
+    snprintf(cap, sizeof cap, "%s of %s against k%s", ylabel, kernel,
+             linear ? ", dashed: linear scaling from k=1" : "");
+    fig_end(p, &fg, cap);
+}
+
+static void decomposition_figure(plotctx *p, const an_group *gr, const an_row *rows, size_t n,
+                                 const char *what)
+{
+    char name[256], a[60], b[60], c[60], title[300], rel[512];
+    clean(a, sizeof a, gr->file->label);
+    clean(b, sizeof b, gr->kernel);
+    clean(c, sizeof c, gr->placement);
+    snprintf(name, sizeof name, "%s_%s_%s_%s", what, a, b, c);
+    snprintf(title, sizeof title, "%s %s %s: %s", gr->file->label, gr->kernel, gr->placement,
+             !strcmp(what, "decomposition") ? "slowdown vs k=1 per repetition"
+                                            : "per-phase slowdown vs k=1");
+    figure fg;
+    fig_begin(&fg, name, title, "k", "seconds per repetition");
+    if (fg.gp)
+        fprintf(fg.gp, "set style data histograms\nset style histogram rowstacked\n"
+                       "set style fill solid 0.8 border -1\nset boxwidth 0.75\nset xtics rotate "
+                       "by -30\n");
+    FILE *d = fig_data(p, &fg, rel, sizeof rel);
+    if (!d) {
+        fig_end(p, &fg, "");
+        return;
+    }
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        const an_row *r = &rows[i];
+        if (!isfinite(r->terms.point.v[DC_SLOWDOWN]))
+            continue;
+        any = 1;
+        char label[128];
+        if (r->phase) {
+            char ph[64];
+            clean(ph, sizeof ph, r->phase);
+            snprintf(label, sizeof label, "%s:%d", ph, r->k);
+        } else
+            snprintf(label, sizeof label, "%d", r->k);
+        fprintf(d, "%s", label);
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            fprintf(d, " %.9g", isfinite(r->terms.point.v[t]) ? r->terms.point.v[t] : 0.0);
+        fprintf(d, "\n");
+    }
+    fclose(d);
+    if (any)
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            fig_clause(&fg, "'%s' using %d%s title '%s'", t == DC_CLOCK ? rel : "", t + 1,
+                       t == DC_CLOCK ? ":xtic(1)" : "", dc_term_names[t]);
+    fig_end(p, &fg,
+            !strcmp(what, "decomposition")
+                ? "stacked terms of the slowdown T(k)-T(1): clock, cycles, blocked, scheduler, "
+                  "residual"
+                : "the same split per phase (label phase:k)");
+}
+
+static void llc_figure(plotctx *p, an_group **g, size_t *ng, int nf)
+{
+    char rel[512];
+    figure fg;
+    fig_begin(&fg, "cycles_vs_llc", "delta cycles vs delta LLC misses per repetition (vs k=1)",
+              "delta LLC misses", "delta cycles");
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < ng[f]; i++) {
+            const an_group *gr = &g[f][i];
+            if (gr->nrows == 0 || gr->rows[0].k != 1 || !isfinite(gr->rows[0].lvl.llc))
+                continue;
+            FILE *d = fig_data(p, &fg, rel, sizeof rel);
+            if (!d)
+                continue;
+            for (size_t r = 0; r < gr->nrows; r++)
+                fprintf(d, "%.9g %.9g\n", gr->rows[r].lvl.llc - gr->rows[0].lvl.llc,
+                        gr->rows[r].lvl.Y - gr->rows[0].lvl.Y);
+            fclose(d);
+            char t[200], raw[256];
+            snprintf(raw, sizeof raw, "%s %s %s", nf > 1 ? gr->file->label : "", gr->kernel,
+                     gr->placement);
+            clean_title(t, sizeof t, raw);
+            fig_clause(&fg, "'%s' using 1:2 with linespoints pt 7 title '%s'", rel, t);
+        }
+    fig_end(p, &fg,
+            "slope = cycles per LLC miss (about a memory latency when contention is "
+            "memory-bound)");
+}
+
+static void monitor_figure(plotctx *p, const an_file *f)
+{
+    char name[256], a[120], rel[512], title[256];
+    clean(a, sizeof a, f->label);
+    snprintf(name, sizeof name, "monitor_%s", a);
+    snprintf(title, sizeof title, "%s: CPU utilisation over time (labels: step index)", f->label);
+    figure fg;
+    fig_begin(&fg, name, title, "seconds since launch", "busy fraction");
+    if (fg.gp)
+        fprintf(fg.gp, "set yrange [0:1.15]\n");
+    static const char *const cols[] = {"util_busy", "util_active", "util_parked"};
+    for (size_t m = 0; m < f->nmon; m++) {
+        const an_monitor *mon = &f->mon[m];
+        if (mon->n == 0)
+            continue;
+        FILE *d = fig_data(p, &fg, rel, sizeof rel);
+        if (!d)
+            continue;
+        for (size_t i = 0; i < mon->n; i++) {
+            const ob_monitor_sample *s = &mon->s[i];
+            fprintf(d, "%.6g %.6g %.6g %.6g\n", s->t, s->util_busy, s->util_active, s->util_parked);
+            if (fg.gp && s->step >= 0 && (i == 0 || mon->s[i - 1].step != s->step) && m == 0)
+                fprintf(fg.gp, "set label 'step %d' at %.6g,1.08 rotate by 90 font ',8'\n", s->step,
+                        s->t);
+        }
+        fclose(d);
+        for (int c = 0; c < 3; c++) {
+            char raw[128], t[128];
+            snprintf(raw, sizeof raw, "node%d %s", mon->node, cols[c]);
+            clean_title(t, sizeof t, raw);
+            fig_clause(&fg, "'%s' using 1:%d with lines lw 1.5 title '%s'", c ? "" : rel, c + 2, t);
+        }
+    }
+    fig_end(p, &fg, "monitor timeline: all CPUs, active ranks' cores and parked cores");
+}
+
+/* Per-CPU utilisation over time, one heat map per node (cpu_busy). */
+static void cores_figure(plotctx *p, const an_file *f)
+{
+    for (size_t m = 0; m < f->nmon; m++) {
+        const an_monitor *mon = &f->mon[m];
+        if (!mon->cpu_busy || mon->ncpus <= 0 || mon->n < 2)
+            continue;
+        char name[256], a[120], rel[512], title[256];
+        clean(a, sizeof a, f->label);
+        snprintf(name, sizeof name, "cores_%s_node%d", a, mon->node);
+        snprintf(title, sizeof title, "%s node %d: busy fraction of each CPU over time", f->label,
+                 mon->node);
+        figure fg;
+        fig_begin(&fg, name, title, "seconds since launch", "CPU (OS index)");
+        if (fg.gp)
+            fprintf(fg.gp,
+                    "set cbrange [0:1]\nset cblabel 'busy fraction'\nset palette "
+                    "defined (0 'white', 0.5 'orange', 1 'dark-red')\nset yrange [-0.5:%d.5]\n",
+                    mon->ncpus - 1);
+        FILE *d = fig_data(p, &fg, rel, sizeof rel);
+        if (d) {
+            for (size_t i = 0; i < mon->n; i++) {
+                for (int c = 0; c < mon->ncpus; c++)
+                    fprintf(d, "%.6g %d %.4g\n", mon->s[i].t, c,
+                            (double)mon->cpu_busy[i * (size_t)mon->ncpus + (size_t)c]);
+                fputc('\n', d);
+            }
+            fclose(d);
+            fig_clause(&fg, "'%s' using 1:2:3 with image title 'per-CPU busy'", rel);
+        }
+        fig_end(p, &fg, "per-CPU utilisation (cpu_busy): parked cores should stay white");
+    }
+}
+
+static void html_escape(FILE *o, FILE *in)
+{
+    int c;
+    while ((c = fgetc(in)) != EOF) {
+        if (c == '<')
+            fputs("&lt;", o);
+        else if (c == '>')
+            fputs("&gt;", o);
+        else if (c == '&')
+            fputs("&amp;", o);
+        else
+            fputc(c, o);
+    }
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *s = buf + 1; *s; s++)
+        if (*s == '/') {
+            *s = 0;
+            if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+                return -1;
+            *s = '/';
+        }
+    return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int an_cmd_plot(int argc, char **argv)
+{
+    const char *dir = NULL;
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    int np = 0, rc;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc) {
+                free(paths);
+                return an_bad("plot: -o needs a directory");
+            }
+            dir = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(paths);
+            return an_bad("plot: unknown option '%s' (accepted: -o DIR)", argv[i]);
+        } else
+            paths[np++] = argv[i];
+    }
+    if (!dir || np == 0) {
+        free(paths);
+        return an_bad("plot: usage: plot FILE... -o DIR");
+    }
+    an_file *files = calloc((size_t)np, sizeof *files);
+    if ((rc = an_load_all(paths, np, files))) {
+        free(files);
+        free(paths);
+        return rc;
+    }
+    char datadir[2048];
+    snprintf(datadir, sizeof datadir, "%s/data", dir);
+    if (mkdir_p(datadir) < 0) {
+        for (int i = 0; i < np; i++)
+            an_free(&files[i]);
+        free(files);
+        free(paths);
+        return an_bad("plot: cannot create directory %s: %s", datadir, strerror(errno));
+    }
+    an_opts o = {1, 200, 5, 0};
+    an_group **g = calloc((size_t)np, sizeof *g);
+    size_t *ng = calloc((size_t)np, sizeof *ng);
+    for (int i = 0; i < np; i++)
+        ng[i] = an_analyse(&files[i], &o, &g[i]);
+
+    plotctx p = {dir, find_gnuplot(), NULL, 0, 0};
+    FILE *txt = openf(&p, "summary.txt", "w+"), *csv = openf(&p, "summary.csv", "w");
+    p.html = openf(&p, "index.html", "w");
+    if (!txt || !csv || !p.html) {
+        rc = an_bad("plot: cannot write into %s", dir);
+        goto out;
+    }
+    for (int i = 0; i < np; i++) {
+        an_write_summary(txt, AN_TEXT, g[i], ng[i], 1, 1);
+        an_write_summary(csv, AN_CSV, g[i], ng[i], 1, i == 0);
+    }
+    fprintf(p.html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>occbench "
+                    "results</title></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
+    for (int i = 0; i < np; i++)
+        fprintf(p.html, "<li>%s: %s</li>\n", files[i].label, files[i].path);
+    fprintf(p.html, "</ul>\n");
+    if (!p.gnuplot) {
+        fprintf(stderr, "occbench-analyze: gnuplot not found (install gnuplot, e.g. Debian "
+                        "gnuplot-nox): writing the tables only\n");
+        fprintf(p.html, "<p>gnuplot was not found: tables only.</p>\n");
+    }
+    /* kernels in first-seen order */
+    for (int f = 0; f < np; f++)
+        for (size_t i = 0; i < ng[f]; i++) {
+            int seen = 0;
+            for (int a = 0; a <= f && !seen; a++)
+                for (size_t b = 0; b < (a == f ? i : ng[a]) && !seen; b++)
+                    seen = !strcmp(g[a][b].kernel, g[f][i].kernel);
+            if (seen)
+                continue;
+            const char *k = g[f][i].kernel;
+            fprintf(p.html, "<h2>kernel %s</h2>\n", k);
+            per_kernel_figure(&p, k, g, ng, np, "throughput", "throughput per node (reps/s)", v_thr,
+                              1);
+            per_kernel_figure(&p, k, g, ng, np, "efficiency", "efficiency vs linear", v_eff, 0);
+            per_kernel_figure(&p, k, g, ng, np, "clock", "clock (GHz)", v_ghz, 0);
+            for (int a = 0; a < np; a++)
+                for (size_t b = 0; b < ng[a]; b++)
+                    if (!strcmp(g[a][b].kernel, k)) {
+                        decomposition_figure(&p, &g[a][b], g[a][b].rows, g[a][b].nrows,
+                                             "decomposition");
+                        if (g[a][b].nprow)
+                            decomposition_figure(&p, &g[a][b], g[a][b].prow, g[a][b].nprow,
+                                                 "phases");
+                    }
+        }
+    fprintf(p.html, "<h2>cycles and LLC misses</h2>\n");
+    llc_figure(&p, g, ng, np);
+    fprintf(p.html, "<h2>monitor</h2>\n");
+    for (int f = 0; f < np; f++) {
+        monitor_figure(&p, &files[f]);
+        cores_figure(&p, &files[f]);
+    }
+    fprintf(p.html, "<h2>summary tables</h2>\n<p><a href=\"summary.csv\">summary.csv</a>, "
+                    "<a href=\"summary.txt\">summary.txt</a></p>\n<pre>\n");
+    rewind(txt);
+    html_escape(p.html, txt);
+    fprintf(p.html, "</pre>\n</body></html>\n");
+    printf("wrote %s/index.html: %d figure(s)%s\n", dir, p.figures,
+           p.gnuplot ? "" : " (gnuplot not found: tables only)");
+    rc = p.failed ? an_bad("plot: gnuplot failed on %d figure(s)", p.failed) : AN_OK;
+out:
+    if (txt)
+        fclose(txt);
+    if (csv)
+        fclose(csv);
+    if (p.html)
+        fclose(p.html);
+    for (int i = 0; i < np; i++) {
+        an_groups_free(g[i], ng[i]);
+        an_free(&files[i]);
+    }
+    free(g);
+    free(ng);
+    free(files);
+    free(paths);
+    return rc;
+}

@@ -1,0 +1,321 @@
+/* The validate verb: the run rules of a reportable (procurement) result.
+ * Each rule is named, passes or fails, and a failure names the offending
+ * value. Exit 0 only when every rule passes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+typedef struct vopts {
+    int min_reps;
+    double max_spread, max_parked;
+} vopts;
+
+typedef struct verdict {
+    int pass;
+    char detail[512];
+} verdict;
+
+#define FAILF(v, ...)                                                                              \
+    do {                                                                                           \
+        (v)->pass = 0;                                                                             \
+        snprintf((v)->detail, sizeof(v)->detail, __VA_ARGS__);                                     \
+    } while (0)
+
+static void rule_complete(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    if (!f->complete)
+        FAILF(v, "complete=%s (the run did not end normally; %zu unfinished step(s))",
+              f->has_complete ? "0" : "absent", f->unfinished);
+    else
+        snprintf(v->detail, sizeof v->detail, "complete=1");
+}
+
+static void rule_kernels_valid(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    snprintf(v->detail, sizeof v->detail, "%zu steps verified", f->nsteps);
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const an_step *s = &f->steps[i];
+        size_t bad = 0;
+        for (size_t r = 0; r < s->nreps; r++)
+            bad += !s->reps[r].ok;
+        if (!s->valid || bad) {
+            FAILF(v, "%s/%s k=%d: valid=%d, %zu repetition(s) not verified%s%s", s->kernel,
+                  s->placement, s->k, s->valid, bad, *s->reason ? ": " : "", s->reason);
+            return;
+        }
+    }
+    if (f->nsteps == 0)
+        FAILF(v, "no finished steps");
+}
+
+static int step_nodes(const an_step *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->nreps; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = s->reps[j].node == s->reps[i].node;
+        n += !seen;
+    }
+    return n;
+}
+
+static void rule_full_ladder(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    int cores = an_cores(f), nodes = f->nhosts;
+    snprintf(v->detail, sizeof v->detail, "every kernel/placement reached k=%d cores", cores);
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const an_step *s = &f->steps[i];
+        int kmax = 0;
+        const an_step *top = NULL;
+        for (size_t j = 0; j < f->nsteps; j++)
+            if (!strcmp(f->steps[j].kernel, s->kernel) &&
+                !strcmp(f->steps[j].placement, s->placement) && f->steps[j].k > kmax) {
+                kmax = f->steps[j].k;
+                top = &f->steps[j];
+            }
+        if (kmax < cores) {
+            FAILF(v, "%s/%s: largest k=%d, node has %d cores", s->kernel, s->placement, kmax,
+                  cores);
+            return;
+        }
+        if (nodes > 0 && step_nodes(top) < nodes) {
+            FAILF(v, "%s/%s k=%d: records from %d of %d nodes", s->kernel, s->placement, kmax,
+                  step_nodes(top), nodes);
+            return;
+        }
+    }
+    if (f->nsteps == 0)
+        FAILF(v, "no finished steps");
+}
+
+static int has_step(const an_file *f, const char *kernel, const char *placement)
+{
+    for (size_t i = 0; i < f->nsteps; i++)
+        if (!strcmp(f->steps[i].kernel, kernel) && !strcmp(f->steps[i].placement, placement))
+            return 1;
+    return 0;
+}
+
+static void rule_both_placements(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    snprintf(v->detail, sizeof v->detail, "compact and spread for every kernel");
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const char *k = f->steps[i].kernel;
+        if (!has_step(f, k, "compact") || !has_step(f, k, "spread")) {
+            FAILF(v, "kernel %s: missing placement %s", k,
+                  has_step(f, k, "compact") ? "spread" : "compact");
+            return;
+        }
+    }
+}
+
+static void rule_min_reps(const an_file *f, const vopts *o, verdict *v)
+{
+    snprintf(v->detail, sizeof v->detail, "every active rank >= %d counted repetitions",
+             o->min_reps);
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const an_step *s = &f->steps[i];
+        for (size_t r = 0; r < s->nreps; r++) {
+            int rank = s->reps[r].rank, n = 0;
+            for (size_t q = 0; q < s->nreps; q++)
+                n += s->reps[q].rank == rank && s->reps[q].rep >= 1;
+            if (n < o->min_reps) {
+                FAILF(v, "%s/%s k=%d rank %d: %d counted repetitions (minimum %d)", s->kernel,
+                      s->placement, s->k, rank, n, o->min_reps);
+                return;
+            }
+        }
+    }
+}
+
+static void rule_k1_spread(const an_file *f, const vopts *o, verdict *v)
+{
+    double worst = 0;
+    snprintf(v->detail, sizeof v->detail, "no k=1 step");
+    v->pass = 0;
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const an_step *s = &f->steps[i];
+        if (s->k != 1)
+            continue;
+        double *w = malloc((s->nreps + 1) * sizeof *w);
+        size_t n = 0;
+        for (size_t r = 0; r < s->nreps; r++)
+            if (s->reps[r].rep >= 1)
+                w[n++] = s->reps[r].s.wall;
+        double spread = (an_percentile(w, n, 90) - an_percentile(w, n, 10)) / an_median(w, n);
+        free(w);
+        if (!isfinite(spread) || spread > o->max_spread) {
+            FAILF(v, "%s/%s k=1: repetition time spread (p90-p10)/median = %.3g (bound %.3g)",
+                  s->kernel, s->placement, spread, o->max_spread);
+            return;
+        }
+        if (spread >= worst) {
+            worst = spread;
+            v->pass = 1;
+            snprintf(v->detail, sizeof v->detail,
+                     "largest (p90-p10)/median at k=1: %.3g (bound %.3g)", worst, o->max_spread);
+        }
+    }
+}
+
+static void rule_node_quiet(const an_file *f, const vopts *o, verdict *v)
+{
+    if (f->nmon == 0) {
+        FAILF(v, "no monitor series in the file: cannot show the parked cores were idle");
+        return;
+    }
+    double worst = 0;
+    for (size_t m = 0; m < f->nmon; m++) {
+        const an_monitor *mon = &f->mon[m];
+        for (size_t i = 0; i < mon->n; i++) {
+            int step = mon->s[i].step;
+            if (step < 0)
+                continue;
+            double sum = 0;
+            int n = 0;
+            for (size_t j = 0; j < mon->n; j++)
+                if (mon->s[j].step == step && isfinite(mon->s[j].util_parked)) {
+                    sum += mon->s[j].util_parked;
+                    n++;
+                }
+            double mean = n ? sum / n : 0;
+            if (mean > o->max_parked) {
+                FAILF(v, "node %d step %d: parked cores %.1f%% busy on average (bound %.1f%%)",
+                      mon->node, step, 100 * mean, 100 * o->max_parked);
+                return;
+            }
+            if (mean > worst)
+                worst = mean;
+        }
+    }
+    snprintf(v->detail, sizeof v->detail, "parked cores at most %.1f%% busy (bound %.1f%%)",
+             100 * worst, 100 * o->max_parked);
+}
+
+static const char *const metrics[] = {"cycles", "instructions", "ref_cycles", "llc_misses",
+                                      "task_clock"};
+
+static void rule_counters(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    int nodes = f->nhosts > 0 ? f->nhosts : 1, avail = 0, missing = 0;
+    for (int n = 0; n < nodes; n++)
+        for (size_t m = 0; m < sizeof metrics / sizeof metrics[0]; m++) {
+            const an_counter *c = NULL;
+            for (size_t i = 0; i < f->ncounters; i++)
+                if (f->counters[i].node == n && !strcmp(f->counters[i].metric, metrics[m]))
+                    c = &f->counters[i];
+            if (!c) {
+                FAILF(v, "node %d metric %s: no /counters row (neither an event nor a reason)", n,
+                      metrics[m]);
+                return;
+            }
+            if (c->available && !*c->event) {
+                FAILF(v, "node %d metric %s: available but no event named", n, metrics[m]);
+                return;
+            }
+            if (!c->available && !*c->reason) {
+                FAILF(v, "node %d metric %s: missing without a reason", n, metrics[m]);
+                return;
+            }
+            avail += c->available;
+            missing += !c->available;
+        }
+    snprintf(v->detail, sizeof v->detail, "%d metric(s) measured, %d explicitly missing", avail,
+             missing);
+}
+
+static void rule_provenance(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    struct {
+        const char *name, *value;
+    } need[] = {{"occbench_version", f->version},
+                {"created", f->created},
+                {"command", f->command},
+                {"/system cpu_model", an_sys_get(f, "cpu_model")},
+                {"/system topology.xml", f->topology_xml}};
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!need[i].value || !*need[i].value) {
+            FAILF(v, "%s is missing or empty", need[i].name);
+            return;
+        }
+    if (f->nhosts < 1) {
+        FAILF(v, "/system hostnames is missing or empty");
+        return;
+    }
+    snprintf(v->detail, sizeof v->detail,
+             "version, created, command, cpu_model, %d hostname(s), "
+             "topology",
+             f->nhosts);
+}
+
+typedef struct rule {
+    const char *name;
+    void (*check)(const an_file *, const vopts *, verdict *);
+} rule;
+
+static const rule rules[] = {{"completed", rule_complete},
+                             {"kernels_validated", rule_kernels_valid},
+                             {"full_ladder", rule_full_ladder},
+                             {"both_placements", rule_both_placements},
+                             {"min_repetitions", rule_min_reps},
+                             {"k1_time_spread", rule_k1_spread},
+                             {"node_quiet", rule_node_quiet},
+                             {"counters_accounted", rule_counters},
+                             {"provenance_complete", rule_provenance}};
+
+int an_cmd_validate(int argc, char **argv)
+{
+    vopts o = {5, 0.05, 0.05};
+    const char *path = NULL;
+    int rc;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--min-reps")) {
+            if ((rc = an_arg_int(a, val, 1, 1000000, &o.min_reps)))
+                return rc;
+            i++;
+        } else if (!strcmp(a, "--max-spread")) {
+            if ((rc = an_arg_double(a, val, 0, 100, &o.max_spread)))
+                return rc;
+            i++;
+        } else if (!strcmp(a, "--max-parked-util")) {
+            if ((rc = an_arg_double(a, val, 0, 1, &o.max_parked)))
+                return rc;
+            i++;
+        } else if (a[0] == '-' && a[1])
+            return an_bad("validate: unknown option '%s' (accepted: --min-reps, --max-spread, "
+                          "--max-parked-util)",
+                          a);
+        else if (path)
+            return an_bad("validate: one results file at a time (got '%s' and '%s')", path, a);
+        else
+            path = a;
+    }
+    if (!path)
+        return an_bad("validate: no results file given");
+    an_file f;
+    char err[1024];
+    if (an_load(path, &f, err, sizeof err) < 0)
+        return an_bad("%s", err);
+    int failed = 0;
+    printf("validate %s\n", path);
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        verdict v = {1, ""};
+        rules[i].check(&f, &o, &v);
+        failed += !v.pass;
+        printf("%s  %-20s %s\n", v.pass ? "PASS" : "FAIL", rules[i].name, v.detail);
+    }
+    printf("%s: %d of %zu rules failed\n", failed ? "NOT REPORTABLE" : "REPORTABLE", failed,
+           sizeof rules / sizeof rules[0]);
+    an_free(&f);
+    return failed ? AN_FAIL : AN_OK;
+}

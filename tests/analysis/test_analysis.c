@@ -1,0 +1,305 @@
+/* Known-answer tests of the analysis modules (decompose.c, stats.c,
+ * plan.c): synthetic repetitions built from the model's own variables,
+ * each term of the decomposition recovered within 1%. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze.h"
+
+#define NREPS 41
+
+/* True values of one level: clock f (GHz), cycles Y (G), blocked B, run-queue Q (s). */
+typedef struct truth {
+    double ghz, gcycles, blocked, runq;
+} truth;
+
+static double jitter(unsigned i)
+{
+    unsigned long long z = (i + 11) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    z ^= z >> 32;
+    return (double)(z % 2001) / 1000.0 - 1.0; /* [-1, 1] */
+}
+
+/* Per-repetition OS/counter samples for a level, 0.3% noise. With
+ * hw=0 the cycle counter is NaN and the probe clock is recorded instead. */
+static void make_reps(const truth *t, int hw, unsigned seed, dc_rep *out, dc_cycles_source *src)
+{
+    for (unsigned i = 0; i < NREPS; i++) {
+        double f = t->ghz * (1 + 0.003 * jitter(seed + 4 * i));
+        double Y = t->gcycles * 1e9 * (1 + 0.003 * jitter(seed + 4 * i + 1));
+        double C = Y / (f * 1e9);
+        double B = t->blocked * (1 + 0.003 * jitter(seed + 4 * i + 2));
+        double Q = t->runq * (1 + 0.003 * jitter(seed + 4 * i + 3));
+        ob_sample s;
+        memset(&s, 0, sizeof s);
+        s.wall = C + B + Q;
+        s.user = 0.8 * C;
+        s.sys = 0.2 * C;
+        s.run_delay = Q;
+        s.cycles = hw ? Y : NAN;
+        s.instr = hw ? 2e9 : NAN;
+        s.llc_miss = hw ? 1e6 : NAN;
+        out[i] = dc_from_sample(&s, hw ? NAN : f, src);
+    }
+}
+
+/* Expected terms straight from the DESIGN section 5 formulas on the truths. */
+static dc_terms expected(const truth *b, const truth *k)
+{
+    dc_terms e;
+    double Tb = b->gcycles / b->ghz + b->blocked + b->runq;
+    double Tk = k->gcycles / k->ghz + k->blocked + k->runq;
+    e.v[DC_SLOWDOWN] = Tk - Tb;
+    e.v[DC_CLOCK] = b->gcycles / k->ghz - b->gcycles / b->ghz;
+    e.v[DC_CYCLES] = (k->gcycles - b->gcycles) / k->ghz;
+    e.v[DC_BLOCKED] = k->blocked - b->blocked;
+    e.v[DC_SCHED] = k->runq - b->runq;
+    e.v[DC_RESIDUAL] = 0;
+    return e;
+}
+
+static void check_case(const truth *b, const truth *k, int hw)
+{
+    dc_rep rb[NREPS], rk[NREPS];
+    dc_cycles_source sb, sk;
+    make_reps(b, hw, 1000, rb, &sb);
+    make_reps(k, hw, 5000, rk, &sk);
+    assert_int_equal(sb, hw ? DC_SRC_COUNTERS : DC_SRC_PROBE);
+    assert_int_equal(sk, hw ? DC_SRC_COUNTERS : DC_SRC_PROBE);
+    dc_result r = dc_decompose_ci(rb, NREPS, rk, NREPS, 200, 42);
+    dc_terms e = expected(b, k);
+    double slow = e.v[DC_SLOWDOWN];
+    assert_true(slow > 0.1);
+    for (int t = 0; t < DC_NTERMS; t++) {
+        double got = r.point.v[t], want = e.v[t];
+        /* within 1% of the term, or of the slowdown for terms that are 0 */
+        double tol = 0.01 * (fabs(want) > 0 ? fabs(want) : slow);
+        if (fabs(got - want) > tol)
+            fail_msg("%s: got %.6g want %.6g (hw=%d)", dc_term_names[t], got, want, hw);
+        assert_true(r.lo.v[t] <= r.point.v[t] + 1e-12 && r.point.v[t] <= r.hi.v[t] + 1e-12);
+    }
+    /* exact by construction: the terms add up to the slowdown */
+    double sum = 0;
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+        sum += r.point.v[t];
+    assert_true(fabs(sum - r.point.v[DC_SLOWDOWN]) < 1e-12);
+}
+
+static const truth base = {3.0, 3.0, 0.05, 0.01};
+
+static void test_clock_only(void **state)
+{
+    (void)state;
+    truth k = {2.0, 3.0, 0.05, 0.01};
+    check_case(&base, &k, 1);
+    check_case(&base, &k, 0);
+}
+
+static void test_cycles_only(void **state)
+{
+    (void)state;
+    truth k = {3.0, 4.5, 0.05, 0.01};
+    check_case(&base, &k, 1);
+    check_case(&base, &k, 0);
+}
+
+static void test_blocked_only(void **state)
+{
+    (void)state;
+    truth k = {3.0, 3.0, 0.4, 0.01};
+    check_case(&base, &k, 1);
+    check_case(&base, &k, 0);
+}
+
+static void test_scheduler_only(void **state)
+{
+    (void)state;
+    truth k = {3.0, 3.0, 0.05, 0.3};
+    check_case(&base, &k, 1);
+    check_case(&base, &k, 0);
+}
+
+static void test_all_mixed(void **state)
+{
+    (void)state;
+    truth k = {2.4, 3.6, 0.3, 0.1};
+    check_case(&base, &k, 1);
+    check_case(&base, &k, 0);
+}
+
+/* An inconsistent C (cycles do not match C*f) shows up in the residual. */
+static void test_residual_visible(void **state)
+{
+    (void)state;
+    dc_level b = {1.0, 1.0, 0, 0, 3e9, 3e9, NAN, NAN, 10};
+    dc_level k = {2.0, 1.5, 0, 0.5, 3e9, 3e9, NAN, NAN, 10}; /* C grew, cycles and clock did not */
+    dc_terms t = dc_decompose(&b, &k);
+    assert_true(fabs(t.v[DC_SLOWDOWN] - 1.0) < 1e-12);
+    assert_true(fabs(t.v[DC_CLOCK]) < 1e-12 && fabs(t.v[DC_CYCLES]) < 1e-12);
+    assert_true(fabs(t.v[DC_BLOCKED] - 0.5) < 1e-12);
+    assert_true(fabs(t.v[DC_RESIDUAL] - 0.5) < 1e-12);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Selection-based percentiles against a full sort, with many duplicates. */
+static void test_percentile_vs_sort(void **state)
+{
+    (void)state;
+    an_rng rng = {7};
+    for (int trial = 0; trial < 300; trial++) {
+        size_t n = 1 + an_rng_index(&rng, 700);
+        double *x = malloc(n * sizeof *x), *s = malloc(n * sizeof *s);
+        for (size_t i = 0; i < n; i++)
+            s[i] = x[i] = (double)an_rng_index(&rng, trial % 2 ? 5 : 100000);
+        qsort(s, n, sizeof *s, cmp_d);
+        double ps[] = {0, 2.5, 10, 50, 90, 97.5, 100};
+        for (size_t j = 0; j < sizeof ps / sizeof ps[0]; j++) {
+            double pos = ps[j] / 100.0 * (double)(n - 1);
+            size_t lo = (size_t)pos;
+            double want = s[lo] + (lo + 1 < n ? (pos - (double)lo) * (s[lo + 1] - s[lo]) : 0);
+            assert_true(fabs(an_percentile(x, n, ps[j]) - want) < 1e-9);
+        }
+        free(x);
+        free(s);
+    }
+}
+
+static void test_warning_checks(void **state)
+{
+    (void)state;
+    assert_false(dc_instr_changed(1.019, 0.02));
+    assert_true(dc_instr_changed(1.021, 0.02));
+    assert_true(dc_instr_changed(0.97, 0.02));
+    assert_false(dc_instr_changed(NAN, 0.02)); /* no instruction counts: no claim */
+    dc_terms t = {{1.0, 0.4, 0.3, 0.1, 0.1, 0.1}};
+    assert_false(dc_residual_large(&t, 1.0, 0.10)); /* exactly 10% */
+    t.v[DC_RESIDUAL] = -0.11;
+    assert_true(dc_residual_large(&t, 1.0, 0.10));
+    t.v[DC_SLOWDOWN] = 0.005; /* slowdown below 1% of T(1): noise */
+    assert_false(dc_residual_large(&t, 1.0, 0.10));
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    double x[] = {5, 1, NAN, 3, 2, 4};
+    assert_true(an_median(x, 6) == 3.0);
+    assert_true(fabs(an_percentile(x, 6, 25) - 2.0) < 1e-12);
+    assert_true(isnan(an_median(x, 0)));
+    double xs[] = {0, 1, 2, 3}, ys[] = {1, 3, 5, 7}, a, r2;
+    assert_true(fabs(an_ols_slope(xs, ys, 4, &a, &r2) - 2.0) < 1e-12);
+    assert_true(fabs(a - 1.0) < 1e-12 && fabs(r2 - 1.0) < 1e-12);
+    double same[] = {1, 1};
+    assert_true(isnan(an_ols_slope(same, ys, 2, NULL, NULL)));
+    int ks[] = {1, 2, 4, 8};
+    double eff[] = {1.0, 0.97, 0.89, 0.6};
+    assert_int_equal(dc_knee(ks, eff, 4, 0.9), 4);
+    assert_int_equal(dc_knee(ks, eff, 2, 0.9), 0);
+    assert_true(fabs(dc_efficiency(6.0, 4, 2.0) - 0.75) < 1e-12);
+}
+
+/* Hand-computed: 64 cores, 256 GB, cpu_factor 1.5.
+ * isr: 2.4 M CPU hours, 2 GB -> floor(256/2)=128 >= 64: 64 (cores);
+ *      2.4e6 * 1.5 / 64 / 24 = 2343.75 node-days.
+ * coadd: 0.96 M CPU hours, 16 GB -> floor(256/16)=16 (memory);
+ *      0.96e6 * 1.5 / 16 / 24 = 3750 node-days.
+ * With a measured curve eff(16)=0.8 (interpolated between k=8 at 0.9 and
+ * k=32 at 0.6): 3750 / 0.8 = 4687.5. */
+static void test_plan_hand_computed(void **state)
+{
+    (void)state;
+    pl_node node;
+    char err[256];
+    assert_int_equal(pl_parse_node("cores=64,mem_gb=256,cpu_factor=1.5", &node, err, sizeof err),
+                     0);
+    pl_task isr = {"isr", 1.0, 2.4, 2.0}, coadd = {"coadd", 0.01, 0.96, 16.0};
+    pl_result r;
+    assert_int_equal(pl_task_plan(&isr, &node, &r, err, sizeof err), 0);
+    assert_int_equal(r.concurrency, 64);
+    assert_string_equal(r.limited_by, "cores");
+    assert_true(fabs(r.node_days - 2343.75) < 1e-9);
+    assert_int_equal(pl_task_plan(&coadd, &node, &r, err, sizeof err), 0);
+    assert_int_equal(r.concurrency, 16);
+    assert_string_equal(r.limited_by, "memory");
+    assert_true(fabs(r.node_days - 3750.0) < 1e-9);
+    int ks[] = {1, 8, 32, 64};
+    double eff[] = {1.0, 0.9, 0.6, 0.5};
+    node.ks = ks;
+    node.eff = eff;
+    node.n = 4;
+    assert_true(fabs(pl_efficiency_at(&node, 16) - 0.8) < 1e-12);
+    assert_int_equal(pl_task_plan(&coadd, &node, &r, err, sizeof err), 0);
+    assert_true(fabs(r.node_days - 4687.5) < 1e-9);
+    pl_task huge = {"huge", 1, 1, 512};
+    assert_int_equal(pl_task_plan(&huge, &node, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "huge"));
+    assert_int_equal(pl_parse_node("cores=64,mem_gb=x", &node, err, sizeof err), -1);
+    assert_non_null(strstr(err, "mem_gb"));
+    assert_int_equal(pl_parse_node("cores=64,disk=3", &node, err, sizeof err), -1);
+    assert_non_null(strstr(err, "disk"));
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_workload_parse(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ob_workload_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    pl_task *t;
+    size_t n;
+    char err[512];
+    write_file(path, "task,instances_millions,cpu_hours_millions,max_rss_gb\n# c\nisr,1,2.4,2\n"
+                     "coadd , 0.01 , 0.96 , 16\n");
+    assert_int_equal(pl_read_workload(path, &t, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(t[1].name, "coadd");
+    assert_true(t[1].max_rss_gb == 16.0);
+    free(t);
+    write_file(path, "task,instances_millions,cpu_hours_millions,max_rss_gb\nisr,1,2.4,2\n"
+                     "coadd,0.01,lots,16\n");
+    assert_int_equal(pl_read_workload(path, &t, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":3: column 3 (cpu_hours_millions)"));
+    write_file(path, "task,instances,cpu_hours_millions,max_rss_gb\n");
+    assert_int_equal(pl_read_workload(path, &t, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: column 2"));
+    write_file(path, "task,instances_millions,cpu_hours_millions,max_rss_gb\nisr,1,2\n");
+    assert_int_equal(pl_read_workload(path, &t, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2: expected 4 columns"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clock_only),         cmocka_unit_test(test_cycles_only),
+        cmocka_unit_test(test_blocked_only),       cmocka_unit_test(test_scheduler_only),
+        cmocka_unit_test(test_all_mixed),          cmocka_unit_test(test_residual_visible),
+        cmocka_unit_test(test_warning_checks),     cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_percentile_vs_sort), cmocka_unit_test(test_plan_hand_computed),
+        cmocka_unit_test(test_workload_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Bad input: each case exits 2 with one clear line (naming the file), no
+# crash. Run by the sanitizer build too (ASan+UBSan abort would fail it).
+source "$(dirname "$0")/lib.sh"
+export OB_ANALYZE_LOAD_TIMEOUT=20
+"$MK" good.h5 --placements compact,spread --phases compute,write --level k=1 --level k=2,ghz=2.5
+"$MK" goodv.h5 --vlen --placements compact,spread --phases compute,write --level k=1 --level k=2,ghz=2.5
+head -c 8192 /dev/urandom > random.h5
+echo "not a results file" > text.h5
+: > empty.h5
+head -c 3000 good.h5 > trunc_head.h5
+head -c $(( $(stat -c %s good.h5) / 2 )) good.h5 > trunc_half.h5
+head -c $(( $(stat -c %s good.h5) - 100 )) good.h5 > trunc_tail.h5
+"$MK" newer.h5 --schema 99
+"$MK" foreign.h5 --no-schema
+"$MK" nowall.h5 --drop wall
+"$MK" nocycles.h5 --drop cycles
+expect2() { # expect2 NAME PATTERN CMD...
+    local name=$1 pat=$2; shift 2
+    "$@" > /dev/null 2> "$name.err"; local rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l < "$name.err")" -eq 1 ] && grep -q -- "$pat" "$name.err"; then
+        ok "$name: $(cat "$name.err")"
+    else
+        fail "$name: rc=$rc, stderr: $(head -c 600 "$name.err")"
+    fi
+}
+expect2 random "random.h5: not an HDF5 file" "$A" summary random.h5
+expect2 text "text.h5: not an HDF5 file" "$A" summary text.h5
+expect2 empty "empty.h5: not an HDF5 file" "$A" summary empty.h5
+expect2 missing "nothere.h5: cannot open" "$A" summary nothere.h5
+expect2 trunc_head "trunc_head.h5" "$A" summary trunc_head.h5
+expect2 trunc_half "trunc_half.h5: .*truncated" "$A" summary trunc_half.h5
+expect2 trunc_tail "trunc_tail.h5: .*truncated" "$A" summary trunc_tail.h5
+expect2 newer "schema_version 99 is newer" "$A" summary newer.h5
+expect2 foreign "not an occbench results file" "$A" summary foreign.h5
+expect2 nowall "column 'wall' missing" "$A" summary nowall.h5
+expect2 nocycles "column 'cycles' missing" "$A" validate nocycles.h5
+expect2 kernel "kernel 'nope' is not in this file" "$A" summary good.h5 --kernel nope
+expect2 format "--format 'xml'" "$A" summary good.h5 --format xml
+expect2 verb "unknown verb 'frobnicate'" "$A" frobnicate
+expect2 plot_rand "random.h5: not an HDF5 file" "$A" plot random.h5 -o out
+expect2 compare_trunc "trunc_half.h5" "$A" compare good.h5 trunc_half.h5
+# no complete flag at all: analysed (exit 0) with a warning
+"$MK" noflag.h5 --no-complete --unfinished
+"$A" summary noflag.h5 > /dev/null 2> noflag.err && grep -q "not marked complete" noflag.err \
+    && ok "no complete flag: warning" || fail "no complete flag: $(cat noflag.err)"
+# seeded corruption of real structure (bytes changed, tails cut): never a crash
+for src in good.h5 goodv.h5; do
+    size=$(stat -c %s "$src")
+    for seed in $(seq 1 25); do
+        cp "$src" fz.h5
+        # change 1..24 bytes at positions drawn from $RANDOM seeded per case
+        RANDOM=$seed
+        for _ in $(seq 1 $((RANDOM % 24 + 1))); do
+            pos=$(( (RANDOM * 32768 + RANDOM) % size ))
+            printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of=fz.h5 bs=1 seek=$pos conv=notrunc status=none
+        done
+        [ $((seed % 4)) -eq 0 ] && truncate -s $(( (RANDOM * 32768 + RANDOM) % size )) fz.h5
+        "$A" summary fz.h5 --phases --boot 5 > /dev/null 2> fz.err; rc=$?
+        if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+            cp fz.h5 "$BUILD/crash_${src%.h5}_$seed.h5"
+            fail "$src seed $seed: rc=$rc (kept as $BUILD/crash_${src%.h5}_$seed.h5): $(head -c 400 fz.err)"
+        elif [ $rc -eq 2 ] && [ "$(wc -l < fz.err)" -ne 1 ]; then
+            fail "$src seed $seed: $(wc -l < fz.err) lines on stderr"
+        fi
+    done
+done
+[ "$FAILS" -eq 0 ] && ok "50 corrupted files: exit 0 or 2, no crash"
+finish

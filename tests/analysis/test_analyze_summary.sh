@@ -1,0 +1,84 @@
+#!/bin/bash
+# Known-answer decomposition through the whole path: synthetic files with a
+# known value for every term -> occbench-analyze summary --format csv, each
+# term within 1% (of the term, or of the slowdown for terms that are 0),
+# with and without hardware cycle counters; phases; JSON; warnings.
+source "$(dirname "$0")/lib.sh"
+
+HEADER='file,kernel,placement,k,reps,throughput_per_node,efficiency,wall_s,slowdown_s,clock_s,cycles_s,blocked_s,scheduler_s,residual_s,clock_ghz,ipc,llc_mpki,cycles_source'
+# k=1 truth: 3 GHz, 3 Gcycles (C = 1 s), blocked 0.05 s, run queue 0.01 s  -> T1 = 1.06 s
+BASE="k=1,ghz=3,gcycles=3,blocked=0.05,runq=0.01"
+# name | level k=2 | expected slowdown clock cycles blocked scheduler
+CASES=(
+  "clock|k=2,ghz=2,gcycles=3,blocked=0.05,runq=0.01|0.5 0.5 0 0 0"
+  "cycles|k=2,ghz=3,gcycles=4.5,blocked=0.05,runq=0.01,llc=6|0.5 0 0.5 0 0"
+  "blocked|k=2,ghz=3,gcycles=3,blocked=0.4,runq=0.01|0.35 0 0 0.35 0"
+  "scheduler|k=2,ghz=3,gcycles=3,blocked=0.05,runq=0.3|0.29 0 0 0 0.29"
+  "mixed|k=2,ghz=2.4,gcycles=3.6,blocked=0.3,runq=0.1|0.84 0.25 0.25 0.25 0.09"
+)
+COLS=(slowdown_s clock_s cycles_s blocked_s scheduler_s)
+for hw in counters probe; do
+    for c in "${CASES[@]}"; do
+        IFS='|' read -r name level want <<<"$c"
+        f=$name-$hw.h5
+        extra=(); [ $hw = probe ] && extra=(--no-counters)
+        "$MK" "$f" --level "$BASE" --level "$level" "${extra[@]}" || fail "mkfixture $f"
+        "$A" summary "$f" --format csv > "$name-$hw.csv" 2> "$name-$hw.err" || fail "summary $f exit $?"
+        [ "$(head -1 "$name-$hw.csv" | cut -d, -f1-18)" = "$HEADER" ] || fail "CSV header of $f"
+        read -r -a w <<<"$want"
+        slow=${w[0]}
+        for i in 0 1 2 3 4; do
+            tol=$(awk -v x="${w[$i]}" -v s="$slow" 'BEGIN { a = x < 0 ? -x : x; print 0.01 * (a > 0 ? a : s) }')
+            expect_col "$name-$hw.csv" 2 "${COLS[$i]}" "${w[$i]}" "$tol"
+        done
+        expect_col "$name-$hw.csv" 2 residual_s 0 "$(awk -v s="$slow" 'BEGIN{print 0.01*s}')"
+        src=$(csv_get "$name-$hw.csv" cycles_source k=2)
+        [ "$src" = "$hw" ] && ok "cycles_source=$src" || fail "$f cycles_source=$src, want $hw"
+        # efficiency = T1/T2 with back-to-back repetitions
+        expect_col "$name-$hw.csv" 2 efficiency "$(awk -v s="$slow" 'BEGIN{print 1.06/(1.06+s)}')" 0.005
+    done
+done
+# clock, IPC, MPKI and cycles per LLC miss of the cycles case: 3 GHz, IPC 2/4.5,
+# MPKI 1000*6e6/2e9 = 3, cycles per miss 1.5e9 / 5e6 = 300.
+expect_col cycles-counters.csv 2 clock_ghz 3 0.03
+expect_col cycles-counters.csv 2 ipc 0.4444 0.005
+expect_col cycles-counters.csv 2 llc_mpki 3 0.03
+expect_col cycles-counters.csv 2 cycles_per_llc_miss 300 3
+[ "$(csv_get cycles-probe.csv ipc k=2)" = nan ] && ok "no IPC without counters" || fail "IPC without counters"
+
+# per phase: the datastore phase (write) carries the blocked term, compute none
+"$MK" ph.h5 --level "$BASE" --level "k=2,ghz=2,gcycles=3,blocked=0.45,runq=0.01" --phases compute,write
+"$A" summary ph.h5 --phases --format csv > ph.csv || fail "summary --phases"
+expect_col ph.csv 2 blocked_s 0.4 0.004 phase=write
+expect_col ph.csv 2 blocked_s 0 0.004 phase=compute
+expect_col ph.csv 2 clock_s 0.45 0.0045 phase=compute
+expect_col ph.csv 2 clock_s 0.05 0.0015 phase=write
+"$A" summary ph.h5 --phases | grep -q "per phase:" && ok "text --phases" || fail "text --phases"
+
+# JSON parses and carries the same numbers
+"$A" summary mixed-counters.h5 --format json > mixed.json || fail "summary json"
+if command -v python3 >/dev/null; then
+    python3 -c "
+import json, sys
+d = json.load(open('mixed.json'))
+r = [x for x in d['groups'][0]['rows'] if x['k'] == 2][0]
+sys.exit(0 if abs(r['clock_s'] - 0.25) < 0.0025 and r['cycles_source'] == 'counters' else 1)" \
+        && ok "json" || fail "json content"
+fi
+
+# text: the decomposition block and the compact/spread contrast
+"$MK" both.h5 --placements compact,spread --level "$BASE" --level "k=2,ghz=2.4,gcycles=3.6"
+"$A" summary both.h5 > both.txt || fail "summary text"
+grep -q "clock (power/TDP throttling)" both.txt && grep -q "compact vs spread at equal k" both.txt \
+    && ok "text summary" || fail "text summary lacks the decomposition or the contrast"
+
+# warnings: instructions changed by 10%, too few repetitions; incomplete run
+"$MK" warn.h5 --reps 3 --level "$BASE" --level "k=2,ghz=3,gcycles=3,instr=2.2"
+"$A" summary warn.h5 > /dev/null 2> warn.err || fail "summary warn.h5 exit"
+grep -q "instructions per repetition +10.0%" warn.err && ok "instr warning" || fail "no instructions warning: $(cat warn.err)"
+grep -q "only 3 counted repetitions" warn.err && ok "few reps warning" || fail "no too-few-reps warning"
+"$MK" part.h5 --incomplete --unfinished
+"$A" summary part.h5 --format csv > part.csv 2> part.err || fail "incomplete file not analysed"
+grep -q "not marked complete" part.err && ok "incomplete warning" || fail "no incomplete warning"
+[ "$(tail -n +2 part.csv | wc -l)" -eq 2 ] && ok "finished steps only" || fail "unfinished step analysed"
+finish

@@ -1,0 +1,35 @@
+#!/bin/bash
+# validate: a clean run passes every rule (exit 0); each rule fails on its
+# own on purpose (exit 1, that rule FAIL with the offending value, the others PASS).
+source "$(dirname "$0")/lib.sh"
+GOOD=(--placements compact,spread --level k=1 --level k=2,ghz=2.5 --level k=4,ghz=2.2)
+"$MK" good.h5 "${GOOD[@]}"
+"$A" validate good.h5 > good.txt; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^PASS' good.txt)" -eq 9 ] && ok "clean run passes" || fail "clean run rc=$rc: $(cat good.txt)"
+# rule | fixture options | text expected in the FAIL line
+CASES=(
+  "completed|--incomplete|complete=0"
+  "kernels_validated|--invalid|valid=0"
+  "full_ladder|--cores 8|largest k=4, node has 8 cores"
+  "both_placements|--placements compact|missing placement spread"
+  "min_repetitions|--reps 3|3 counted repetitions (minimum 5)"
+  "k1_time_spread|--k1-spread 0.3|(bound 0.05)"
+  "node_quiet|--parked-util 0.3|30.0% busy"
+  "counters_accounted|--no-counters-table|no /counters row"
+  "provenance_complete|--no-provenance|cpu_model is missing"
+)
+for c in "${CASES[@]}"; do
+    IFS='|' read -r rule opts text <<<"$c"
+    # shellcheck disable=SC2086
+    "$MK" "$rule.h5" "${GOOD[@]}" $opts
+    "$A" validate "$rule.h5" > "$rule.txt" 2>/dev/null; rc=$?
+    line=$(grep " $rule " "$rule.txt")
+    others=$(grep -c '^PASS' "$rule.txt")
+    if [ $rc -eq 1 ] && [[ "$line" == FAIL* ]] && [[ "$line" == *"$text"* ]] && [ "$others" -eq 8 ]; then
+        ok "$rule fails alone: $line"
+    else
+        fail "$rule: rc=$rc, line '$line', $others others pass"; cat "$rule.txt"
+    fi
+done
+"$A" validate nothere.h5 2>/dev/null; [ $? -eq 2 ] && ok "missing file exit 2" || fail "missing file"
+finish
