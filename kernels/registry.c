@@ -7,9 +7,11 @@
 
 /* One line per kernel, in both lists. */
 extern const ob_kernel ob_kernel_fft;
+extern const ob_kernel ob_kernel_grid;
+extern const ob_kernel ob_kernel_degrid;
 
 static const ob_kernel *const registry[] = {
-    &ob_kernel_fft, NULL, /* end of table */
+    &ob_kernel_fft, &ob_kernel_grid, &ob_kernel_degrid, NULL, /* end of table */
 };
 
 size_t ob_kernel_count(void)
