@@ -381,14 +381,19 @@ static ALWAYS_INLINE void st8(float *p, v8f v)
     memcpy(p, &v, sizeof v);
 }
 
-static ALWAYS_INLINE void horner(const ob_es_poly *p, const int NV, const int deg, float s,
-                                 v8f *out)
+/* The x and y weights together: two independent Horner chains in one loop
+ * overlap their latencies. */
+static ALWAYS_INLINE void horner2(const ob_es_poly *p, const int NV, const int deg, float sx,
+                                  float sy, v8f *kx, v8f *ky)
 {
     for (int q = 0; q < NV; q++)
-        out[q] = ld8(&p->coef[deg][8 * q]);
+        kx[q] = ky[q] = ld8(&p->coef[deg][8 * q]);
     for (int d = deg - 1; d >= 0; d--)
-        for (int q = 0; q < NV; q++)
-            out[q] = out[q] * s + ld8(&p->coef[d][8 * q]);
+        for (int q = 0; q < NV; q++) {
+            v8f c = ld8(&p->coef[d][8 * q]);
+            kx[q] = kx[q] * sx + c;
+            ky[q] = ky[q] * sy + c;
+        }
 }
 
 typedef struct tile_job {
@@ -403,7 +408,7 @@ typedef struct tile_job {
 
 static ALWAYS_INLINE void vis_position(const tile_job *j, uint32_t k, double *x, double *y)
 {
-    size_t row = k / j->g->n_chan, c = k - row * j->g->n_chan;
+    uint32_t nchan = (uint32_t)j->g->n_chan, row = k / nchan, c = k - row * nchan;
     const double *uvw = j->obs->uvw + 3 * row;
     double sc = j->g->chan_scale[c], half = 0.5 * (double)j->g->n_grid;
     *x = uvw[0] * sc + half;
@@ -421,8 +426,7 @@ static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
         int jx = first_cell(x, W, &sx), jy = first_cell(y, W, &sy);
         v8f kx[4], kyv[4];
         float ky[4 * 8];
-        horner(&j->g->poly, NV, deg, sx, kx);
-        horner(&j->g->poly, NV, deg, sy, kyv);
+        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
         for (int q = 0; q < NV; q++)
             st8(ky + 8 * q, kyv[q]);
         float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
@@ -450,8 +454,7 @@ static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
         int jx = first_cell(x, W, &sx), jy = first_cell(y, W, &sy);
         v8f kx[4], kyv[4], acc[4] = {{0}};
         float ky[4 * 8];
-        horner(&j->g->poly, NV, deg, sx, kx);
-        horner(&j->g->poly, NV, deg, sy, kyv);
+        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
         for (int q = 0; q < NV; q++)
             st8(ky + 8 * q, kyv[q]);
         const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
