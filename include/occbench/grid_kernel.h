@@ -20,9 +20,9 @@
 #define OB_GRID_DEFAULT_EPS 1e-5
 /* Relative L2 error float32 arithmetic adds on top of the kernel's in
  * degridding (a W x W sum per visibility, a float FFT): measured 1.5e-7 ..
- * 8.5e-7 with W = 8 .. 16; 2e-6 leaves room. Gridding sums up to ~1e5
- * visibilities per cell in float, as the wgridder does by default: its
- * floor comes from ob_gridder_float_floor() (at least this value). */
+ * 8.5e-7 with W = 8 .. 16; 2e-6 leaves room. Gridding sums up to ~1e6
+ * visibilities per cell in float, in batches: its floor comes from
+ * ob_gridder_float_floor() (at least this value). */
 #define OB_GRID_FLOAT_FLOOR 2e-6
 
 typedef struct ob_grid_setup {
