@@ -49,8 +49,8 @@ static int repetitions(size_t n)
     if (n <= 256)
         return 30;
     if (n <= 1024)
-        return 10;
-    return 4;
+        return 15;
+    return 6;
 }
 
 static int bench_size(size_t n)

@@ -76,8 +76,8 @@ static int fft_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
     out->figure_scale = 1e-9;
     out->figure_inverse = 0;
     snprintf(out->description, sizeof out->description,
-             "%zu x %zu complex64 grid (%zu MiB) + its input copy, forward + inverse 2-D FFT", n, n,
-             grid_bytes >> 20);
+             "%zu x %zu complex64 grid (%.1f MiB) + its input copy, forward + inverse 2-D FFT", n,
+             n, (double)grid_bytes / 1048576.0);
     return OB_OK;
 }
 

@@ -6,10 +6,12 @@
  *   FFT_NAME   the public plan type (ob_fft2d or ob_fft2d_d); every function
  *              here is named FFT_NAME_<what>, so the public ones come out as
  *              ob_fft2d_plan, ob_fft2d_d_plan, ...
+ *   FFT_TILE_ROWS, FFT_TILE_COMPLEX, FFT_GATHER_TILE, FFT_SCATTER_TILE
+ *              the vector tiles of the row transposition (see fft2d.c)
  *
  * Algorithm: every 1-D transform is a Stockham autosort FFT (no bit
- * reversal) made of radix-4 passes, plus one radix-2 pass first when log2 n
- * is odd, with the twiddles of every pass precomputed in the plan. Both the
+ * reversal) made of radix-8 passes, then at most two radix-4 passes (radix-2
+ * only for n = 2), with the twiddles of every pass precomputed in the plan. Both the
  * rows and the columns are transformed FFT_LANES at a time: a batch is copied
  * ("gathered") into a scratch buffer laid out element by element, each
  * element being FFT_LANES real parts followed by FFT_LANES imaginary parts, so
@@ -119,13 +121,96 @@ static OB_FFT_CLONES void FFT_FN(pass4)(size_t n, size_t s, const FFT_REAL *rest
     }
 }
 
-/* Transforms the batch in buf[0]; returns the buffer holding the result. */
-static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[2])
+/* One radix-8 butterfly across the lanes (decimation in frequency):
+ * X[2r] = DFT4(x[j] + x[j+4])[r], X[2r+1] = DFT4((x[j] - x[j+4]) W8^j)[r],
+ * then output k is multiplied by its twiddle w^(k p). */
+static inline __attribute__((always_inline)) void FFT_FN(butterfly8)(
+    const FFT_REAL *restrict x0, const FFT_REAL *restrict x1, const FFT_REAL *restrict x2,
+    const FFT_REAL *restrict x3, const FFT_REAL *restrict x4, const FFT_REAL *restrict x5,
+    const FFT_REAL *restrict x6, const FFT_REAL *restrict x7, FFT_REAL *restrict y0,
+    FFT_REAL *restrict y1, FFT_REAL *restrict y2, FFT_REAL *restrict y3, FFT_REAL *restrict y4,
+    FFT_REAL *restrict y5, FFT_REAL *restrict y6, FFT_REAL *restrict y7, const FFT_REAL *restrict w)
+{
+    const size_t L = FFT_LANES;
+    const FFT_REAL h = (FFT_REAL)0.70710678118654752440; /* 1/sqrt(2) */
+    const FFT_REAL w1r = w[0], w1i = w[1], w2r = w[2], w2i = w[3], w3r = w[4], w3i = w[5];
+    const FFT_REAL w4r = w[6], w4i = w[7], w5r = w[8], w5i = w[9], w6r = w[10], w6i = w[11];
+    const FFT_REAL w7r = w[12], w7i = w[13];
+    for (size_t l = 0; l < FFT_LANES; l++) {
+        const FFT_REAL s04r = x0[l] + x4[l], s04i = x0[L + l] + x4[L + l];
+        const FFT_REAL d04r = x0[l] - x4[l], d04i = x0[L + l] - x4[L + l];
+        const FFT_REAL s15r = x1[l] + x5[l], s15i = x1[L + l] + x5[L + l];
+        const FFT_REAL d15r = x1[l] - x5[l], d15i = x1[L + l] - x5[L + l];
+        const FFT_REAL s26r = x2[l] + x6[l], s26i = x2[L + l] + x6[L + l];
+        const FFT_REAL d26r = x2[l] - x6[l], d26i = x2[L + l] - x6[L + l];
+        const FFT_REAL s37r = x3[l] + x7[l], s37i = x3[L + l] + x7[L + l];
+        const FFT_REAL d37r = x3[l] - x7[l], d37i = x3[L + l] - x7[L + l];
+        /* even outputs: DFT4 of the sums */
+        const FFT_REAL ar = s04r + s26r, ai = s04i + s26i, br = s04r - s26r, bi = s04i - s26i;
+        const FFT_REAL cr = s15r + s37r, ci = s15i + s37i, dr = s15r - s37r, di = s15i - s37i;
+        const FFT_REAL e0r = ar + cr, e0i = ai + ci; /* X0 */
+        const FFT_REAL e2r = br + di, e2i = bi - dr; /* X2 = b - i d */
+        const FFT_REAL e4r = ar - cr, e4i = ai - ci; /* X4 */
+        const FFT_REAL e6r = br - di, e6i = bi + dr; /* X6 = b + i d */
+        /* odd outputs: DFT4 of the differences times W8^j */
+        const FFT_REAL f1r = (d15r + d15i) * h, f1i = (d15i - d15r) * h;  /* d15 W8 */
+        const FFT_REAL f2r = d26i, f2i = -d26r;                           /* d26 (-i) */
+        const FFT_REAL f3r = (d37i - d37r) * h, f3i = -(d37r + d37i) * h; /* d37 W8^3 */
+        const FFT_REAL gr = d04r + f2r, gi = d04i + f2i, kr = d04r - f2r, ki = d04i - f2i;
+        const FFT_REAL mr = f1r + f3r, mi = f1i + f3i, nr = f1r - f3r, ni = f1i - f3i;
+        const FFT_REAL o1r = gr + mr, o1i = gi + mi; /* X1 */
+        const FFT_REAL o3r = kr + ni, o3i = ki - nr; /* X3 = k - i n */
+        const FFT_REAL o5r = gr - mr, o5i = gi - mi; /* X5 */
+        const FFT_REAL o7r = kr - ni, o7i = ki + nr; /* X7 = k + i n */
+        y0[l] = e0r;
+        y0[L + l] = e0i;
+        y1[l] = o1r * w1r - o1i * w1i;
+        y1[L + l] = o1r * w1i + o1i * w1r;
+        y2[l] = e2r * w2r - e2i * w2i;
+        y2[L + l] = e2r * w2i + e2i * w2r;
+        y3[l] = o3r * w3r - o3i * w3i;
+        y3[L + l] = o3r * w3i + o3i * w3r;
+        y4[l] = e4r * w4r - e4i * w4i;
+        y4[L + l] = e4r * w4i + e4i * w4r;
+        y5[l] = o5r * w5r - o5i * w5i;
+        y5[L + l] = o5r * w5i + o5i * w5r;
+        y6[l] = e6r * w6r - e6i * w6i;
+        y6[L + l] = e6r * w6i + e6i * w6r;
+        y7[l] = o7r * w7r - o7i * w7i;
+        y7[L + l] = o7r * w7i + o7i * w7r;
+    }
+}
+
+/* Radix-8 Stockham pass. */
+static OB_FFT_CLONES void FFT_FN(pass8)(size_t n, size_t s, const FFT_REAL *restrict tw,
+                                        const FFT_REAL *restrict x, FFT_REAL *restrict y)
+{
+    const size_t m = n / 8, eighth = s * m * FFT_E, out = s * FFT_E;
+    for (size_t p = 0; p < m; p++)
+        for (size_t q = 0; q < s; q++) {
+            const FFT_REAL *a = x + (q + s * p) * FFT_E;
+            FFT_REAL *b = y + (q + s * 8 * p) * FFT_E;
+            FFT_FN(butterfly8)
+            (a, a + eighth, a + 2 * eighth, a + 3 * eighth, a + 4 * eighth, a + 5 * eighth,
+             a + 6 * eighth, a + 7 * eighth, b, b + out, b + 2 * out, b + 3 * out, b + 4 * out,
+             b + 5 * out, b + 6 * out, b + 7 * out, tw + 14 * p);
+        }
+}
+
+/* Passes first .. last-1 of ax on the batch in buf[in]; returns the index
+ * of the buffer holding the result. */
+static int FFT_FN(run_passes)(const FFT_FN(axis) * ax, int first, int last, FFT_REAL *const buf[2],
+                              int in)
 {
     size_t n = ax->n, s = 1;
-    int in = 0;
-    for (int i = 0; i < ax->npass; i++) {
-        if (ax->radix[i] == 4)
+    for (int i = 0; i < first; i++) {
+        n /= ax->radix[i];
+        s *= ax->radix[i];
+    }
+    for (int i = first; i < last; i++) {
+        if (ax->radix[i] == 8)
+            FFT_FN(pass8)(n, s, ax->twiddle[i], buf[in], buf[1 - in]);
+        else if (ax->radix[i] == 4)
             FFT_FN(pass4)(n, s, ax->twiddle[i], buf[in], buf[1 - in]);
         else
             FFT_FN(pass2)(n, s, ax->twiddle[i], buf[in], buf[1 - in]);
@@ -133,7 +218,76 @@ static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[
         s *= ax->radix[i];
         in = 1 - in;
     }
-    return buf[in];
+    return in;
+}
+
+/* Transforms the batch in buf[0]; returns the buffer holding the result. */
+static FFT_REAL *FFT_FN(transform)(const FFT_FN(axis) * ax, FFT_REAL *const buf[2])
+{
+    return buf[FFT_FN(run_passes)(ax, 0, ax->npass, buf, 0)];
+}
+
+/* One butterfly of radix r: inputs x + k*istride, outputs y + k*ostride. */
+static inline __attribute__((always_inline)) void
+FFT_FN(butterfly)(int r, const FFT_REAL *restrict x, size_t istride, FFT_REAL *restrict y,
+                  size_t ostride, const FFT_REAL *restrict w)
+{
+    if (r == 8)
+        FFT_FN(butterfly8)
+        (x, x + istride, x + 2 * istride, x + 3 * istride, x + 4 * istride, x + 5 * istride,
+         x + 6 * istride, x + 7 * istride, y, y + ostride, y + 2 * ostride, y + 3 * ostride,
+         y + 4 * ostride, y + 5 * ostride, y + 6 * ostride, y + 7 * ostride, w);
+    else if (r == 4)
+        FFT_FN(butterfly4)
+        (x, x + istride, x + 2 * istride, x + 3 * istride, y, y + ostride, y + 2 * ostride,
+         y + 3 * ostride, w);
+    else
+        FFT_FN(butterfly2)(x, x + istride, y, y + ostride, w[0], w[1]);
+}
+
+/* The first pass of a column batch fused with its gather: the r input rows
+ * of each butterfly go through a small L1-resident tile instead of a full
+ * copy of the batch, saving one trip through the scratch buffer. */
+static OB_FFT_CLONES void FFT_FN(cols_first_pass)(const FFT_REAL *restrict data, size_t nx,
+                                                  size_t c0, size_t n, int r,
+                                                  const FFT_REAL *restrict tw, FFT_REAL conj,
+                                                  FFT_REAL *restrict y)
+{
+    FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
+    const size_t L = FFT_LANES, m = n / (size_t)r;
+    for (size_t p = 0; p < m; p++) {
+        for (int k = 0; k < r; k++) {
+            const FFT_REAL *row = data + 2 * ((p + (size_t)k * m) * nx + c0);
+            FFT_REAL *e = tile + k * FFT_E;
+            for (size_t l = 0; l < FFT_LANES; l++) {
+                e[l] = row[2 * l];
+                e[L + l] = conj * row[2 * l + 1];
+            }
+        }
+        FFT_FN(butterfly)
+        (r, tile, FFT_E, y + (size_t)r * p * FFT_E, FFT_E, tw + 2 * (size_t)(r - 1) * p);
+    }
+}
+
+/* The last pass (length r, stride n/r, unit twiddles) fused with the scatter. */
+static OB_FFT_CLONES void FFT_FN(cols_last_pass)(const FFT_REAL *restrict x, size_t n, int r,
+                                                 const FFT_REAL *restrict tw, FFT_REAL scale,
+                                                 FFT_REAL scale_im, FFT_REAL *restrict data,
+                                                 size_t nx, size_t c0)
+{
+    FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
+    const size_t L = FFT_LANES, s = n / (size_t)r;
+    for (size_t q = 0; q < s; q++) {
+        FFT_FN(butterfly)(r, x + q * FFT_E, s * FFT_E, tile, FFT_E, tw);
+        for (int k = 0; k < r; k++) {
+            FFT_REAL *row = data + 2 * ((q + s * (size_t)k) * nx + c0);
+            const FFT_REAL *e = tile + k * FFT_E;
+            for (size_t l = 0; l < FFT_LANES; l++) {
+                row[2 * l] = e[l] * scale;
+                row[2 * l + 1] = e[L + l] * scale_im;
+            }
+        }
+    }
 }
 
 /* Columns c0 .. c0+FFT_LANES-1 (length n, row pitch nx) into buf, conjugated by conj (+-1). */
@@ -167,35 +321,51 @@ static OB_FFT_CLONES void FFT_FN(scatter_cols)(const FFT_REAL *restrict buf, siz
     }
 }
 
-/* Rows r0 .. r0+FFT_LANES-1 (length n = nx) into buf: a transposition. */
+/* Rows r0 .. r0+FFT_LANES-1 (length n = nx) into buf: a transposition,
+ * done in blocks of FFT_ROW_BLOCK complex per row so that every row is read
+ * (and in scatter_rows written) a whole cache line or two at a time - element
+ * by element, the FFT_LANES rows, a multiple of 4 KiB apart for large n,
+ * would fight over one L1 set on every access - and inside a block by the
+ * includer's vector tiles of FFT_TILE_ROWS rows x FFT_TILE_COMPLEX values. */
+#define FFT_ROW_BLOCK 16
 static OB_FFT_CLONES void FFT_FN(gather_rows)(const FFT_REAL *restrict data, size_t n, size_t r0,
                                               FFT_REAL conj, FFT_REAL *restrict buf)
 {
-    const size_t L = FFT_LANES;
+    const size_t block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j = 0; j < n; j++) {
-        FFT_REAL *e = buf + j * FFT_E;
+    if (n % FFT_TILE_COMPLEX) { /* n == 1 */
         for (size_t l = 0; l < FFT_LANES; l++) {
-            e[l] = first[2 * (l * n + j)];
-            e[L + l] = conj * first[2 * (l * n + j) + 1];
+            buf[l] = first[2 * l];
+            buf[FFT_LANES + l] = conj * first[2 * l + 1];
         }
+        return;
     }
+    for (size_t j0 = 0; j0 < n; j0 += block)
+        for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
+            for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
+                FFT_GATHER_TILE(first + 2 * (l * n + j), 2 * n, buf + j * FFT_E + l, FFT_E,
+                                FFT_LANES, conj);
 }
 
 static OB_FFT_CLONES void FFT_FN(scatter_rows)(const FFT_REAL *restrict buf, size_t n, size_t r0,
                                                FFT_REAL conj, FFT_REAL scale,
                                                FFT_REAL *restrict data)
 {
-    const size_t L = FFT_LANES;
+    const size_t block = n < FFT_ROW_BLOCK ? n : FFT_ROW_BLOCK;
     const FFT_REAL scale_im = conj * scale;
     FFT_REAL *first = data + 2 * r0 * n;
-    for (size_t j = 0; j < n; j++) {
-        const FFT_REAL *e = buf + j * FFT_E;
+    if (n % FFT_TILE_COMPLEX) { /* n == 1 */
         for (size_t l = 0; l < FFT_LANES; l++) {
-            first[2 * (l * n + j)] = e[l] * scale;
-            first[2 * (l * n + j) + 1] = e[L + l] * scale_im;
+            first[2 * l] = buf[l] * scale;
+            first[2 * l + 1] = buf[FFT_LANES + l] * scale_im;
         }
+        return;
     }
+    for (size_t j0 = 0; j0 < n; j0 += block)
+        for (size_t l = 0; l < FFT_LANES; l += FFT_TILE_ROWS)
+            for (size_t j = j0; j < j0 + block; j += FFT_TILE_COMPLEX)
+                FFT_SCATTER_TILE(buf + j * FFT_E + l, FFT_E, FFT_LANES, scale, scale_im,
+                                 first + 2 * (l * n + j), 2 * n);
 }
 
 /* A batch of fewer than FFT_LANES transforms (only when the other axis is
@@ -236,17 +406,30 @@ static void FFT_FN(axis_free)(FFT_FN(axis) * ax)
     ax->npass = 0;
 }
 
-/* Passes: one radix-2 first when log2 n is odd, then radix-4. */
+/* The pass schedule of a length-n transform and its twiddles. */
 static int FFT_FN(axis_init)(FFT_FN(axis) * ax, size_t n)
 {
     memset(ax, 0, sizeof *ax);
     ax->n = n;
     int log2n = ob_fft_log2(n);
+    /* As many radix-8 passes as possible (fewest trips through the
+     * scratch buffer); a remainder of 2^2 is one radix-4 pass and one of 2^1
+     * trades a radix-8 for two radix-4, so radix-2 appears only for n = 2. */
+    int n8 = log2n / 3, n4 = 0, n2 = 0;
+    if (log2n % 3 == 2)
+        n4 = 1;
+    else if (log2n % 3 == 1 && n8 > 0) {
+        n8--;
+        n4 = 2;
+    } else if (log2n % 3 == 1)
+        n2 = 1;
     int npass = 0;
-    if (log2n % 2)
-        ax->radix[npass++] = 2;
-    for (int i = 0; i < log2n / 2; i++)
+    for (int i = 0; i < n8; i++)
+        ax->radix[npass++] = 8;
+    for (int i = 0; i < n4; i++)
         ax->radix[npass++] = 4;
+    for (int i = 0; i < n2; i++)
+        ax->radix[npass++] = 2;
     size_t len = n;
     for (int i = 0; i < npass; i++) {
         const size_t r = ax->radix[i], m = len / r;
@@ -330,6 +513,17 @@ void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_di
         const FFT_REAL scale = dir == OB_FFT_INVERSE ? (FFT_REAL)(1.0 / (double)n) : 1;
         for (size_t c0 = 0; c0 < nx; c0 += L) {
             const size_t count = nx - c0 < L ? nx - c0 : L;
+            const FFT_FN(axis) *ax = &plan->cols;
+            if (count == L && ax->npass >= 2) { /* gather and scatter fused into the passes */
+                const int last = ax->npass - 1;
+                FFT_FN(cols_first_pass)
+                (data, nx, c0, n, ax->radix[0], ax->twiddle[0], conj, plan->buf[1]);
+                const int in = FFT_FN(run_passes)(ax, 1, last, plan->buf, 1);
+                FFT_FN(cols_last_pass)
+                (plan->buf[in], n, ax->radix[last], ax->twiddle[last], scale, conj * scale, data,
+                 nx, c0);
+                continue;
+            }
             if (count == L)
                 FFT_FN(gather_cols)(data, nx, n, c0, conj, plan->buf[0]);
             else

@@ -16,6 +16,18 @@
 #include "occbench/kernel.h"
 #include "occbench/rng.h"
 
+/* A second copy of the FFT compiled into this test, without the target
+ * clones (so: the baseline ISA at this file's -O2) and under other names.
+ * The library picks its widest clone at run time (AVX-512 or AVX2 where the
+ * CPU has them); the two must agree bit for bit, or results would differ
+ * between sites. */
+#define OB_FFT_NO_CLONES
+#define ob_fft2d ob_fft2d_ref
+#define ob_fft2d_d ob_fft2d_d_ref
+#include "../../kernels/common/fft2d.c"
+#undef ob_fft2d
+#undef ob_fft2d_d
+
 typedef struct shape {
     size_t ny, nx;
 } shape;
@@ -367,6 +379,54 @@ static void test_non_power_of_two_refused(void **st)
     ob_fft2d_d_free(NULL);
 }
 
+static void test_simd_clones_bit_identical(void **st)
+{
+    (void)st;
+    static const shape sizes[] = {{256, 128}, {32, 1024}, {8, 8}, {2048, 4}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const size_t ny = sizes[s].ny, nx = sizes[s].nx, n = ny * nx;
+        double *x = malloc(2 * n * sizeof *x), *xr = malloc(2 * n * sizeof *xr);
+        float *f = malloc(2 * n * sizeof *f), *fr = malloc(2 * n * sizeof *fr);
+        assert_non_null(x);
+        assert_non_null(xr);
+        assert_non_null(f);
+        assert_non_null(fr);
+        random_complex(x, n, 700 + s);
+        for (size_t i = 0; i < 2 * n; i++)
+            f[i] = (float)x[i];
+        memcpy(xr, x, 2 * n * sizeof *x);
+        memcpy(fr, f, 2 * n * sizeof *f);
+        ob_fft2d *pf = ob_fft2d_plan(ny, nx);
+        struct ob_fft2d_ref *pfr = ob_fft2d_ref_plan(ny, nx);
+        ob_fft2d_d *pd = ob_fft2d_d_plan(ny, nx);
+        struct ob_fft2d_d_ref *pdr = ob_fft2d_d_ref_plan(ny, nx);
+        assert_non_null(pf);
+        assert_non_null(pfr);
+        assert_non_null(pd);
+        assert_non_null(pdr);
+        ob_fft2d_execute(pf, f, OB_FFT_FORWARD);
+        ob_fft2d_ref_execute(pfr, fr, OB_FFT_FORWARD);
+        ob_fft2d_d_execute(pd, x, OB_FFT_FORWARD);
+        ob_fft2d_d_ref_execute(pdr, xr, OB_FFT_FORWARD);
+        assert_memory_equal(f, fr, 2 * n * sizeof *f);
+        assert_memory_equal(x, xr, 2 * n * sizeof *x);
+        ob_fft2d_execute(pf, f, OB_FFT_INVERSE);
+        ob_fft2d_ref_execute(pfr, fr, OB_FFT_INVERSE);
+        ob_fft2d_d_execute(pd, x, OB_FFT_INVERSE);
+        ob_fft2d_d_ref_execute(pdr, xr, OB_FFT_INVERSE);
+        assert_memory_equal(f, fr, 2 * n * sizeof *f);
+        assert_memory_equal(x, xr, 2 * n * sizeof *x);
+        ob_fft2d_free(pf);
+        ob_fft2d_ref_free(pfr);
+        ob_fft2d_d_free(pd);
+        ob_fft2d_d_ref_free(pdr);
+        free(x);
+        free(xr);
+        free(f);
+        free(fr);
+    }
+}
+
 /* kernels/fft.c, for tests only: the work grid of a set-up kernel state. */
 float *ob_kernel_fft_work_grid(void *state);
 
@@ -419,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_parseval),
         cmocka_unit_test(test_impulse_known_answer),
         cmocka_unit_test(test_non_power_of_two_refused),
+        cmocka_unit_test(test_simd_clones_bit_identical),
         cmocka_unit_test(test_kernel_runs_and_verifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
