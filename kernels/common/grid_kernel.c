@@ -63,6 +63,10 @@ int ob_grid_preset_setup(ob_preset preset, ob_grid_setup *out, char *why, size_t
     return 0;
 }
 
+/* The FFT plan's scratch (two buffers of up to 16 complex lanes per
+ * element) and twiddles, approximately. */
+static size_t fft_plan_bytes(size_t n) { return n * (2 * 32 + 8) * sizeof(float); }
+
 int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
 {
     ob_grid_setup st;
@@ -74,7 +78,7 @@ int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
     size_t ng = st.grid.n_grid, ni = st.grid.n_image;
     out->footprint_bytes = rows * 3 * sizeof(double) + nvis * 2 * sizeof(float) * (degrid ? 2 : 1) +
                            ob_gridder_bytes(&st.grid, nvis) + ng * ng * 2 * sizeof(float) +
-                           ni * ni * sizeof(float);
+                           ni * ni * sizeof(float) + fft_plan_bytes(ng);
     out->work_units = (double)nvis;
     out->work_unit = "visibilities";
     out->figure_name = "Mvis/s";
