@@ -40,7 +40,7 @@ typedef struct bench {
 
 static void run_case(bench *b, ob_grid_style style, int W)
 {
-    ob_gridder_config cfg = {style, N_GRID, N_IMAGE, 0.0, W};
+    ob_gridder_config cfg = {.style = style, .n_grid = N_GRID, .n_image = N_IMAGE, .W = W};
     char why[160];
     ob_gridder *g = ob_gridder_create(&cfg, &b->obs, why, sizeof why);
     if (!g) {
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ob_obs_config oc = ob_obs_default_config(96, 16, 0x0cc0b5e7ULL);
-    ob_gridder_config probe = {OB_GRID_STYLE_ES, N_GRID, N_IMAGE, 0.0, 8};
+    ob_gridder_config probe = {.n_grid = N_GRID, .n_image = N_IMAGE, .W = 8};
     if (ob_obs_generate_uvw(&oc, &b->obs) != 0)
         return 1;
     double pixel = ob_gridder_pixel_rad(&probe, &b->obs);
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
         b->pix[2 * i + 1] = i < N_PIX / 2 && i < b->obs.n_src ? (int)(m / pixel + 0.5) + N_IMAGE / 2
                                                               : (int)ob_rng_below(&rng, N_IMAGE);
     }
-    ob_grid_dirty_reference(&b->obs, b->obs.vis, pixel, N_IMAGE, b->pix, N_PIX, b->ref_pix);
+    ob_grid_dirty_reference(&b->obs, b->obs.vis, pixel, N_IMAGE, 0, b->pix, N_PIX, b->ref_pix);
     for (int i = 0; i < N_MODEL; i++) { /* may repeat a pixel: the image adds them up */
         b->mpix[2 * i] = (int)ob_rng_below(&rng, N_IMAGE);
         b->mpix[2 * i + 1] = (int)ob_rng_below(&rng, N_IMAGE);
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < N_CHECK; i++)
         b->idx[i] = (size_t)ob_rng_below(&rng, b->obs.n_vis);
-    ob_grid_model_reference(&b->obs, pixel, N_IMAGE, b->mpix, b->flux, N_MODEL, b->idx, N_CHECK,
+    ob_grid_model_reference(&b->obs, pixel, N_IMAGE, 0, b->mpix, b->flux, N_MODEL, b->idx, N_CHECK,
                             b->ref_vis);
     printf("grid_rate setup: %zu visibilities (%zu rows x %zu channels), grid %d^2, image %d^2, "
            "best of %d\n",

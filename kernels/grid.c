@@ -22,12 +22,35 @@ static int grid_setup(ob_ctx *ctx, void **state)
     return rc;
 }
 
+/* w-stacking: grid, transform and accumulate one w-plane at a time. */
+static int grid_run_wstack(ob_grid_state *s, ob_ctx *ctx)
+{
+    for (size_t p = 0; p < ob_gridder_planes(s->g); p++) {
+        ob_phase_begin(ctx, PH_GRID);
+        ob_gridder_grid_plane(s->g, &s->obs, s->obs.vis, s->grid, p);
+        ob_phase_end(ctx, PH_GRID);
+        ob_phase_begin(ctx, PH_FFT);
+        ob_fft2d_execute(s->fft, s->grid, OB_FFT_INVERSE);
+        ob_phase_end(ctx, PH_FFT);
+        ob_phase_begin(ctx, PH_CORRECT);
+        ob_gridder_add_plane_image(s->g, s->grid, p, s->image);
+        ob_phase_end(ctx, PH_CORRECT);
+    }
+    ob_phase_begin(ctx, PH_CORRECT);
+    ob_gridder_correct_image(s->g, s->image);
+    ob_phase_end(ctx, PH_CORRECT);
+    s->ran = 1;
+    return OB_OK;
+}
+
 static int grid_run(void *state, ob_ctx *ctx)
 {
     ob_grid_state *s = state;
     ob_phase_begin(ctx, PH_SORT);
     ob_gridder_sort(s->g, &s->obs);
     ob_phase_end(ctx, PH_SORT);
+    if (s->wstack)
+        return grid_run_wstack(s, ctx);
     ob_phase_begin(ctx, PH_GRID);
     ob_gridder_grid(s->g, &s->obs, s->obs.vis, s->grid);
     ob_phase_end(ctx, PH_GRID);

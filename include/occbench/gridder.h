@@ -20,8 +20,9 @@
  *   dirty(l, m) = sum_k Re(V_k exp(+2 pi i (u_k l + v_k m)))       (grid)
  *   V(u, v)     = sum_pixels I(l, m) exp(-2 pi i (u l + v m))       (degrid)
  *
- * w is ignored (2-D imaging of one facet); the references below ignore it
- * too. The two operators are exact adjoints of each other up to rounding. */
+ * w is ignored (2-D imaging of one facet) unless w-stacking is on, where
+ * the phase also has w (sqrt(1 - l^2 - m^2) - 1). The two operators are
+ * exact adjoints of each other up to rounding. */
 #ifndef OCCBENCH_GRIDDER_H
 #define OCCBENCH_GRIDDER_H
 
@@ -47,6 +48,7 @@ typedef struct ob_gridder_config {
     size_t n_image; /* even, n_grid / n_image in [1.5, 2] */
     double eps;     /* es: requested accuracy (ignored when W > 0) */
     int W;          /* es: force this support (4..16); 0: choose from eps */
+    int wstack;     /* es: 1 = w-stacking (ES kernel in w too), 0 = 2-D, w ignored */
 } ob_gridder_config;
 
 typedef struct ob_gridder ob_gridder;
@@ -95,14 +97,31 @@ void ob_gridder_grid_to_image(const ob_gridder *g, const float *grid, float *ima
  * corrected model image (n_image^2 float) in it. */
 void ob_gridder_image_to_grid(const ob_gridder *g, const float *image, float *grid);
 
-/* Direct DFT of the visibilities at npix pixels (pix[2i] = ix, pix[2i+1] = iy). */
+/* w-stacking (a gridder created with wstack = 1). The dirty image is
+ *   for p in 0..planes-1: grid_plane(p), inverse FFT, add_plane_image(p)
+ *   then correct_image;
+ * the prediction is
+ *   for p in 0..planes-1: plane_from_image(p), forward FFT, degrid_plane(p).
+ * Planes must go in order from 0 (a per-pixel phasor steps along). */
+size_t ob_gridder_planes(const ob_gridder *g); /* 0 when w-stacking is off */
+void ob_gridder_grid_plane(ob_gridder *g, const ob_obs *obs, const float *vis, float *grid,
+                           size_t plane);
+void ob_gridder_add_plane_image(ob_gridder *g, const float *grid, size_t plane, float *image);
+void ob_gridder_correct_image(const ob_gridder *g, float *image);
+void ob_gridder_plane_from_image(ob_gridder *g, const float *image, size_t plane, float *grid);
+/* Plane 0 zeroes vis_out; later planes add to it. */
+void ob_gridder_degrid_plane(ob_gridder *g, const ob_obs *obs, const float *grid, size_t plane,
+                             float *vis_out);
+
+/* Direct DFT of the visibilities at npix pixels (pix[2i] = ix, pix[2i+1] = iy),
+ * with the w term w (sqrt(1 - l^2 - m^2) - 1) when with_w. */
 void ob_grid_dirty_reference(const ob_obs *obs, const float *vis, double pixel_rad, size_t n_image,
-                             const int *pix, size_t npix, double *out);
+                             int with_w, const int *pix, size_t npix, double *out);
 /* Direct evaluation at the visibilities idx[0..nidx) of the model image
  * with npix nonzero pixels (pix as above, flux[i]); out is complex. */
-void ob_grid_model_reference(const ob_obs *obs, double pixel_rad, size_t n_image, const int *pix,
-                             const double *flux, size_t npix, const size_t *idx, size_t nidx,
-                             double *out);
+void ob_grid_model_reference(const ob_obs *obs, double pixel_rad, size_t n_image, int with_w,
+                             const int *pix, const double *flux, size_t npix, const size_t *idx,
+                             size_t nidx, double *out);
 
 /* sqrt(sum |a-b|^2 / max(sum |a|^2, sum |b|^2)) over n reals. */
 double ob_rel_l2(const double *a, const double *b, size_t n);

@@ -60,12 +60,27 @@ int ob_grid_preset_setup(ob_preset preset, ob_grid_setup *out, char *why, size_t
         }
         out->grid.eps = e;
     }
+    const char *ws = getenv("OCCBENCH_GRID_WSTACK");
+    if (ws && *ws) {
+        if (strcmp(ws, "0") != 0 && strcmp(ws, "1") != 0) {
+            snprintf(why, why_len, "OCCBENCH_GRID_WSTACK=%s: 0 or 1 is accepted", ws);
+            return -1;
+        }
+        out->grid.wstack = ws[0] == '1';
+        if (out->grid.wstack && out->grid.style != OB_GRID_STYLE_ES) {
+            snprintf(why, why_len, "OCCBENCH_GRID_WSTACK=1 needs OCCBENCH_GRID_STYLE=es");
+            return -1;
+        }
+    }
     return 0;
 }
 
 /* The FFT plan's scratch (two buffers of up to 16 complex lanes per
  * element) and twiddles, approximately. */
-static size_t fft_plan_bytes(size_t n) { return n * (2 * 32 + 8) * sizeof(float); }
+static size_t fft_plan_bytes(size_t n)
+{
+    return n * (2 * 32 + 8) * sizeof(float);
+}
 
 int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
 {
@@ -90,8 +105,9 @@ int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
     if (st.grid.style == OB_GRID_STYLE_ES)
         W = ob_es_choose(st.grid.eps, sigma, &es) == 0 ? es.W : OB_ES_MAX_W;
     snprintf(out->description, sizeof out->description,
-             "%zu vis (%zu rows x %d ch) onto %zu^2 grid, image %zu^2, %s W=%d eps=%.0e", nvis,
-             rows, st.obs.n_chan, ng, ni, ob_grid_style_name(st.grid.style), W, st.grid.eps);
+             "%zu vis (%zu rows x %d ch) onto %zu^2 grid, image %zu^2, %s W=%d eps=%.0e%s", nvis,
+             rows, st.obs.n_chan, ng, ni, ob_grid_style_name(st.grid.style), W, st.grid.eps,
+             st.grid.wstack ? " w-stacking" : "");
     return OB_OK;
 }
 
@@ -183,6 +199,7 @@ int ob_grid_state_setup(ob_ctx *ctx, int degrid, ob_grid_state **out)
         goto fail;
     }
     size_t ng = ob_gridder_n_grid(s->g), ni = ob_gridder_n_image(s->g);
+    s->wstack = ob_gridder_planes(s->g) > 0;
     if (ob_obs_fill_sky(&st.obs, (double)ni * ob_gridder_pixel(s->g), &s->obs) != 0) {
         ob_ctx_set_error(ctx, "out of memory for %zu visibilities", s->obs.n_vis);
         goto fail;
@@ -213,14 +230,14 @@ int ob_grid_state_setup(ob_ctx *ctx, int degrid, ob_grid_state **out)
     ob_rng_seed(&rng, 0xc4ec5ULL + (uint64_t)degrid);
     if (!degrid) {
         pick_pixels(s, &rng);
-        ob_grid_dirty_reference(&s->obs, s->obs.vis, ob_gridder_pixel(s->g), ni, s->pix, s->n_check,
-                                s->ref);
+        ob_grid_dirty_reference(&s->obs, s->obs.vis, ob_gridder_pixel(s->g), ni, s->wstack, s->pix,
+                                s->n_check, s->ref);
     } else {
         make_model(s, &rng);
         for (size_t i = 0; i < s->n_check; i++)
             s->idx[i] = (size_t)ob_rng_below(&rng, s->obs.n_vis);
-        ob_grid_model_reference(&s->obs, ob_gridder_pixel(s->g), ni, s->pix, s->flux, s->n_model,
-                                s->idx, s->n_check, s->ref);
+        ob_grid_model_reference(&s->obs, ob_gridder_pixel(s->g), ni, s->wstack, s->pix, s->flux,
+                                s->n_model, s->idx, s->n_check, s->ref);
     }
     *out = s;
     return OB_OK;

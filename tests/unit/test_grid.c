@@ -28,13 +28,13 @@ static void small_obs(ob_obs *obs, uint64_t seed)
     ob_obs_config cfg = ob_obs_default_config(6, 4, seed);
     assert_int_equal(ob_obs_generate_uvw(&cfg, obs), 0);
     /* field: the 64-pixel image of a 128 grid at the pixel the gridder picks */
-    ob_gridder_config gc = {OB_GRID_STYLE_ES, 128, 64, 1e-5, 0};
+    ob_gridder_config gc = {.n_grid = 128, .n_image = 64, .eps = 1e-5};
     assert_int_equal(ob_obs_fill_sky(&cfg, 64 * ob_gridder_pixel_rad(&gc, obs), obs), 0);
 }
 
-static ob_gridder *make_gridder(ob_grid_style style, int W, const ob_obs *obs)
+static ob_gridder *make_gridder_w(ob_grid_style style, int W, int wstack, const ob_obs *obs)
 {
-    ob_gridder_config gc = {style, 128, 64, 1e-5, W};
+    ob_gridder_config gc = {style, 128, 64, 1e-5, W, wstack};
     char why[160] = "";
     ob_gridder *g = ob_gridder_create(&gc, obs, why, sizeof why);
     if (!g)
@@ -42,7 +42,13 @@ static ob_gridder *make_gridder(ob_grid_style style, int W, const ob_obs *obs)
     return g;
 }
 
-/* Dirty image through sort + grid + inverse FFT + correction. */
+static ob_gridder *make_gridder(ob_grid_style style, int W, const ob_obs *obs)
+{
+    return make_gridder_w(style, W, 0, obs);
+}
+
+/* Dirty image through sort + grid + inverse FFT + correction (per w-plane
+ * with w-stacking). */
 static void dirty_image(ob_gridder *g, const ob_obs *obs, const float *vis, float *image)
 {
     size_t n = ob_gridder_n_grid(g);
@@ -51,9 +57,18 @@ static void dirty_image(ob_gridder *g, const ob_obs *obs, const float *vis, floa
     assert_non_null(grid);
     assert_non_null(fft);
     ob_gridder_sort(g, obs);
-    ob_gridder_grid(g, obs, vis, grid);
-    ob_fft2d_execute(fft, grid, OB_FFT_INVERSE);
-    ob_gridder_grid_to_image(g, grid, image);
+    if (ob_gridder_planes(g) == 0) {
+        ob_gridder_grid(g, obs, vis, grid);
+        ob_fft2d_execute(fft, grid, OB_FFT_INVERSE);
+        ob_gridder_grid_to_image(g, grid, image);
+    } else {
+        for (size_t p = 0; p < ob_gridder_planes(g); p++) {
+            ob_gridder_grid_plane(g, obs, vis, grid, p);
+            ob_fft2d_execute(fft, grid, OB_FFT_INVERSE);
+            ob_gridder_add_plane_image(g, grid, p, image);
+        }
+        ob_gridder_correct_image(g, image);
+    }
     ob_fft2d_free(fft);
     free(grid);
 }
@@ -72,7 +87,8 @@ static double dirty_error(ob_gridder *g, const ob_obs *obs)
         pix[2 * i + 1] = (int)(i / ni);
         got[i] = image[i];
     }
-    ob_grid_dirty_reference(obs, obs->vis, ob_gridder_pixel(g), ni, pix, np, ref);
+    ob_grid_dirty_reference(obs, obs->vis, ob_gridder_pixel(g), ni, ob_gridder_planes(g) > 0, pix,
+                            np, ref);
     double e = ob_rel_l2(got, ref, np);
     free(image), free(pix), free(ref), free(got);
     return e;
@@ -188,13 +204,48 @@ static void test_grid_fft_matches_direct_dft(void **state)
     ob_obs_free(&obs);
 }
 
+/* w-stacking against the DFT with the w term; the 2-D gridder misses it. */
+static void test_wstack_matches_direct_dft_with_w(void **state)
+{
+    (void)state;
+    ob_obs obs;
+    small_obs(&obs, 3);
+    ob_gridder *ws = make_gridder_w(OB_GRID_STYLE_ES, 7, 1, &obs);
+    ob_gridder *flat = make_gridder(OB_GRID_STYLE_ES, 7, &obs);
+    assert_true(ob_gridder_planes(ws) > 7);
+    assert_int_equal(ob_gridder_planes(flat), 0);
+    double e = dirty_error(ws, &obs);
+    /* the flat gridder against the w-aware reference of the same pixels */
+    size_t ni = ob_gridder_n_image(flat), np = ni * ni;
+    float *image = malloc(np * sizeof(float));
+    int *pix = malloc(2 * np * sizeof(int));
+    double *ref = malloc(np * sizeof(double)), *got = malloc(np * sizeof(double));
+    assert_true(image && pix && ref && got);
+    dirty_image(flat, &obs, obs.vis, image);
+    for (size_t i = 0; i < np; i++) {
+        pix[2 * i] = (int)(i % ni);
+        pix[2 * i + 1] = (int)(i / ni);
+        got[i] = image[i];
+    }
+    ob_grid_dirty_reference(&obs, obs.vis, ob_gridder_pixel(flat), ni, 1, pix, np, ref);
+    double e_flat = ob_rel_l2(got, ref, np);
+    print_message("w-stacking (%zu planes): %.3g (promised %.3g); 2-D gridding: %.3g\n",
+                  ob_gridder_planes(ws), e, ob_gridder_eps(ws), e_flat);
+    assert_true(e <= ob_gridder_eps(ws) + ob_gridder_float_floor(ws));
+    assert_true(e_flat > 10.0 * e);
+    free(image), free(pix), free(ref), free(got);
+    ob_gridder_free(ws);
+    ob_gridder_free(flat);
+    ob_obs_free(&obs);
+}
+
 /* <grid(v), m> = Re <v, degrid(m)>: the dirty image of v against the model
  * m, and v against the predicted visibilities of m. */
-static void check_adjoint(ob_grid_style style, int W)
+static void check_adjoint(ob_grid_style style, int W, int wstack)
 {
     ob_obs obs;
     small_obs(&obs, 5);
-    ob_gridder *g = make_gridder(style, W, &obs);
+    ob_gridder *g = make_gridder_w(style, W, wstack, &obs);
     size_t n = ob_gridder_n_grid(g), ni = ob_gridder_n_image(g);
     float *v = malloc(obs.n_vis * 2 * sizeof(float)), *pred = malloc(obs.n_vis * 2 * sizeof(float));
     float *m = malloc(ni * ni * sizeof(float)), *dirty = malloc(ni * ni * sizeof(float));
@@ -208,10 +259,18 @@ static void check_adjoint(ob_grid_style style, int W)
     for (size_t i = 0; i < ni * ni; i++)
         m[i] = (float)ob_rng_normal(&rng);
     dirty_image(g, &obs, v, dirty);
-    ob_gridder_image_to_grid(g, m, grid);
-    ob_fft2d_execute(fft, grid, OB_FFT_FORWARD);
     ob_gridder_sort(g, &obs);
-    ob_gridder_degrid(g, &obs, grid, pred);
+    if (ob_gridder_planes(g) == 0) {
+        ob_gridder_image_to_grid(g, m, grid);
+        ob_fft2d_execute(fft, grid, OB_FFT_FORWARD);
+        ob_gridder_degrid(g, &obs, grid, pred);
+    } else {
+        for (size_t p = 0; p < ob_gridder_planes(g); p++) {
+            ob_gridder_plane_from_image(g, m, p, grid);
+            ob_fft2d_execute(fft, grid, OB_FFT_FORWARD);
+            ob_gridder_degrid_plane(g, &obs, grid, p, pred);
+        }
+    }
     double lhs = 0.0, rhs = 0.0, nd = 0.0, nm = 0.0, nv = 0.0, np = 0.0;
     for (size_t i = 0; i < ni * ni; i++) {
         lhs += (double)dirty[i] * m[i];
@@ -238,9 +297,10 @@ static void check_adjoint(ob_grid_style style, int W)
 static void test_degrid_is_adjoint_of_grid(void **state)
 {
     (void)state;
-    check_adjoint(OB_GRID_STYLE_ES, 6);
-    check_adjoint(OB_GRID_STYLE_ES, 13);
-    check_adjoint(OB_GRID_STYLE_DDF, 0);
+    check_adjoint(OB_GRID_STYLE_ES, 6, 0);
+    check_adjoint(OB_GRID_STYLE_ES, 13, 0);
+    check_adjoint(OB_GRID_STYLE_DDF, 0, 0);
+    check_adjoint(OB_GRID_STYLE_ES, 6, 1);
 }
 
 static void run_kernel(const char *name, ob_preset preset)
@@ -276,6 +336,7 @@ static void test_kernels_run_and_verify(void **state)
     (void)state;
     unsetenv("OCCBENCH_GRID_STYLE");
     unsetenv("OCCBENCH_GRID_EPS");
+    unsetenv("OCCBENCH_GRID_WSTACK");
     run_kernel("grid", OB_PRESET_CI);
     run_kernel("degrid", OB_PRESET_CI);
     setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
@@ -284,6 +345,10 @@ static void test_kernels_run_and_verify(void **state)
     setenv("OCCBENCH_GRID_STYLE", "es", 1);
     setenv("OCCBENCH_GRID_EPS", "1e-3", 1);
     run_kernel("grid", OB_PRESET_CI);
+    setenv("OCCBENCH_GRID_WSTACK", "1", 1);
+    run_kernel("grid", OB_PRESET_CI);
+    run_kernel("degrid", OB_PRESET_CI);
+    unsetenv("OCCBENCH_GRID_WSTACK");
 
     /* bad environment values are refused with a reason */
     ob_plan plan;
@@ -297,6 +362,14 @@ static void test_kernels_run_and_verify(void **state)
     setenv("OCCBENCH_GRID_STYLE", "wproj", 1);
     assert_int_equal(ob_kernel_find("degrid")->setup(ctx, &st), OB_ERR);
     assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_STYLE=wproj"));
+    setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
+    setenv("OCCBENCH_GRID_WSTACK", "1", 1);
+    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
+    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=1 needs"));
+    setenv("OCCBENCH_GRID_WSTACK", "yes", 1);
+    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
+    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=yes"));
+    unsetenv("OCCBENCH_GRID_WSTACK");
     unsetenv("OCCBENCH_GRID_STYLE");
     ob_ctx_standalone_free(ctx);
 }
@@ -368,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_es_accuracy_vs_width),
         cmocka_unit_test(test_grid_fft_matches_direct_dft),
         cmocka_unit_test(test_degrid_is_adjoint_of_grid),
+        cmocka_unit_test(test_wstack_matches_direct_dft_with_w),
         cmocka_unit_test(test_kernels_run_and_verify),
         cmocka_unit_test(test_presets_sizes),
         cmocka_unit_test(test_validation_fails_on_corrupted_grid),
