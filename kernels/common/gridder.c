@@ -242,7 +242,8 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
     const double sigma = (double)g->n_grid / (double)ni, h = 0.5 * (double)ni;
     g->nm1max = fabs(nm1_of(h * g->pixel_rad, h * g->pixel_rad));
     g->dw = 0.5 / (sigma * g->nm1max);
-    g->n_planes = (size_t)ceil((wmax - wmin) / g->dw) + (size_t)g->W;
+    /* +1: a visibility at wmax may round into one more first plane */
+    g->n_planes = (size_t)ceil((wmax - wmin) / g->dw) + (size_t)g->W + 1;
     g->w0_planes = wmin / g->dw - 0.5 * g->W;
     g->wstack = 1;
     g->n_keys = g->n_tiles * g->n_planes;
