@@ -7,7 +7,7 @@
  * pixels of the dirty image; degrid: sampled visibilities of a point-source
  * model). One line per case:
  *
- *   grid_rate op=grid W=8 vis_per_s=... rel_rms=... promised=...
+ *   grid_rate op=grid W=8 vis_per_s=... rel_rms=... style=es promised=...
  *
  * Usage: grid_rate [reps] (default 3; the best repetition is reported). */
 #include "occbench/fft.h"
@@ -79,11 +79,11 @@ static void run_case(bench *b, ob_grid_style style, int W)
     double nv = (double)b->obs.n_vis;
     const char *st = ob_grid_style_name(style);
     int w = ob_gridder_support(g);
-    printf("grid_rate op=grid style=%s W=%d vis_per_s=%.3e rel_rms=%.2e promised=%.2e "
+    printf("grid_rate op=grid W=%d vis_per_s=%.3e rel_rms=%.2e style=%s promised=%.2e "
            "float_floor=%.2e sort_vis_per_s=%.3e\n",
-           st, w, nv / t_grid, e_grid, ob_gridder_eps(g), ob_gridder_float_floor(g), nv / t_sort);
-    printf("grid_rate op=degrid style=%s W=%d vis_per_s=%.3e rel_rms=%.2e promised=%.2e\n", st, w,
-           nv / t_degrid, e_degrid, ob_gridder_eps(g));
+           w, nv / t_grid, e_grid, st, ob_gridder_eps(g), ob_gridder_float_floor(g), nv / t_sort);
+    printf("grid_rate op=degrid W=%d vis_per_s=%.3e rel_rms=%.2e style=%s promised=%.2e\n", w,
+           nv / t_degrid, e_degrid, st, ob_gridder_eps(g));
     fflush(stdout);
     ob_gridder_free(g);
 }

@@ -104,10 +104,15 @@ int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
     ob_es_params es;
     if (st.grid.style == OB_GRID_STYLE_ES)
         W = ob_es_choose(st.grid.eps, sigma, &es) == 0 ? es.W : OB_ES_MAX_W;
+    char kern[48];
+    if (st.grid.style == OB_GRID_STYLE_ES)
+        snprintf(kern, sizeof kern, "es W=%d eps=%.0e%s", W, st.grid.eps,
+                 st.grid.wstack ? " w-stacking" : "");
+    else
+        snprintf(kern, sizeof kern, "ddf W=%d x%d", W, OB_DDF_OVERSAMPLE);
     snprintf(out->description, sizeof out->description,
-             "%zu vis (%zu rows x %d ch) onto %zu^2 grid, image %zu^2, %s W=%d eps=%.0e%s", nvis,
-             rows, st.obs.n_chan, ng, ni, ob_grid_style_name(st.grid.style), W, st.grid.eps,
-             st.grid.wstack ? " w-stacking" : "");
+             "%zu vis (%zu rows x %d ch) onto %zu^2 grid, image %zu^2, %s", nvis, rows,
+             st.obs.n_chan, ng, ni, kern);
     return OB_OK;
 }
 
