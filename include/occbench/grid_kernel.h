@@ -8,6 +8,7 @@
  *   OCCBENCH_GRID_STYLE=es|ddf   kernel style (default es)
  *   OCCBENCH_GRID_EPS=<eps>      es accuracy, 1e-7 .. 1e-2 (default 1e-5)
  *   OCCBENCH_GRID_WSTACK=0|1     es w-stacking (default 0: 2-D, w ignored)
+ *   OCCBENCH_GRID_WPROJ=0|1      ddf w-projection (default 0)
  */
 #ifndef OCCBENCH_GRID_KERNEL_H
 #define OCCBENCH_GRID_KERNEL_H
@@ -43,6 +44,7 @@ int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out);
 typedef struct ob_grid_state {
     int degrid;
     int wstack; /* the gridder has w-planes: run() loops over them */
+    int with_w; /* the checks include the w term */
     ob_obs obs;
     ob_gridder *g;
     ob_fft2d *fft;

@@ -6,7 +6,9 @@
  *        in 4..16, accuracy chosen through eps.
  *   ddf  DDFacet-like: tabulated prolate spheroidal kernel (Schwab's
  *        rational approximation, m=6), support 7, oversampling 11, one
- *        contiguous 7x7 block per (y, x) sub-cell offset, nearest sample.
+ *        contiguous 7x7 block per (y, x) sub-cell offset, nearest sample;
+ *        optionally w-projection: complex kernels per w (paraxial, hence
+ *        separable, 1-D tables), support 7..31 growing with |w|.
  *
  * Both bucket-sort the visibilities by 32x32 tiles of the grid (by the
  * first cell of their support) and grid one tile at a time into a small
@@ -49,6 +51,7 @@ typedef struct ob_gridder_config {
     double eps;     /* es: requested accuracy (ignored when W > 0) */
     int W;          /* es: force this support (4..16); 0: choose from eps */
     int wstack;     /* es: 1 = w-stacking (ES kernel in w too), 0 = 2-D, w ignored */
+    int wproj;      /* ddf: 1 = w-projection kernels (support grows with |w|) */
 } ob_gridder_config;
 
 typedef struct ob_gridder ob_gridder;
@@ -104,6 +107,10 @@ void ob_gridder_image_to_grid(const ob_gridder *g, const float *image, float *gr
  *   for p in 0..planes-1: plane_from_image(p), forward FFT, degrid_plane(p).
  * Planes must go in order from 0 (a per-pixel phasor steps along). */
 size_t ob_gridder_planes(const ob_gridder *g); /* 0 when w-stacking is off */
+/* 1 when the gridder applies the w term (w-stacking or w-projection). */
+int ob_gridder_uses_w(const ob_gridder *g);
+/* w-projection: number of w-kernels and the largest support (0 when off). */
+int ob_gridder_wproj_kernels(const ob_gridder *g);
 void ob_gridder_grid_plane(ob_gridder *g, const ob_obs *obs, const float *vis, float *grid,
                            size_t plane);
 void ob_gridder_add_plane_image(ob_gridder *g, const float *grid, size_t plane, float *image);

@@ -72,6 +72,18 @@ int ob_grid_preset_setup(ob_preset preset, ob_grid_setup *out, char *why, size_t
             return -1;
         }
     }
+    const char *wp = getenv("OCCBENCH_GRID_WPROJ");
+    if (wp && *wp) {
+        if (strcmp(wp, "0") != 0 && strcmp(wp, "1") != 0) {
+            snprintf(why, why_len, "OCCBENCH_GRID_WPROJ=%s: 0 or 1 is accepted", wp);
+            return -1;
+        }
+        out->grid.wproj = wp[0] == '1';
+        if (out->grid.wproj && out->grid.style != OB_GRID_STYLE_DDF) {
+            snprintf(why, why_len, "OCCBENCH_GRID_WPROJ=1 needs OCCBENCH_GRID_STYLE=ddf");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -109,7 +121,8 @@ int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
         snprintf(kern, sizeof kern, "es W=%d eps=%.0e%s", W, st.grid.eps,
                  st.grid.wstack ? " w-stacking" : "");
     else
-        snprintf(kern, sizeof kern, "ddf W=%d x%d", W, OB_DDF_OVERSAMPLE);
+        snprintf(kern, sizeof kern, "ddf W=%d x%d%s", W, OB_DDF_OVERSAMPLE,
+                 st.grid.wproj ? " w-projection" : "");
     snprintf(out->description, sizeof out->description,
              "%zu vis (%zu rows x %d ch) onto %zu^2 grid, image %zu^2, %s", nvis, rows,
              st.obs.n_chan, ng, ni, kern);
@@ -205,6 +218,7 @@ int ob_grid_state_setup(ob_ctx *ctx, int degrid, ob_grid_state **out)
     }
     size_t ng = ob_gridder_n_grid(s->g), ni = ob_gridder_n_image(s->g);
     s->wstack = ob_gridder_planes(s->g) > 0;
+    s->with_w = ob_gridder_uses_w(s->g);
     if (ob_obs_fill_sky(&st.obs, (double)ni * ob_gridder_pixel(s->g), &s->obs) != 0) {
         ob_ctx_set_error(ctx, "out of memory for %zu visibilities", s->obs.n_vis);
         goto fail;
@@ -235,13 +249,13 @@ int ob_grid_state_setup(ob_ctx *ctx, int degrid, ob_grid_state **out)
     ob_rng_seed(&rng, 0xc4ec5ULL + (uint64_t)degrid);
     if (!degrid) {
         pick_pixels(s, &rng);
-        ob_grid_dirty_reference(&s->obs, s->obs.vis, ob_gridder_pixel(s->g), ni, s->wstack, s->pix,
+        ob_grid_dirty_reference(&s->obs, s->obs.vis, ob_gridder_pixel(s->g), ni, s->with_w, s->pix,
                                 s->n_check, s->ref);
     } else {
         make_model(s, &rng);
         for (size_t i = 0; i < s->n_check; i++)
             s->idx[i] = (size_t)ob_rng_below(&rng, s->obs.n_vis);
-        ob_grid_model_reference(&s->obs, ob_gridder_pixel(s->g), ni, s->wstack, s->pix, s->flux,
+        ob_grid_model_reference(&s->obs, ob_gridder_pixel(s->g), ni, s->with_w, s->pix, s->flux,
                                 s->n_model, s->idx, s->n_check, s->ref);
     }
     *out = s;

@@ -33,9 +33,12 @@ typedef float v8f __attribute__((vector_size(32)));
 
 /* Tile buffer: TILE + max W rows and columns, plus room for the lanes of
  * the last vector that run past the support (they carry weight 0). */
-#define TB_COLS (OB_GRID_TILE + OB_ES_MAX_W)
+#define WPROJ_MAX_S 31     /* largest w-projection kernel support */
+#define WPROJ_MAX_HALF 128 /* w-kernels for w = -128 dw .. 128 dw */
+#define TB_MAX_SUPPORT 32  /* >= OB_ES_MAX_W and WPROJ_MAX_S */
+#define TB_COLS (OB_GRID_TILE + TB_MAX_SUPPORT)
 #define TB_STRIDE (2 * TB_COLS + 16)
-#define TB_ROWS (OB_GRID_TILE + OB_ES_MAX_W)
+#define TB_ROWS (OB_GRID_TILE + TB_MAX_SUPPORT)
 #define DDF_OFFSETS (OB_DDF_OVERSAMPLE + 1)
 /* An upper estimate: on the small preset the dirty-image error with W = 8
  * and 16 (kernel error < 3e-7) is 9e-8 .. 1.2e-7, a tenth of it; without
@@ -69,6 +72,12 @@ struct ob_gridder {
     float *phasor_step; /* n_image^2 complex: exp(2 pi i dw nm1) */
     float *phasor;      /* the current plane's exp(2 pi i w_p nm1) */
     float *corr_w;      /* n_image^2: 1/psihat(nm1 dw) */
+    /* w-projection (ddf only): kernel k in -wp_half..wp_half serves
+     * w ~ k wp_dw; chan_w then holds f/c/wp_dw. */
+    int wproj, wp_half;
+    double wp_dw;
+    int *wp_support; /* per kernel, odd, 7..WPROJ_MAX_S */
+    float *wp_kern;  /* per kernel and sub-cell offset: WPROJ_MAX_S complex */
 };
 
 int ob_grid_style_parse(const char *name, ob_grid_style *out)
@@ -195,7 +204,10 @@ size_t ob_gridder_bytes(const ob_gridder_config *cfg, size_t n_vis)
            /* w-stacking: per-pixel phasors and correction, keys for ~64 planes */
            (cfg->wstack
                 ? 7 * cfg->n_image * cfg->n_image * sizeof(float) + 64 * tiles * sizeof(uint32_t)
-                : 0);
+                : 0) +
+           (cfg->wproj ? (2 * WPROJ_MAX_HALF + 1) *
+                             (DDF_OFFSETS * WPROJ_MAX_S * 2 * sizeof(float) + sizeof(int))
+                       : 0);
 }
 
 static void build_ddf_table(ob_gridder *g)
@@ -282,6 +294,98 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
     return 0;
 }
 
+/* The w-projection kernel serving w (metres) at channel c. */
+static int wp_plane(const ob_gridder *g, double w_m, size_t c)
+{
+    long k = lround(w_m * g->chan_w[c]);
+    return (int)(k < -g->wp_half ? -g->wp_half : k > g->wp_half ? g->wp_half : k);
+}
+
+/* DDFacet-style w-projection kernels: the PSWF convolved with the w screen,
+ * K(t) = int psihat(nu) exp(-i pi a nu^2) exp(-2 pi i t nu) dnu over
+ * |nu| <= 1/2 cycle per cell, a = w (n_grid pixel)^2, tabulated at 11
+ * sub-cell offsets and truncated to a support that grows with |w| (the
+ * screen's bandwidth over the image). The screen is taken paraxial,
+ * n - 1 ~ -(l^2 + m^2)/2, which makes the kernel separable; the residual
+ * w r^4/8 is below 1e-3 rad for a facet. Kernels are spaced so that the
+ * nearest one is off by at most 0.05/(2 pi) cycle at the image corner, or
+ * WPROJ_MAX_HALF of them on each side of w = 0. */
+static int setup_wproj(ob_gridder *g, const ob_obs *obs, char *why, size_t why_len)
+{
+    if (g->style != OB_GRID_STYLE_DDF) {
+        snprintf(why, why_len, "w-projection needs the ddf style (es has w-stacking)");
+        return -1;
+    }
+    double fhi = obs->freq[obs->n_chan - 1] / OB_SPEED_OF_LIGHT, wmax = 0.0;
+    for (size_t r = 0; r < obs->n_row; r++)
+        wmax = fmax(wmax, fabs(obs->uvw[3 * r + 2]) * fhi);
+    const double sigma = (double)g->n_grid / (double)g->n_image;
+    const double lmax = 0.5 * (double)g->n_image * g->pixel_rad, la = g->n_grid * g->pixel_rad;
+    double step = 0.05 / (PI * lmax * lmax);
+    int half = (int)ceil(wmax / step);
+    g->wp_half = half > WPROJ_MAX_HALF ? WPROJ_MAX_HALF : half;
+    g->wp_dw = g->wp_half > 0 ? wmax / g->wp_half : 1.0;
+    g->wproj = 1;
+    /* nearest kernel: phase error up to pi (dw/2) lmax^2 per axis */
+    g->eps += PI * g->wp_dw * lmax * lmax / sqrt(3.0);
+    int nk = 2 * g->wp_half + 1;
+    g->chan_w = malloc(obs->n_chan * sizeof(double));
+    g->wp_support = malloc((size_t)nk * sizeof(int));
+    g->wp_kern = calloc((size_t)nk * DDF_OFFSETS * WPROJ_MAX_S * 2, sizeof(float));
+    enum { M = 1024 };
+    double *spec = malloc(2 * M * sizeof(double)), *psihat = malloc(M * sizeof(double));
+    if (!g->chan_w || !g->wp_support || !g->wp_kern || !spec || !psihat) {
+        free(spec), free(psihat);
+        snprintf(why, why_len, "out of memory for %d w-projection kernels", nk);
+        return -1;
+    }
+    for (size_t c = 0; c < obs->n_chan; c++)
+        g->chan_w[c] = obs->freq[c] / OB_SPEED_OF_LIGHT / g->wp_dw;
+    const double dnu = 1.0 / M;
+    for (int m = 0; m < M; m++)
+        psihat[m] = kernel_ft(g, fabs(-0.5 + (m + 0.5) * dnu));
+    int smax = OB_DDF_SUPPORT;
+    for (int k = -g->wp_half; k <= g->wp_half; k++) {
+        double a = k * g->wp_dw * la * la;
+        int S = OB_DDF_SUPPORT + 2 * (int)ceil(fabs(a) * 0.5 / sigma);
+        S = S > WPROJ_MAX_S ? WPROJ_MAX_S : S;
+        g->wp_support[k + g->wp_half] = S;
+        smax = S > smax ? S : smax;
+        for (int m = 0; m < M; m++) {
+            double nu = -0.5 + (m + 0.5) * dnu;
+            spec[2 * m] = psihat[m] * cos(PI * a * nu * nu) * dnu;
+            spec[2 * m + 1] = -psihat[m] * sin(PI * a * nu * nu) * dnu;
+        }
+        for (int o = 0; o < DDF_OFFSETS; o++)
+            for (int i = 0; i < S; i++) {
+                /* offset of cell i from the visibility, as in the ddf table */
+                double t = i + (double)o / OB_DDF_OVERSAMPLE - 0.5 * S;
+                double zr = cos(2.0 * PI * t * 0.5), zi = sin(2.0 * PI * t * 0.5); /* nu=-1/2 */
+                double sr = cos(-2.0 * PI * t * dnu), si = sin(-2.0 * PI * t * dnu);
+                double h = 0.5 * dnu; /* midpoints: start half a step in */
+                double hr = cos(-2.0 * PI * t * h), hi = sin(-2.0 * PI * t * h), re = 0, im = 0;
+                double tr = zr * hr - zi * hi;
+                zi = zr * hi + zi * hr;
+                zr = tr;
+                for (int m = 0; m < M; m++) {
+                    re += spec[2 * m] * zr - spec[2 * m + 1] * zi;
+                    im += spec[2 * m] * zi + spec[2 * m + 1] * zr;
+                    tr = zr * sr - zi * si;
+                    zi = zr * si + zi * sr;
+                    zr = tr;
+                }
+                float *out =
+                    g->wp_kern +
+                    (((size_t)(k + g->wp_half) * DDF_OFFSETS + o) * WPROJ_MAX_S + (size_t)i) * 2;
+                out[0] = (float)re;
+                out[1] = (float)im;
+            }
+    }
+    free(spec), free(psihat);
+    g->W = smax; /* tiles, margins and the sort use the largest support */
+    return 0;
+}
+
 ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, char *why,
                               size_t why_len)
 {
@@ -349,6 +453,10 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
         g->corr[p] = 1.0 / kernel_ft(g, (double)p / (double)g->n_grid);
     for (size_t c = 0; c < obs->n_chan; c++)
         g->chan_scale[c] = obs->freq[c] / OB_SPEED_OF_LIGHT * (double)g->n_grid * g->pixel_rad;
+    if (cfg->wproj && setup_wproj(g, obs, why, why_len) != 0) {
+        ob_gridder_free(g);
+        return NULL;
+    }
     /* The coverage must leave a margin of W cells at the grid edge. */
     double reach = obs->max_uv_lambda * (double)g->n_grid * g->pixel_rad;
     if (reach > 0.5 * (double)g->n_grid - g->W - 1) {
@@ -376,6 +484,8 @@ void ob_gridder_free(ob_gridder *g)
     free(g->phasor_step);
     free(g->phasor);
     free(g->corr_w);
+    free(g->wp_support);
+    free(g->wp_kern);
     free(g);
 }
 
@@ -446,8 +556,9 @@ void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
         const double *uvw = obs->uvw + 3 * r;
         for (size_t c = 0; c < nchan; c++, k++) {
             float s;
-            int jx = first_cell(uvw[0] * g->chan_scale[c] + half, g->W, &s);
-            int jy = first_cell(uvw[1] * g->chan_scale[c] + half, g->W, &s);
+            int W = g->wproj ? g->wp_support[wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
+            int jx = first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
+            int jy = first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
             uint32_t key = (uint32_t)(jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x +
                            (uint32_t)(jx / OB_GRID_TILE);
             if (g->wstack) /* first w-plane of the support, then tile */
@@ -651,6 +762,94 @@ static ALWAYS_INLINE void ddf_degrid_tile(const tile_job *j)
     }
 }
 
+/* w-projection: separable complex kernels of run-time support S <= 31. The
+ * visibility times the x-kernel is formed once (with its (re,im)-swapped
+ * copy), then each row adds ky[r] times it, a complex multiply-add in two
+ * vector multiply-adds. */
+enum { WP_NV = (2 * WPROJ_MAX_S + 7) / 8 };
+
+static ALWAYS_INLINE const float *wp_kernels(const tile_job *j, uint32_t k, double *x, double *y,
+                                             int *S, int *jx, int *jy, const float **ky)
+{
+    const ob_gridder *g = j->g;
+    uint32_t nchan = (uint32_t)g->n_chan, row = k / nchan, c = k - row * nchan;
+    int plane = wp_plane(g, j->obs->uvw[3 * (size_t)row + 2], c) + g->wp_half;
+    *S = g->wp_support[plane];
+    float sx, sy;
+    *jx = first_cell(*x, *S, &sx);
+    *jy = first_cell(*y, *S, &sy);
+    int ox = (int)lrintf(0.5f * (sx + 1.0f) * OB_DDF_OVERSAMPLE);
+    int oy = (int)lrintf(0.5f * (sy + 1.0f) * OB_DDF_OVERSAMPLE);
+    const float *base = g->wp_kern + (size_t)plane * DDF_OFFSETS * WPROJ_MAX_S * 2;
+    *ky = base + (size_t)oy * WPROJ_MAX_S * 2;
+    return base + (size_t)ox * WPROJ_MAX_S * 2;
+}
+
+static ALWAYS_INLINE void wproj_grid_tile(const tile_job *j)
+{
+    for (uint32_t i = j->begin; i < j->end; i++) {
+        uint32_t k = j->g->order[i];
+        double x, y;
+        int S, jx, jy;
+        const float *ky;
+        vis_position(j, k, &x, &y);
+        const float *kx = wp_kernels(j, k, &x, &y, &S, &jx, &jy, &ky);
+        float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
+        float a[8 * WP_NV] = {0}, b[8 * WP_NV] = {0};
+        for (int c = 0; c < S; c++) { /* a = v kx, b = i v kx */
+            float re = vr * kx[2 * c] - vi * kx[2 * c + 1];
+            float im = vr * kx[2 * c + 1] + vi * kx[2 * c];
+            a[2 * c] = re, a[2 * c + 1] = im;
+            b[2 * c] = -im, b[2 * c + 1] = re;
+        }
+        const int nv = (2 * S + 7) / 8;
+        float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
+        for (int r = 0; r < S; r++) {
+            float kr = ky[2 * r], ki = ky[2 * r + 1];
+            float *row = base + (size_t)r * TB_STRIDE;
+            for (int q = 0; q < nv; q++)
+                st8(row + 8 * q, ld8(row + 8 * q) + ld8(a + 8 * q) * kr + ld8(b + 8 * q) * ki);
+        }
+    }
+}
+
+static ALWAYS_INLINE void wproj_degrid_tile(const tile_job *j)
+{
+    for (uint32_t i = j->begin; i < j->end; i++) {
+        uint32_t k = j->g->order[i];
+        double x, y;
+        int S, jx, jy;
+        const float *ky;
+        vis_position(j, k, &x, &y);
+        const float *kx = wp_kernels(j, k, &x, &y, &S, &jx, &jy, &ky);
+        const int nv = (2 * S + 7) / 8;
+        const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
+        /* acc = sum_r G_r conj(ky_r): G kr + (G_im, -G_re) ki */
+        v8f acc[WP_NV] = {{0}};
+        const v8f flip = {1, -1, 1, -1, 1, -1, 1, -1};
+        for (int r = 0; r < S; r++) {
+            float kr = ky[2 * r], ki = ky[2 * r + 1];
+            const float *row = base + (size_t)r * TB_STRIDE;
+            for (int q = 0; q < nv; q++) {
+                v8f gq = ld8(row + 8 * q);
+                v8f sw = __builtin_shufflevector(gq, gq, 1, 0, 3, 2, 5, 4, 7, 6);
+                acc[q] += gq * kr + sw * flip * ki;
+            }
+        }
+        float sum[8 * WP_NV];
+        for (int q = 0; q < nv; q++)
+            st8(sum + 8 * q, acc[q]);
+        float re = 0.0f, im = 0.0f;
+        for (int c = 0; c < S; c++) { /* times conj(kx_c) */
+            float ar = sum[2 * c], ai = sum[2 * c + 1], cr = kx[2 * c], ci = kx[2 * c + 1];
+            re += ar * cr + ai * ci;
+            im += ai * cr - ar * ci;
+        }
+        j->vis_out[2 * (size_t)k] = re;
+        j->vis_out[2 * (size_t)k + 1] = im;
+    }
+}
+
 /* One clone set per (operation, W): the constant W makes every loop above
  * a fixed-length vector sequence. */
 #define OB_GRID_INSTANCE(W)                                                                        \
@@ -683,6 +882,14 @@ static OB_GRID_CLONES void ddf_degrid(const tile_job *j)
 {
     ddf_degrid_tile(j);
 }
+static OB_GRID_CLONES void wproj_grid(const tile_job *j)
+{
+    wproj_grid_tile(j);
+}
+static OB_GRID_CLONES void wproj_degrid(const tile_job *j)
+{
+    wproj_degrid_tile(j);
+}
 
 typedef void (*tile_fn)(const tile_job *);
 
@@ -695,6 +902,8 @@ static tile_fn pick(const ob_gridder *g, int degrid)
                                          es_degrid_w8,  es_degrid_w9,  es_degrid_w10, es_degrid_w11,
                                          es_degrid_w12, es_degrid_w13, es_degrid_w14, es_degrid_w15,
                                          es_degrid_w16};
+    if (g->wproj)
+        return degrid ? wproj_degrid : wproj_grid;
     if (g->style == OB_GRID_STYLE_DDF)
         return degrid ? ddf_degrid : ddf_grid;
     return degrid ? degrid_fns[g->W - OB_ES_MIN_W] : grid_fns[g->W - OB_ES_MIN_W];
@@ -725,8 +934,7 @@ static void grid_keys(ob_gridder *g, const ob_obs *obs, const float *vis, float 
              begin += FLUSH_EVERY) {
             uint32_t end = g->tile_start[key + 1] - begin > FLUSH_EVERY ? begin + FLUSH_EVERY
                                                                         : g->tile_start[key + 1];
-            for (size_t r = 0; r < TB_ROWS; r++)
-                memset(g->tile + r * TB_STRIDE, 0, TB_STRIDE * sizeof(float));
+            memset(g->tile, 0, (OB_GRID_TILE + (size_t)g->W) * TB_STRIDE * sizeof(float));
             tile_job j = {.g = g,
                           .obs = obs,
                           .vis_in = vis,
@@ -791,6 +999,14 @@ void ob_gridder_degrid(ob_gridder *g, const ob_obs *obs, const float *grid, floa
 size_t ob_gridder_planes(const ob_gridder *g)
 {
     return g->wstack ? g->n_planes : 0;
+}
+int ob_gridder_uses_w(const ob_gridder *g)
+{
+    return g->wstack || g->wproj;
+}
+int ob_gridder_wproj_kernels(const ob_gridder *g)
+{
+    return g->wproj ? 2 * g->wp_half + 1 : 0;
 }
 
 /* Planes p0 whose visibilities reach plane p: p - W + 1 .. p. */

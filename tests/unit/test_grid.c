@@ -34,7 +34,13 @@ static void small_obs(ob_obs *obs, uint64_t seed)
 
 static ob_gridder *make_gridder_w(ob_grid_style style, int W, int wstack, const ob_obs *obs)
 {
-    ob_gridder_config gc = {style, 128, 64, 1e-5, W, wstack};
+    ob_gridder_config gc = {style,
+                            128,
+                            64,
+                            1e-5,
+                            W,
+                            wstack && style == OB_GRID_STYLE_ES,
+                            wstack && style == OB_GRID_STYLE_DDF};
     char why[160] = "";
     ob_gridder *g = ob_gridder_create(&gc, obs, why, sizeof why);
     if (!g)
@@ -254,6 +260,63 @@ static void test_wstack_matches_direct_dft_with_w(void **state)
     ob_obs_free(&obs);
 }
 
+/* w-projection (ddf) on a field wide enough for w to matter: the w-kernels
+ * remove the w error that the plain ddf kernel leaves. Sampled pixels of a
+ * 1024^2 image, the outer ones (where n - 1 is largest) included. */
+static void test_wproj_corrects_w(void **state)
+{
+    (void)state;
+    ob_obs_config cfg = ob_obs_default_config(16, 4, 21);
+    ob_obs obs;
+    assert_int_equal(ob_obs_generate_uvw(&cfg, &obs), 0);
+    ob_gridder_config flat_cfg = {OB_GRID_STYLE_DDF, 2048, 1024, 0.0, 0, 0, 0};
+    ob_gridder_config wp_cfg = {OB_GRID_STYLE_DDF, 2048, 1024, 0.0, 0, 0, 1};
+    char why[160];
+    double field = 1024 * ob_gridder_pixel_rad(&flat_cfg, &obs);
+    assert_int_equal(ob_obs_fill_sky(&cfg, field, &obs), 0);
+    ob_gridder *flat = ob_gridder_create(&flat_cfg, &obs, why, sizeof why);
+    ob_gridder *wp = ob_gridder_create(&wp_cfg, &obs, why, sizeof why);
+    assert_non_null(flat);
+    assert_non_null(wp);
+    assert_true(ob_gridder_wproj_kernels(wp) > 1);
+    assert_true(ob_gridder_support(wp) > OB_DDF_SUPPORT);
+    enum { NP = 96 };
+    int pix[2 * NP];
+    ob_rng rng;
+    ob_rng_seed(&rng, 5);
+    for (int i = 0; i < NP; i++) { /* sources first, then the outer half of the image */
+        if (i < obs.n_src) {
+            pix[2 * i] = (int)lround(obs.src[4 * i] / ob_gridder_pixel(wp)) + 512;
+            pix[2 * i + 1] = (int)lround(obs.src[4 * i + 1] / ob_gridder_pixel(wp)) + 512;
+        } else {
+            int r = (int)ob_rng_below(&rng, 256);
+            pix[2 * i] = (i & 1) ? r : 1023 - r;
+            pix[2 * i + 1] = (int)ob_rng_below(&rng, 1024);
+        }
+    }
+    double ref[NP], got[NP], err[2];
+    ob_grid_dirty_reference(&obs, obs.vis, ob_gridder_pixel(wp), 1024, 1, pix, NP, ref);
+    float *image = malloc(1024 * 1024 * sizeof(float));
+    assert_non_null(image);
+    ob_gridder *gs[2] = {flat, wp};
+    for (int k = 0; k < 2; k++) {
+        dirty_image(gs[k], &obs, obs.vis, image);
+        for (int i = 0; i < NP; i++)
+            got[i] = image[(size_t)pix[2 * i + 1] * 1024 + (size_t)pix[2 * i]];
+        err[k] = ob_rel_l2(got, ref, NP);
+    }
+    print_message("ddf against the DFT with w: plain %.3g, w-projection (%d kernels, support "
+                  "<= %d) %.3g (promised %.3g)\n",
+                  err[0], ob_gridder_wproj_kernels(wp), ob_gridder_support(wp), err[1],
+                  ob_gridder_eps(wp));
+    assert_true(err[1] <= ob_gridder_eps(wp));
+    assert_true(err[1] < 0.5 * err[0]);
+    free(image);
+    ob_gridder_free(flat);
+    ob_gridder_free(wp);
+    ob_obs_free(&obs);
+}
+
 /* <grid(v), m> = Re <v, degrid(m)>: the dirty image of v against the model
  * m, and v against the predicted visibilities of m. */
 static void check_adjoint(ob_grid_style style, int W, int wstack)
@@ -316,6 +379,7 @@ static void test_degrid_is_adjoint_of_grid(void **state)
     check_adjoint(OB_GRID_STYLE_ES, 13, 0);
     check_adjoint(OB_GRID_STYLE_DDF, 0, 0);
     check_adjoint(OB_GRID_STYLE_ES, 6, 1);
+    check_adjoint(OB_GRID_STYLE_DDF, 0, 1);
 }
 
 static void run_kernel(const char *name, ob_preset preset)
@@ -352,11 +416,16 @@ static void test_kernels_run_and_verify(void **state)
     unsetenv("OCCBENCH_GRID_STYLE");
     unsetenv("OCCBENCH_GRID_EPS");
     unsetenv("OCCBENCH_GRID_WSTACK");
+    unsetenv("OCCBENCH_GRID_WPROJ");
     run_kernel("grid", OB_PRESET_CI);
     run_kernel("degrid", OB_PRESET_CI);
     setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
     run_kernel("grid", OB_PRESET_CI);
     run_kernel("degrid", OB_PRESET_CI);
+    setenv("OCCBENCH_GRID_WPROJ", "1", 1);
+    run_kernel("grid", OB_PRESET_CI);
+    run_kernel("degrid", OB_PRESET_CI);
+    unsetenv("OCCBENCH_GRID_WPROJ");
     setenv("OCCBENCH_GRID_STYLE", "es", 1);
     setenv("OCCBENCH_GRID_EPS", "1e-3", 1);
     run_kernel("grid", OB_PRESET_CI);
@@ -381,6 +450,11 @@ static void test_kernels_run_and_verify(void **state)
     setenv("OCCBENCH_GRID_WSTACK", "1", 1);
     assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
     assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=1 needs"));
+    unsetenv("OCCBENCH_GRID_STYLE");
+    setenv("OCCBENCH_GRID_WPROJ", "1", 1); /* es has no w-projection */
+    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
+    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WPROJ=1 needs"));
+    unsetenv("OCCBENCH_GRID_WPROJ");
     setenv("OCCBENCH_GRID_WSTACK", "yes", 1);
     assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
     assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=yes"));
@@ -457,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_grid_fft_matches_direct_dft),
         cmocka_unit_test(test_degrid_is_adjoint_of_grid),
         cmocka_unit_test(test_wstack_matches_direct_dft_with_w),
+        cmocka_unit_test(test_wproj_corrects_w),
         cmocka_unit_test(test_kernels_run_and_verify),
         cmocka_unit_test(test_presets_sizes),
         cmocka_unit_test(test_validation_fails_on_corrupted_grid),
