@@ -234,20 +234,24 @@ FFT_FN(butterfly)(int r, const FFT_REAL *restrict x, size_t istride, FFT_REAL *r
 {
     if (r == 8)
         FFT_FN(butterfly8)
-        (x, x + istride, x + 2 * istride, x + 3 * istride, x + 4 * istride, x + 5 * istride,
-         x + 6 * istride, x + 7 * istride, y, y + ostride, y + 2 * ostride, y + 3 * ostride,
-         y + 4 * ostride, y + 5 * ostride, y + 6 * ostride, y + 7 * ostride, w);
-    else if (r == 4)
-        FFT_FN(butterfly4)
-        (x, x + istride, x + 2 * istride, x + 3 * istride, y, y + ostride, y + 2 * ostride,
-         y + 3 * ostride, w);
-    else
-        FFT_FN(butterfly2)(x, x + istride, y, y + ostride, w[0], w[1]);
+    (x, x + istride, x + 2 * istride, x + 3 * istride, x + 4 * istride, x + 5 * istride,
+     x + 6 * istride, x + 7 * istride, y, y + ostride, y + 2 * ostride, y + 3 * ostride,
+     y + 4 * ostride, y + 5 * ostride, y + 6 * ostride, y + 7 * ostride, w);
+    else if (r == 4) FFT_FN(butterfly4)(x, x + istride, x + 2 * istride, x + 3 * istride, y,
+                                        y + ostride, y + 2 * ostride, y + 3 * ostride, w);
+    else FFT_FN(butterfly2)(x, x + istride, y, y + ostride, w[0], w[1]);
 }
 
+#define FFT_PREFETCH_AHEAD 4 /* butterflies */
 /* The first pass of a column batch fused with its gather: the r input rows
  * of each butterfly go through a small L1-resident tile instead of a full
- * copy of the batch, saving one trip through the scratch buffer. */
+ * copy of the batch, saving one trip through the scratch buffer.
+ *
+ * The rows FFT_PREFETCH_AHEAD butterflies on are requested early (both cache
+ * lines, prefetcht2): each is a new page, 4 KiB-aliased with the others, and
+ * a DRAM access when the grid is larger than the caches. Measured on Zen 5,
+ * this cuts the column pass by ~10% at 1024^2 and by a fifth to a third at
+ * 2048^2 and 4096^2. */
 static OB_FFT_CLONES void FFT_FN(cols_first_pass)(const FFT_REAL *restrict data, size_t nx,
                                                   size_t c0, size_t n, int r,
                                                   const FFT_REAL *restrict tw, FFT_REAL conj,
@@ -256,6 +260,13 @@ static OB_FFT_CLONES void FFT_FN(cols_first_pass)(const FFT_REAL *restrict data,
     FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
     const size_t L = FFT_LANES, m = n / (size_t)r;
     for (size_t p = 0; p < m; p++) {
+        if (p + FFT_PREFETCH_AHEAD < m)
+            for (int k = 0; k < r; k++) {
+                const FFT_REAL *ahead =
+                    data + 2 * ((p + FFT_PREFETCH_AHEAD + (size_t)k * m) * nx + c0);
+                __builtin_prefetch(ahead, 0, 1);
+                __builtin_prefetch(ahead + FFT_E - 1, 0, 1);
+            }
         for (int k = 0; k < r; k++) {
             const FFT_REAL *row = data + 2 * ((p + (size_t)k * m) * nx + c0);
             FFT_REAL *e = tile + k * FFT_E;
@@ -269,7 +280,9 @@ static OB_FFT_CLONES void FFT_FN(cols_first_pass)(const FFT_REAL *restrict data,
     }
 }
 
-/* The last pass (length r, stride n/r, unit twiddles) fused with the scatter. */
+/* The last pass (length r, stride n/r, unit twiddles) fused with the scatter;
+ * the rows written FFT_PREFETCH_AHEAD butterflies on are prefetched for
+ * writing (measured: ~8% off the column pass at 4096^2, neutral at 1024^2). */
 static OB_FFT_CLONES void FFT_FN(cols_last_pass)(const FFT_REAL *restrict x, size_t n, int r,
                                                  const FFT_REAL *restrict tw, FFT_REAL scale,
                                                  FFT_REAL scale_im, FFT_REAL *restrict data,
@@ -278,6 +291,12 @@ static OB_FFT_CLONES void FFT_FN(cols_last_pass)(const FFT_REAL *restrict x, siz
     FFT_REAL tile[8 * FFT_E] __attribute__((aligned(64)));
     const size_t L = FFT_LANES, s = n / (size_t)r;
     for (size_t q = 0; q < s; q++) {
+        if (q + FFT_PREFETCH_AHEAD < s)
+            for (int k = 0; k < r; k++) {
+                FFT_REAL *ahead = data + 2 * ((q + FFT_PREFETCH_AHEAD + s * (size_t)k) * nx + c0);
+                __builtin_prefetch(ahead, 1, 1);
+                __builtin_prefetch(ahead + FFT_E - 1, 1, 1);
+            }
         FFT_FN(butterfly)(r, x + q * FFT_E, s * FFT_E, tile, FFT_E, tw);
         for (int k = 0; k < r; k++) {
             FFT_REAL *row = data + 2 * ((q + s * (size_t)k) * nx + c0);
