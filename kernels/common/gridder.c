@@ -413,11 +413,12 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
         g->eps = g->es.eps;
         g->poly_error = ob_es_poly_fit(es_kernel_fn, &g->es, g->W, poly_degree(g->W), &g->poly);
     } else {
-        /* Nearest-sample lookup moves a visibility by up to 1/22 cell; the
-         * image error is dominated by that jitter, not by aliasing. An
-         * error of a phase 2 pi nu delta, |nu| <= 1/(2 sigma), delta uniform
-         * in +-1/22, has RMS pi/(sigma 22 sqrt 3) at the image edge. */
-        g->eps = PI / (sigma * 2.0 * OB_DDF_OVERSAMPLE * sqrt(3.0));
+        /* Nearest-sample lookup moves a visibility by up to 1/22 cell per
+         * axis; the image error is dominated by that jitter, not by
+         * aliasing. A phase error 2 pi (nu_x dx + nu_y dy), |nu| <= 1/(2
+         * sigma) per axis, dx, dy uniform in +-1/22, has RMS
+         * sqrt(2) pi / (sigma 22 sqrt 3) at the image corner. */
+        g->eps = sqrt(2.0) * PI / (sigma * 2.0 * OB_DDF_OVERSAMPLE * sqrt(3.0));
     }
     if (obs->n_vis > UINT32_MAX) {
         snprintf(why, why_len, "%zu visibilities: at most 2^32-1 are supported", obs->n_vis);
