@@ -29,7 +29,18 @@ typedef float v8f __attribute__((vector_size(32)));
 /* The vector helpers are static and always inlined: no vector ever crosses
  * a call boundary, so GCC's note that the baseline ABI passes them
  * differently does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+/* (re, im) -> (im, re) in each complex lane pair; GCC < 12 lacks
+ * __builtin_shufflevector. */
+typedef int v8i __attribute__((vector_size(32)));
+#if defined(__clang__)
+#define SWAP_PAIRS(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
+#else
+#define SWAP_PAIRS(v) __builtin_shuffle(v, (v8i){1, 0, 3, 2, 5, 4, 7, 6})
+#endif
 
 /* Tile buffer: TILE + max W rows and columns, plus room for the lanes of
  * the last vector that run past the support (they carry weight 0). */
@@ -833,7 +844,7 @@ static ALWAYS_INLINE void wproj_degrid_tile(const tile_job *j)
             const float *row = base + (size_t)r * TB_STRIDE;
             for (int q = 0; q < nv; q++) {
                 v8f gq = ld8(row + 8 * q);
-                v8f sw = __builtin_shufflevector(gq, gq, 1, 0, 3, 2, 5, 4, 7, 6);
+                v8f sw = SWAP_PAIRS(gq);
                 acc[q] += gq * kr + sw * flip * ki;
             }
         }

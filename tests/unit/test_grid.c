@@ -160,6 +160,20 @@ static void test_es_accuracy_vs_width(void **state)
             ob_es_poly_fit(es_phi_of, &p, W, W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG, &poly);
         assert_true(perr <= fmax(p.eps, 1e-7));
     }
+    /* The other fitted sigmas: the table matches the estimator too. */
+    const double sigmas[] = {1.5, 1.6, 1.75};
+    for (int i = 0; i < 3; i++)
+        for (int W = 5; W <= 9; W += 4) {
+            ob_es_params p;
+            assert_int_equal(ob_es_for_width(W, sigmas[i], &p), 0);
+            assert_true(p.sigma == sigmas[i]);
+            double est = sqrt(2.0) * ob_es_error_estimate(W, sigmas[i], p.beta, p.e0);
+            assert_true(est <= 1.05 * p.eps && est >= 0.95 * p.eps);
+        }
+    ob_es_params q;
+    assert_int_equal(ob_es_for_width(8, 1.7, &q), 0); /* largest fitted sigma <= 1.7 */
+    assert_true(q.sigma == 1.6);
+
     /* The kernel's Fourier transform (Gauss-Legendre, used for the grid
      * correction) against a plain midpoint rule in cell units. */
     for (int W = 4; W <= 16; W += 4) {
