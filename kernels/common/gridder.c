@@ -29,9 +29,10 @@ typedef float v8f __attribute__((vector_size(32)));
 /* The vector helpers are static and always inlined: no vector ever crosses
  * a call boundary, so GCC's note that the baseline ABI passes them
  * differently does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
 #endif
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 /* (re, im) -> (im, re) in each complex lane pair; GCC < 12 lacks
  * __builtin_shufflevector. */
