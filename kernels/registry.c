@@ -9,6 +9,8 @@
 extern const ob_kernel ob_kernel_triad;
 extern const ob_kernel ob_kernel_chase;
 extern const ob_kernel ob_kernel_freq;
+extern const ob_kernel ob_kernel_grid;
+extern const ob_kernel ob_kernel_degrid;
 extern const ob_kernel ob_kernel_fft;
 extern const ob_kernel ob_kernel_isr;
 extern const ob_kernel ob_kernel_conv;
@@ -19,6 +21,8 @@ static const ob_kernel *const registry[] = {
     &ob_kernel_triad,
     &ob_kernel_chase,
     &ob_kernel_freq,
+    &ob_kernel_grid,
+    &ob_kernel_degrid,
     &ob_kernel_fft,
     &ob_kernel_isr,
     &ob_kernel_conv,
