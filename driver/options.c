@@ -37,7 +37,7 @@ static void set_defaults(ob_options *o)
     o->nplacements = 2;
     o->preset = OB_PRESET_SMALL;
     o->window = 10.0;
-    o->min_reps = 3;
+    o->min_reps = 5; /* what occbench-analyze validate requires of a reportable run */
     o->probe_seconds = 0.005;
     o->sample_period = 0.5;
     o->io_dir = "/tmp";
@@ -333,7 +333,7 @@ void ob_options_usage(FILE *f)
         "  --preset P            problem size: ci (tiny, for tests), small, lsst (production-\n"
         "                        representative) (default small)\n"
         "  --window T            measuring time per step, e.g. 10s, 2m (default 10s)\n"
-        "  --min-reps N          counted repetitions per active rank at least (default 3)\n"
+        "  --min-reps N          counted repetitions per active rank at least (default 5)\n"
         "  --output FILE         results file (default results/<host>-<date>.h5)\n"
         "  --force               overwrite an existing --output\n"
         "  --resume FILE         continue an interrupted run, skipping finished steps\n"
@@ -341,7 +341,8 @@ void ob_options_usage(FILE *f)
         "  --io-dir DIR          directory for the I/O kernels' files (default /tmp)\n"
         "  --events LIST         metric=EVENT overrides, e.g. cycles=perf::CYCLES,llc_misses=...\n"
         "                        (metrics: cycles, instructions, ref_cycles, llc_misses, task_clock)\n"
-        "  --probe-seconds T     clock probe after each repetition (default 5ms; 0 disables)\n"
+        "  --probe-seconds T     clock probe after each repetition, at most T and at most 2%% of\n"
+        "                        the repetition (default 5ms; 0 disables)\n"
         "  --sample-period T     node monitor sampling period (default 0.5s)\n"
         "  --list                list kernels with each preset's memory footprint, then exit\n"
         "  --info                print topology and counter availability (and why not), exit\n"

@@ -83,6 +83,17 @@ int ob_step_setup(ob_step_run *run)
     return 0;
 }
 
+/* The probe takes at most 2% of the repetition it follows, so short
+ * repetitions (ci preset) are not dominated by it; 0.5 ms of chains is
+ * still millions of adds, far above the timer's resolution. */
+static double probe_length(const ob_step_run *run, double rep_wall)
+{
+    double t = 0.02 * rep_wall;
+    if (t > run->probe_seconds)
+        t = run->probe_seconds;
+    return t < 0.0005 ? 0.0005 : t;
+}
+
 /* One measured repetition: snapshots around run(), phases flushed as records. */
 static int one_repetition(ob_step_run *run, int rep)
 {
@@ -111,7 +122,7 @@ static int one_repetition(ob_step_run *run, int rep)
     r->ok = -1; /* set where verified */
     /* The probe runs while the other active ranks keep working, so it sees
      * the clock under this step's load. */
-    r->f_probe = run->probe_seconds > 0 ? ob_freq_probe_ghz(run->probe_seconds) : NAN;
+    r->f_probe = run->probe_seconds > 0 ? ob_freq_probe_ghz(probe_length(run, r->s.wall)) : NAN;
     for (int p = 0; p < OB_MAX_PHASES; p++)
         if (run->phase_used[p])
             run->phases[run->nphases++] = (ob_phase_record){

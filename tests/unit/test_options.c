@@ -27,7 +27,7 @@ static void test_defaults(void **state)
     assert_int_equal(o.nplacements, 2);
     assert_int_equal(o.preset, OB_PRESET_SMALL);
     assert_true(o.window > 0);
-    assert_int_equal(o.min_reps, 3);
+    assert_int_equal(o.min_reps, 5);
     assert_null(o.output);
     assert_null(o.resume);
 }
