@@ -131,10 +131,30 @@ static int one_repetition(ob_step_run *run, int rep)
     return 0;
 }
 
+/* Test hook: OCCBENCH_INJECT_VERIFY_FAILURE=KERNEL or KERNEL:RANK makes
+ * that kernel's verification fail (on that rank), so the MPI tests can
+ * check how a failed step is recorded and reported. The kernels' own
+ * checks are tested in their unit tests. */
+static int injected_failure(const ob_step_run *run, char *why, size_t len)
+{
+    const char *spec = getenv("OCCBENCH_INJECT_VERIFY_FAILURE");
+    if (!spec || !*spec)
+        return 0;
+    size_t n = strcspn(spec, ":");
+    if (n != strlen(run->kernel->name) || strncmp(spec, run->kernel->name, n) != 0)
+        return 0;
+    if (spec[n] == ':' && atoi(spec + n + 1) != run->rank)
+        return 0;
+    snprintf(why, len, "injected failure (OCCBENCH_INJECT_VERIFY_FAILURE=%s)", spec);
+    return 1;
+}
+
 static int verify_last(ob_step_run *run)
 {
     char why[256] = "";
     int bad = run->kernel->verify(run->state, why, sizeof why);
+    if (!bad)
+        bad = injected_failure(run, why, sizeof why);
     if (run->nreps > 0)
         run->reps[run->nreps - 1].ok = bad ? 0 : 1;
     if (bad)
