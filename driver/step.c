@@ -211,7 +211,7 @@ static double process_cpu_seconds(void)
 void ob_step_measure(ob_step_run *run)
 {
     MPI_Request done;
-    if (run->active) {
+    if (run->active && !run->failed) {
         measure_active(run, &done);
         ob_sleep_wait(&done);
         run->interrupted = *run->stop != 0;

@@ -24,14 +24,14 @@ mkdir -p "$mnt"
 if mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; then
     out="$TMP/enospc.h5"
     rc=0
-    ob_mpirun 2 --preset ci --kernels io,freq --placement compact --occupancy 1,2 --window 0.3 \
+    ob_mpirun 2 --preset ci --kernels io,isr,freq --placement compact --occupancy 1,2 --window 0.3 \
         --min-reps 2 --io-dir "$mnt" --output "$out" >"$TMP/log2" 2>&1 || rc=$?
     left=$(find "$mnt" -mindepth 1 | wc -l)
     umount "$mnt"
     [ "$rc" -eq 1 ] || { cat "$TMP/log2"; fail "exit status $rc with a full I/O directory, expected 1"; }
     [ "$left" -eq 0 ] || fail "$left stray files left in the full I/O directory"
     grep -q "No space left on device" "$TMP/log2" || { cat "$TMP/log2"; fail "ENOSPC not named"; }
-    grep -q '^\[4/4\] freq.*Solution Validates' "$TMP/log2" || fail "the run did not go on after ENOSPC"
+    grep -q "^\[6/6\] freq.*Solution Validates" "$TMP/log2" || fail "the run did not go on after ENOSPC"
     "$CHECK" "$out" --allow-invalid || fail "file of a run with a full I/O directory"
 else
     echo "SKIP: mount -t tmpfs not permitted here; the ENOSPC path is covered by unit.test_io"
