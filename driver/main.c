@@ -46,6 +46,7 @@ typedef struct step_def {
     const ob_kernel *kernel;
     ob_placement placement;
     int k;
+    ob_plan plan; /* the kernel's plan at this launch's preset and machine */
 } step_def;
 
 /* Everything a launch holds between steps. */
@@ -112,8 +113,8 @@ static void print_info(const ob_topo *t, const ob_options *o)
     printf("caches per core: L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (shared by %d cores)\n",
            m.l1d_bytes / 1024, m.l2_bytes / 1024, m.l3_bytes / 1024, m.cores_per_l3);
     int ladder[OB_MAX_LADDER];
-    int n = ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t),
-                              ob_topo_core_count(t), ladder, OB_MAX_LADDER);
+    int n = ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t), ob_topo_core_count(t),
+                              ladder, OB_MAX_LADDER);
     printf("default ladder (one rank per core):");
     for (int i = 0; i < n; i++)
         printf(" %d", ladder[i]);
@@ -166,8 +167,8 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
 {
     const ob_launch *l = &rs->launch;
     if (rs->opt.occupancy_auto) {
-        rs->nladder = ob_ladder_default(rs->cores, ob_topo_cores_per_l3(rs->topo),
-                                        l->min_node_size, rs->ladder, OB_MAX_LADDER);
+        rs->nladder = ob_ladder_default(rs->cores, ob_topo_cores_per_l3(rs->topo), l->min_node_size,
+                                        rs->ladder, OB_MAX_LADDER);
         return 0;
     }
     for (int i = 0; i < rs->opt.noccupancy; i++) {
@@ -277,11 +278,15 @@ static void build_steps(run_state *rs)
     rs->nsteps = rs->opt.nkernels * rs->opt.nplacements * rs->nladder;
     rs->steps = calloc((size_t)rs->nsteps, sizeof *rs->steps);
     int n = 0;
-    for (int ki = 0; ki < rs->opt.nkernels; ki++)
+    for (int ki = 0; ki < rs->opt.nkernels; ki++) {
+        ob_plan plan;
+        memset(&plan, 0, sizeof plan);
+        rs->opt.kernels[ki]->plan(rs->opt.preset, &rs->machine, &plan);
         for (int p = 0; p < rs->opt.nplacements; p++)
             for (int i = 0; i < rs->nladder; i++)
                 rs->steps[n++] =
-                    (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i]};
+                    (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i], plan};
+    }
 }
 
 static char *join_command(int argc, char **argv)
@@ -304,11 +309,10 @@ static char *join_command(int argc, char **argv)
 static int open_results(run_state *rs, int argc, char **argv, char *err, size_t errlen)
 {
     char config[2048];
-    ob_options_config(&rs->opt, rs->ladder, rs->nladder, rs->launch.size, rs->launch.nnodes,
-                      config, sizeof config);
+    ob_options_config(&rs->opt, rs->ladder, rs->nladder, rs->launch.size, rs->launch.nnodes, config,
+                      sizeof config);
     if (rs->opt.resume)
-        return ob_results_resume(rs->launch.world, rs->output, config, &rs->results, err,
-                                 errlen);
+        return ob_results_resume(rs->launch.world, rs->output, config, &rs->results, err, errlen);
     char created[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -388,11 +392,12 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     const char **host_ptrs = calloc((size_t)nn, sizeof *host_ptrs);
     char *xml = rs->launch.rank == 0 ? ob_topo_xml(rs->topo) : NULL;
     int rc = -1;
-    if (hosts && host_ptrs && ob_launch_share_per_node(&rs->launch, host, sizeof host, hosts) == 0) {
+    if (hosts && host_ptrs &&
+        ob_launch_share_per_node(&rs->launch, host, sizeof host, hosts) == 0) {
         for (int i = 0; i < nn; i++)
             host_ptrs[i] = hosts[i];
-        rc = ob_results_write_system(rs->results, prov.items, prov.n, host_ptrs, nn,
-                                     xml ? xml : "", err, errlen);
+        rc = ob_results_write_system(rs->results, prov.items, prov.n, host_ptrs, nn, xml ? xml : "",
+                                     err, errlen);
     }
     free(xml);
     free(hosts);
@@ -469,17 +474,13 @@ static int summarise(run_state *rs, const ob_step_run *run, const step_def *sd, 
     }
     ob_sleep_gatherv(run->reps, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, l->world);
     if (l->rank == 0) {
-        ob_plan plan;
-        memset(&plan, 0, sizeof plan);
-        sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
         ob_summary_row k1;
         double thr1 = NAN;
-        if (sd->k != 1 &&
-            ob_results_read_summary(rs->results, sd->kernel->name,
-                                    ob_placement_name(sd->placement), 1, &k1) == 0)
+        if (sd->k != 1 && ob_results_read_summary(rs->results, sd->kernel->name,
+                                                  ob_placement_name(sd->placement), 1, &k1) == 0)
             thr1 = k1.throughput_per_node;
         ob_summarise_step((const ob_rep_record *)all, total / sizeof(ob_rep_record), sd->k,
-                          l->nnodes, valid, &plan, thr1, row);
+                          l->nnodes, valid, &sd->plan, thr1, row);
         if (sd->k == 1 && isfinite(row->throughput_per_node))
             row->efficiency = 1.0;
     }
@@ -507,14 +508,11 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
     char el[32], eta[32];
     format_duration(elapsed, el, sizeof el);
     format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
-    ob_plan plan;
-    memset(&plan, 0, sizeof plan);
-    sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
     printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
            "clock %.2f GHz  %s  elapsed %s ETA %s\n",
            index + 1, rs->nsteps, sd->kernel->name, ob_placement_name(sd->placement), sd->k,
            row->reps, row->throughput_per_node, row->efficiency, row->figure,
-           plan.figure_name ? plan.figure_name : "", row->f_probe, status, el, eta);
+           sd->plan.figure_name ? sd->plan.figure_name : "", row->f_probe, status, el, eta);
     fflush(stdout);
 }
 
@@ -527,13 +525,22 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     const ob_launch *l = &rs->launch;
     ob_topo_order(rs->topo, sd->placement, order, rs->cores);
     int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
-    ob_step_run run = {
-        .kernel = sd->kernel, .preset = rs->opt.preset, .machine = rs->machine,
-        .io_dir = rs->opt.io_dir, .topo = rs->topo, .active = l->node_rank < sd->k,
-        .core = order[slot], .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
-        .node_index = l->node_index, .rank = l->rank, .window = rs->opt.window,
-        .min_reps = rs->opt.min_reps, .probe_seconds = rs->opt.probe_seconds,
-        .epoch = rs->epoch, .stop = &stop_requested, .world = l->world};
+    ob_step_run run = {.kernel = sd->kernel,
+                       .preset = rs->opt.preset,
+                       .machine = rs->machine,
+                       .io_dir = rs->opt.io_dir,
+                       .topo = rs->topo,
+                       .active = l->node_rank < sd->k,
+                       .core = order[slot],
+                       .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
+                       .node_index = l->node_index,
+                       .rank = l->rank,
+                       .window = rs->opt.window,
+                       .min_reps = rs->opt.min_reps,
+                       .probe_seconds = rs->opt.probe_seconds,
+                       .epoch = rs->epoch,
+                       .stop = &stop_requested,
+                       .world = l->world};
 
     ob_sleep_barrier(l->world);
     if (l->node_rank == 0)
@@ -563,21 +570,28 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     }
     int valid = first < 0;
     summarise(rs, &run, sd, valid, row);
-    ob_plan plan;
-    memset(&plan, 0, sizeof plan);
-    sd->kernel->plan(rs->opt.preset, &rs->machine, &plan);
-    ob_step_info info = {sd->kernel->name, ob_placement_name(sd->placement), sd->k, index,
-                         sd->kernel->phases, plan.figure_name, plan.work_unit, plan.work_units,
-                         valid, reason, row->window, t_start, t_end};
+    ob_step_info info = {sd->kernel->name,
+                         ob_placement_name(sd->placement),
+                         sd->k,
+                         index,
+                         sd->kernel->phases,
+                         sd->plan.figure_name,
+                         sd->plan.work_unit,
+                         sd->plan.work_units,
+                         valid,
+                         reason,
+                         row->window,
+                         t_start,
+                         t_end};
     /* The summary row first: the step's `done` mark, written last by
      * write_step, then guarantees its summary exists (a resumed step
      * replaces a stale row). */
-    int rc = ob_results_append_summary(rs->results, sd->kernel->name,
-                                       ob_placement_name(sd->placement), plan.figure_name, row,
-                                       err, errlen);
+    int rc =
+        ob_results_append_summary(rs->results, sd->kernel->name, ob_placement_name(sd->placement),
+                                  sd->plan.figure_name, row, err, errlen);
     if (rc == 0)
-        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases,
-                                   run.nphases, err, errlen);
+        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases, run.nphases,
+                                   err, errlen);
     if (rc == 0)
         rc = write_monitor(rs, err, errlen);
     if (rc == 0)
@@ -598,9 +612,9 @@ static int step_already_done(run_state *rs, int index)
 {
     int done = 0;
     if (rs->launch.rank == 0 && rs->opt.resume)
-        done = ob_results_step_done(rs->results, rs->steps[index].kernel->name,
-                                    ob_placement_name(rs->steps[index].placement),
-                                    rs->steps[index].k);
+        done =
+            ob_results_step_done(rs->results, rs->steps[index].kernel->name,
+                                 ob_placement_name(rs->steps[index].placement), rs->steps[index].k);
     ob_sleep_bcast(&done, 1, MPI_INT, 0, rs->launch.world);
     return done;
 }

@@ -76,8 +76,9 @@ static int parse_kernels(const char *value, ob_options *o, char *err, size_t err
         o->kernels[o->nkernels++] = k;
     }
     if (o->nkernels == 0)
-        return usage_error(err, errlen, "--kernels '%s': empty list (accepted: kernel names "
-                                        "separated by commas)",
+        return usage_error(err, errlen,
+                           "--kernels '%s': empty list (accepted: kernel names "
+                           "separated by commas)",
                            value);
     return 0;
 }
@@ -115,8 +116,9 @@ static int parse_occupancy(const char *value, ob_options *o, char *err, size_t e
         o->occupancy[o->noccupancy++] = (int)k;
     }
     if (o->noccupancy == 0)
-        return usage_error(err, errlen, "--occupancy '%s': empty list (accepted: 'auto' or a "
-                                        "comma-separated list of positive integers)",
+        return usage_error(err, errlen,
+                           "--occupancy '%s': empty list (accepted: 'auto' or a "
+                           "comma-separated list of positive integers)",
                            value);
     qsort(o->occupancy, (size_t)o->noccupancy, sizeof(int), compare_int);
     int n = 1;
@@ -162,9 +164,9 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
 static const char *const valued_options[] = {
-    "--kernels", "--occupancy", "--placement", "--preset",    "--window",        "--min-reps",
-    "--output",  "--site",      "--io-dir",    "--events",    "--resume",        "--probe-seconds",
-    "--sample-period", NULL};
+    "--kernels",  "--occupancy",     "--placement",     "--preset", "--window",
+    "--min-reps", "--output",        "--site",          "--io-dir", "--events",
+    "--resume",   "--probe-seconds", "--sample-period", NULL};
 
 static int takes_value(const char *name)
 {
@@ -264,8 +266,7 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
             const char *value = eq ? eq + 1 : NULL;
             if (!value) {
                 if (i + 1 >= argc)
-                    return usage_error(err, errlen, "%s needs a value (see occbench --help)",
-                                       name);
+                    return usage_error(err, errlen, "%s needs a value (see occbench --help)", name);
                 value = argv[++i];
             }
             int rc = apply_valued(name, value, o, err, errlen);
@@ -340,7 +341,8 @@ void ob_options_usage(FILE *f)
         "  --site LABEL          site label stored in the file (default: host name)\n"
         "  --io-dir DIR          directory for the I/O kernels' files (default /tmp)\n"
         "  --events LIST         metric=EVENT overrides, e.g. cycles=perf::CYCLES,llc_misses=...\n"
-        "                        (metrics: cycles, instructions, ref_cycles, llc_misses, task_clock)\n"
+        "                        (metrics: cycles, instructions, ref_cycles, llc_misses, "
+        "task_clock)\n"
         "  --probe-seconds T     clock probe after each repetition, at most T and at most 2%% of\n"
         "                        the repetition (default 5ms; 0 disables)\n"
         "  --sample-period T     node monitor sampling period (default 0.5s)\n"

@@ -125,9 +125,11 @@ static int one_repetition(ob_step_run *run, int rep)
     r->f_probe = run->probe_seconds > 0 ? ob_freq_probe_ghz(probe_length(run, r->s.wall)) : NAN;
     for (int p = 0; p < OB_MAX_PHASES; p++)
         if (run->phase_used[p])
-            run->phases[run->nphases++] = (ob_phase_record){
-                .node = run->node_index, .rank = run->rank, .rep = rep, .phase = p,
-                .s = run->phase_acc[p]};
+            run->phases[run->nphases++] = (ob_phase_record){.node = run->node_index,
+                                                            .rank = run->rank,
+                                                            .rep = rep,
+                                                            .phase = p,
+                                                            .s = run->phase_acc[p]};
     return 0;
 }
 
