@@ -66,6 +66,8 @@ typedef struct run_state {
     char output[PATH_MAX];
     int failed_steps;
     char first_failure[512];
+    ob_metric_source sources[OB_METRIC_COUNT];
+    char cpu_label[64];
 } run_state;
 
 static int say_usage_error(const ob_launch *l, const char *msg)
@@ -329,33 +331,36 @@ static int open_results(run_state *rs, int argc, char **argv, char *err, size_t 
     return rc;
 }
 
-/* Resolve and start counters on every rank; the node leaders' resolution
- * is what the file records for each node. */
-static int setup_counters(run_state *rs, char *err, size_t errlen)
+/* Resolve the metrics on every rank before anything is created, so a bad
+ * --events is a usage error that leaves no file behind. */
+static int resolve_counters(run_state *rs, char *err, size_t errlen)
 {
     char path[PATH_MAX];
-    ob_metric_source src[OB_METRIC_COUNT];
-    char label[64] = "";
-    memset(src, 0, sizeof src);
     int failed = ob_data_path("events.conf", path, sizeof path) != 0;
     if (failed)
-        snprintf(err, errlen, "events.conf not found (set OCCBENCH_DATA_DIR)");
+        snprintf(err, errlen,
+                 "events.conf not found (set OCCBENCH_DATA_DIR to the directory "
+                 "holding it)");
     else
-        failed = ob_metrics_resolve(ob_papi_real_ops(), path, rs->opt.events, src, label,
-                                    sizeof label, err, errlen) != 0;
-    if (checks_agree(rs, failed, err, errlen) != 0)
-        return -1;
-    char start_err[256] = "";
-    ob_measure_start(src, start_err, sizeof start_err); /* failures mark metrics missing */
+        failed = ob_metrics_resolve(ob_papi_real_ops(), path, rs->opt.events, rs->sources,
+                                    rs->cpu_label, sizeof rs->cpu_label, err, errlen) != 0;
+    return checks_agree(rs, failed, err, errlen);
+}
 
+/* Start counting on every rank; the node leaders' sources are what the
+ * file records for each node. */
+static int record_counters(run_state *rs, char *err, size_t errlen)
+{
+    char start_err[256] = "";
+    ob_measure_start(rs->sources, start_err, sizeof start_err); /* failures mark metrics missing */
     int nn = rs->launch.nnodes;
     ob_metric_source *all = calloc((size_t)nn * OB_METRIC_COUNT, sizeof *all);
     char(*labels)[64] = calloc((size_t)nn, sizeof *labels);
     const char **label_ptrs = calloc((size_t)nn, sizeof *label_ptrs);
     int rc = -1;
     if (all && labels && label_ptrs &&
-        ob_launch_share_per_node(&rs->launch, src, sizeof src, all) == 0 &&
-        ob_launch_share_per_node(&rs->launch, label, sizeof label, labels) == 0) {
+        ob_launch_share_per_node(&rs->launch, rs->sources, sizeof rs->sources, all) == 0 &&
+        ob_launch_share_per_node(&rs->launch, rs->cpu_label, sizeof rs->cpu_label, labels) == 0) {
         for (int i = 0; i < nn; i++)
             label_ptrs[i] = labels[i];
         rc = ob_results_write_counters(rs->results, all, label_ptrs, nn, err, errlen);
@@ -662,7 +667,8 @@ static int prepare(run_state *rs, int argc, char **argv)
     failed = check_memory(rs, err, sizeof err) != 0;
     if (!failed)
         failed = check_io_dir(rs->opt.io_dir, err, sizeof err) != 0;
-    if (checks_agree(rs, failed, err, sizeof err) != 0)
+    if (checks_agree(rs, failed, err, sizeof err) != 0 ||
+        resolve_counters(rs, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     if (rs->launch.rank == 0 && rs->launch.min_node_size > rs->cores)
         fprintf(stderr,
@@ -672,7 +678,7 @@ static int prepare(run_state *rs, int argc, char **argv)
     default_output(rs);
     if (open_results(rs, argc, argv, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
-    if (setup_counters(rs, err, sizeof err) != 0 || write_system(rs, err, sizeof err) != 0 ||
+    if (record_counters(rs, err, sizeof err) != 0 || write_system(rs, err, sizeof err) != 0 ||
         ob_results_flush(rs->results, err, sizeof err) != 0) {
         if (rs->launch.rank == 0)
             fprintf(stderr, "occbench: %s\n", err);

@@ -30,6 +30,7 @@ expect_usage_error "3 is above the 2 rank" 2 "${common[@]}" --occupancy 3 --outp
 expect_usage_error "/nonexistent-dir" 2 "${common[@]}" --output /nonexistent-dir/r.h5
 expect_usage_error "/proc" 2 "${common[@]}" --output /proc/r.h5
 expect_usage_error "--io-dir /nonexistent" 2 "${common[@]}" --io-dir /nonexistent --output "$out"
+expect_usage_error "unknown metric 'bogus'" 2 "${common[@]}" --events bogus=X --output "$out"
 [ ! -e "$out" ] || fail "a failed start created $out"
 
 # an existing file is neither overwritten without --force nor resumed from another config
