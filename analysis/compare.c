@@ -113,6 +113,39 @@ static int fom_build(fom_table *t, const an_file *files, an_group **g, const siz
     return 0;
 }
 
+/* The value of `key` in a file's canonical option string
+ * ("kernels=...;preset=small;..."), or "" when absent. */
+static void config_value(const an_file *f, const char *key, char *out, size_t outlen)
+{
+    *out = 0;
+    size_t klen = strlen(key);
+    for (const char *p = f->config; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+            snprintf(out, outlen, "%.*s", (int)(len - klen - 1), p + klen + 1);
+            return;
+        }
+        p = end ? end + 1 : p + len;
+    }
+}
+
+/* Throughputs of different problem sizes are not comparable: say so. */
+static void warn_preset_mismatch(const an_file *files, int np, int ref)
+{
+    char want[64], got[64];
+    int base = ref >= 0 ? ref : 0;
+    config_value(&files[base], "preset", want, sizeof want);
+    for (int i = 0; i < np; i++) {
+        config_value(&files[i], "preset", got, sizeof got);
+        if (i != base && *want && *got && strcmp(want, got))
+            fprintf(stderr,
+                    "warning: %s ran preset %s, %s preset %s: its throughputs are of a different "
+                    "problem size and do not compare\n",
+                    files[i].label, got, files[base].label, want);
+    }
+}
+
 /* One warning line per kernel left out of the geometric mean, naming the
  * files that lack it and why. */
 static void fom_warn(const fom_table *t, const an_file *files)
@@ -243,6 +276,7 @@ int an_cmd_compare(int argc, char **argv)
         return an_bad("compare: out of memory");
     }
     fom_warn(&fom, files);
+    warn_preset_mismatch(files, np, ref);
 
     if (fmt == AN_CSV)
         printf("file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
