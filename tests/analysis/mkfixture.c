@@ -24,7 +24,7 @@ typedef struct level {
 } level;
 
 static struct {
-    const char *out, *kernel, *site, *drop, *phases[2];
+    const char *out, *kernel, *site, *drop, *phases[2], *config;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
         has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels;
@@ -40,7 +40,8 @@ static void usage(void)
             "[--cores N] [--mem-gb M] [--no-counters] [--noise X] [--phases a,b] "
             "[--incomplete] [--no-complete] [--unfinished] [--schema N] [--no-schema] "
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
-            "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--vlen]\n");
+            "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
+            "[--vlen]\n");
     exit(2);
 }
 
@@ -576,6 +577,8 @@ int main(int argc, char **argv)
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))
             cfg.site = VAL();
+        else if (!strcmp(a, "--config"))
+            cfg.config = VAL();
         else if (!strcmp(a, "--vlen"))
             cfg.vlen = 1;
         else
@@ -607,7 +610,7 @@ int main(int argc, char **argv)
     attr_s(file, "site", cfg.site);
     attr_s(file, "created", "2026-11-23T12:00:00Z");
     attr_s(file, "command", "mkfixture (synthetic)");
-    attr_s(file, "config", "synthetic");
+    attr_s(file, "config", cfg.config ? cfg.config : "synthetic");
     if (cfg.has_complete)
         attr_i(file, "complete", cfg.complete);
     write_system(file);

@@ -85,4 +85,15 @@ fom noref.csv siteC a fom_ratio nan exact
 fom noref.csv siteC a fom_geomean nan exact
 "$A" compare b.h5 c.h5 2>/dev/null | grep -q "give --reference FILE" && ok "text asks for a reference" \
     || fail "no hint without --reference"
+# a file of another problem size than the reference is warned about; the same size is not
+"$MK" ci.h5 --site siteCI --cores 4 --noise 0 --reps 5 --config "kernels=a;preset=ci;window=1" \
+    --level kernel=a,k=1 --level kernel=a,k=4
+"$MK" small.h5 --site siteS --cores 4 --noise 0 --reps 5 --config "kernels=a;preset=small;window=2" \
+    --level kernel=a,k=1 --level kernel=a,k=4
+"$MK" small2.h5 --site siteS2 --cores 4 --noise 0 --reps 5 --config "kernels=a;preset=small" \
+    --level kernel=a,k=1 --level kernel=a,k=4
+"$A" compare ci.h5 small2.h5 --reference small.h5 > /dev/null 2> preset.err || fail "compare exit $?"
+grep -q "^warning: siteCI ran preset ci, siteS preset small: its throughputs are of a different problem size and do not compare$" preset.err \
+    && ok "preset mismatch warned" || fail "preset warning: $(cat preset.err)"
+[ "$(wc -l < preset.err)" -eq 1 ] && ok "same preset: no warning" || fail "warnings: $(cat preset.err)"
 finish
