@@ -185,6 +185,24 @@ void an_groups_free(an_group *g, size_t n);
 const an_group *an_find_group(const an_group *g, size_t n, const char *kernel,
                               const char *placement);
 
+/* ---- fom.c: the figure of merit of compare (docs/PROCUREMENT.md) ---------------- */
+
+/* Geometric mean of n finite positive values; NaN when n is 0 or any value
+ * is not finite and positive. */
+double an_geomean(const double *x, size_t n);
+/* The placement whose full-occupancy throughput is the figure of merit. */
+extern const char *const an_fom_placement;
+/* Throughput per node of `kernel` at k = cores in an_fom_placement; NaN
+ * with the reason in `why` when the file has no valid such step. */
+double an_fom_throughput(const an_group *g, size_t ng, const char *kernel, int cores, char *why,
+                         size_t whylen);
+/* thr: nfiles x nkernels throughputs (row-major, NaN = missing). Fills
+ * ratio (same shape) = thr / thr of file `ref`; in_mean[k] = 1 when every
+ * file has kernel k; geomean[f] = geometric mean of file f's ratios over
+ * those kernels. Returns how many kernels the mean covers (-1: no memory). */
+int an_fom(const double *thr, int nfiles, int nkernels, int ref, double *ratio, int *in_mean,
+           double *geomean);
+
 /* ---- output.c -------------------------------------------------------------- */
 
 typedef enum an_format { AN_TEXT, AN_CSV, AN_JSON } an_format;

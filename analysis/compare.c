@@ -1,5 +1,7 @@
 /* The compare verb: sites side by side, by k and by k/cores (core counts
- * may differ), with ratios to a --reference file. */
+ * may differ), with ratios to a --reference file, and the figure of merit
+ * (fom.c): full-occupancy throughput per kernel and the geometric mean of
+ * its ratios to the reference. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,173 @@ static site_figures figures_of(const an_group *g)
 static void csv_num(double v)
 {
     isfinite(v) ? printf(",%.6g", v) : printf(",nan");
+}
+
+/* The figure of merit over all files (fom.c): one column per kernel seen
+ * in any file, one row per file. */
+typedef struct fom_table {
+    int nfiles, nkernels, ncommon, ref; /* ref < 0: no --reference, no ratios */
+    const char **kernels;
+    double *thr, *ratio, *geomean;
+    int *in_mean;
+    char (*why)[160];
+} fom_table;
+
+static int kernel_index(const fom_table *t, const char *kernel)
+{
+    for (int k = 0; k < t->nkernels; k++)
+        if (!strcmp(t->kernels[k], kernel))
+            return k;
+    return -1;
+}
+
+static void fom_free(fom_table *t)
+{
+    free(t->kernels);
+    free(t->thr);
+    free(t->ratio);
+    free(t->geomean);
+    free(t->in_mean);
+    free(t->why);
+}
+
+static int fom_build(fom_table *t, const an_file *files, an_group **g, const size_t *ng, int np,
+                     int ref)
+{
+    memset(t, 0, sizeof *t);
+    size_t maxk = 0;
+    for (int i = 0; i < np; i++)
+        maxk += ng[i];
+    t->nfiles = np;
+    t->ref = ref;
+    t->kernels = calloc(maxk + 1, sizeof *t->kernels);
+    if (!t->kernels)
+        return -1;
+    for (int i = 0; i < np; i++) /* every kernel of any file, in first-seen order */
+        for (size_t j = 0; j < ng[i]; j++)
+            if (kernel_index(t, g[i][j].kernel) < 0)
+                t->kernels[t->nkernels++] = g[i][j].kernel;
+    size_t cells = (size_t)np * (size_t)(t->nkernels ? t->nkernels : 1);
+    t->thr = calloc(cells, sizeof *t->thr);
+    t->ratio = calloc(cells, sizeof *t->ratio);
+    t->why = calloc(cells, sizeof *t->why);
+    t->geomean = calloc((size_t)np, sizeof *t->geomean);
+    t->in_mean = calloc((size_t)t->nkernels + 1, sizeof *t->in_mean);
+    if (!t->thr || !t->ratio || !t->why || !t->geomean || !t->in_mean)
+        return -1;
+    for (int i = 0; i < np; i++) {
+        int cores = an_cores(&files[i]);
+        for (int k = 0; k < t->nkernels; k++) {
+            size_t c = (size_t)i * (size_t)t->nkernels + (size_t)k;
+            t->thr[c] =
+                an_fom_throughput(g[i], ng[i], t->kernels[k], cores, t->why[c], sizeof t->why[c]);
+        }
+    }
+    t->ncommon =
+        an_fom(t->thr, np, t->nkernels, ref >= 0 ? ref : 0, t->ratio, t->in_mean, t->geomean);
+    if (t->ncommon < 0)
+        return -1;
+    if (ref < 0) { /* ratios only against a reference the user chose */
+        for (size_t c = 0; c < cells; c++)
+            t->ratio[c] = NAN;
+        for (int i = 0; i < np; i++)
+            t->geomean[i] = NAN;
+    }
+    return 0;
+}
+
+/* The value of `key` in a file's canonical option string
+ * ("kernels=...;preset=small;..."), or "" when absent. */
+static void config_value(const an_file *f, const char *key, char *out, size_t outlen)
+{
+    *out = 0;
+    size_t klen = strlen(key);
+    for (const char *p = f->config; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+            snprintf(out, outlen, "%.*s", (int)(len - klen - 1), p + klen + 1);
+            return;
+        }
+        p = end ? end + 1 : p + len;
+    }
+}
+
+/* Throughputs of different problem sizes are not comparable: say so. */
+static void warn_preset_mismatch(const an_file *files, int np, int ref)
+{
+    char want[64], got[64];
+    int base = ref >= 0 ? ref : 0;
+    config_value(&files[base], "preset", want, sizeof want);
+    for (int i = 0; i < np; i++) {
+        config_value(&files[i], "preset", got, sizeof got);
+        if (i != base && *want && *got && strcmp(want, got))
+            fprintf(stderr,
+                    "warning: %s ran preset %s, %s preset %s: its throughputs are of a different "
+                    "problem size and do not compare\n",
+                    files[i].label, got, files[base].label, want);
+    }
+}
+
+/* One warning line per kernel left out of the geometric mean, naming the
+ * files that lack it and why. */
+static void fom_warn(const fom_table *t, const an_file *files)
+{
+    for (int k = 0; k < t->nkernels; k++) {
+        if (t->in_mean[k])
+            continue;
+        fprintf(stderr, "warning: figure of merit: kernel %s left out of the geometric mean:",
+                t->kernels[k]);
+        const char *sep = " ";
+        for (int i = 0; i < t->nfiles; i++) {
+            size_t c = (size_t)i * (size_t)t->nkernels + (size_t)k;
+            if (!isfinite(t->thr[c])) {
+                fprintf(stderr, "%s%s: %s", sep, files[i].label, t->why[c]);
+                sep = "; ";
+            }
+        }
+        fputc('\n', stderr);
+    }
+}
+
+static void fom_print_text(const fom_table *t, const an_file *files)
+{
+    printf("\n== figure of merit: throughput per node at full occupancy (k = cores, %s) ==\n",
+           an_fom_placement);
+    if (t->ref >= 0)
+        printf("ratio to the reference %s; geometric mean over the %d kernel(s) every file has\n",
+               files[t->ref].label, t->ncommon);
+    else
+        printf("(give --reference FILE for ratios and their geometric mean)\n");
+    printf("%-14s", "");
+    for (int i = 0; i < t->nfiles; i++)
+        printf(" %21.21s", files[i].label);
+    printf("\n%-14s", "kernel");
+    for (int i = 0; i < t->nfiles; i++)
+        printf(" %12s %8s", "thr/node/s", i == t->ref ? "(ref)" : "ratio");
+    printf("\n");
+    for (int k = 0; k < t->nkernels; k++) {
+        printf("%-14.14s", t->kernels[k]);
+        for (int i = 0; i < t->nfiles; i++) {
+            size_t c = (size_t)i * (size_t)t->nkernels + (size_t)k;
+            isfinite(t->thr[c]) ? printf(" %12.4g", t->thr[c]) : printf(" %12s", "-");
+            isfinite(t->ratio[c]) ? printf(" %8.3f", t->ratio[c]) : printf(" %8s", "-");
+        }
+        printf("%s\n", t->in_mean[k] ? "" : "   (not in the mean)");
+    }
+    printf("%-14s", "geomean");
+    for (int i = 0; i < t->nfiles; i++)
+        isfinite(t->geomean[i]) ? printf(" %12s %8.3f", "", t->geomean[i])
+                                : printf(" %12s %8s", "", "-");
+    printf("\n");
+    for (int k = 0; k < t->nkernels; k++)
+        if (!t->in_mean[k])
+            for (int i = 0; i < t->nfiles; i++) {
+                size_t c = (size_t)i * (size_t)t->nkernels + (size_t)k;
+                if (!isfinite(t->thr[c]))
+                    printf("  not in the mean: %s (%s: %s)\n", t->kernels[k], files[i].label,
+                           t->why[c]);
+            }
 }
 
 int an_cmd_compare(int argc, char **argv)
@@ -93,11 +262,27 @@ int an_cmd_compare(int argc, char **argv)
     size_t *ng = calloc((size_t)np, sizeof *ng);
     for (int i = 0; i < np; i++)
         ng[i] = an_analyse(&files[i], &o, &g[i]);
+    fom_table fom;
+    if (fom_build(&fom, files, g, ng, np, ref) < 0) {
+        fom_free(&fom);
+        for (int i = 0; i < np; i++) {
+            an_groups_free(g[i], ng[i]);
+            an_free(&files[i]);
+        }
+        free(g);
+        free(ng);
+        free(files);
+        free(paths);
+        return an_bad("compare: out of memory");
+    }
+    fom_warn(&fom, files);
+    warn_preset_mismatch(files, np, ref);
 
     if (fmt == AN_CSV)
         printf("file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
                "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
-               "scheduler_share,residual_share,throughput_ratio,efficiency_ratio\n");
+               "scheduler_share,residual_share,throughput_ratio,efficiency_ratio,fom_throughput,"
+               "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels\n");
     /* every (kernel, placement) of any file, in first-seen order */
     for (int i = 0; i < np; i++)
         for (size_t j = 0; j < ng[i]; j++) {
@@ -136,7 +321,13 @@ int an_cmd_compare(int argc, char **argv)
                         csv_num(s.share[t]);
                     csv_num(ratio);
                     csv_num(eratio);
-                    printf("\n");
+                    size_t c =
+                        (size_t)a * (size_t)fom.nkernels + (size_t)kernel_index(&fom, key->kernel);
+                    csv_num(fom.thr[c]);
+                    csv_num(fom.ratio[c]);
+                    printf(",%d", fom.in_mean[kernel_index(&fom, key->kernel)]);
+                    csv_num(fom.geomean[a]);
+                    printf(",%d\n", fom.ncommon);
                 } else {
                     printf("%-20.20s %6d %6d %11.4g %6.3f %6d %6.2f %6.2f", files[a].label, s.cores,
                            s.kfull, s.thr_full, s.eff_full, s.knee, kf, s.ghz_full);
@@ -162,6 +353,9 @@ int an_cmd_compare(int argc, char **argv)
                 }
             }
         }
+    if (fmt == AN_TEXT)
+        fom_print_text(&fom, files);
+    fom_free(&fom);
     for (int i = 0; i < np; i++) {
         an_groups_free(g[i], ng[i]);
         an_free(&files[i]);

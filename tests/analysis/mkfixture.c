@@ -6,7 +6,8 @@
  *   clock = Y1/f(k) - Y1/f(1), cycles = (Y(k)-Y1)/f(k), blocked = B(k)-B(1),
  *   scheduler = Q(k)-Q(1)
  * Usage: mkfixture OUT.h5 [--level k=K,ghz=F,gcycles=Y,blocked=B,runq=Q,instr=I,llc=L]...
- *        [options] (see usage()). */
+ *        [options] (see usage()). A level may name its kernel (kernel=NAME),
+ *        for files with several kernels. */
 #include <hdf5.h>
 #include <math.h>
 #include <stddef.h>
@@ -19,10 +20,11 @@
 typedef struct level {
     int k;
     double ghz, gcycles, blocked, runq, ginstr, mllc;
+    const char *kernel; /* NULL: --kernel (several kernels: kernel=NAME per level) */
 } level;
 
 static struct {
-    const char *out, *kernel, *site, *drop, *phases[2];
+    const char *out, *kernel, *site, *drop, *phases[2], *config;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
         has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels;
@@ -33,25 +35,28 @@ static struct {
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: mkfixture OUT.h5 [--level k=K,ghz=F,gcycles=Y,blocked=B,runq=Q,instr=G,"
-            "llc=M]... [--kernel K] [--placements compact,spread] [--reps N] [--nodes N] "
+            "usage: mkfixture OUT.h5 [--level [kernel=NAME,]k=K,ghz=F,gcycles=Y,blocked=B,runq=Q,"
+            "instr=G,llc=M]... [--kernel K] [--placements compact,spread] [--reps N] [--nodes N] "
             "[--cores N] [--mem-gb M] [--no-counters] [--noise X] [--phases a,b] "
             "[--incomplete] [--no-complete] [--unfinished] [--schema N] [--no-schema] "
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
-            "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--vlen]\n");
+            "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
+            "[--vlen]\n");
     exit(2);
 }
 
 static void parse_level(char *s, level *l)
 {
-    *l = (level){0, 3.0, 3.0, 0.0, 0.0, 2.0, 1.0};
+    *l = (level){0, 3.0, 3.0, 0.0, 0.0, 2.0, 1.0, NULL};
     for (char *t = strtok(s, ","); t; t = strtok(NULL, ",")) {
         char *eq = strchr(t, '=');
         if (!eq)
             usage();
         *eq = 0;
         double v = atof(eq + 1);
-        if (!strcmp(t, "k"))
+        if (!strcmp(t, "kernel"))
+            l->kernel = eq + 1; /* points into argv, which outlives the run */
+        else if (!strcmp(t, "k"))
             l->k = (int)v;
         else if (!strcmp(t, "ghz"))
             l->ghz = v;
@@ -244,7 +249,8 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                        double *t)
 {
     char path[256];
-    snprintf(path, sizeof path, "/steps/%s/%s/k%04d", cfg.kernel, placement, l->k);
+    snprintf(path, sizeof path, "/steps/%s/%s/k%04d", l->kernel ? l->kernel : cfg.kernel, placement,
+             l->k);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t g = H5Gcreate2(file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -571,6 +577,8 @@ int main(int argc, char **argv)
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))
             cfg.site = VAL();
+        else if (!strcmp(a, "--config"))
+            cfg.config = VAL();
         else if (!strcmp(a, "--vlen"))
             cfg.vlen = 1;
         else
@@ -602,7 +610,7 @@ int main(int argc, char **argv)
     attr_s(file, "site", cfg.site);
     attr_s(file, "created", "2026-11-23T12:00:00Z");
     attr_s(file, "command", "mkfixture (synthetic)");
-    attr_s(file, "config", "synthetic");
+    attr_s(file, "config", cfg.config ? cfg.config : "synthetic");
     if (cfg.has_complete)
         attr_i(file, "complete", cfg.complete);
     write_system(file);

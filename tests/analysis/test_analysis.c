@@ -212,6 +212,40 @@ static void test_stats(void **state)
     assert_true(fabs(dc_efficiency(6.0, 4, 2.0) - 0.75) < 1e-12);
 }
 
+/* Figure of merit, hand-computed: ratios 2, 0.5, 4 have the geometric mean
+ * (2 * 0.5 * 4)^(1/3) = 4^(1/3) = 1.5874011; a kernel one file lacks (NaN)
+ * is left out of every file's mean but keeps its ratio where both have it. */
+static void test_figure_of_merit(void **state)
+{
+    (void)state;
+    double x[] = {2, 0.5, 4};
+    assert_true(fabs(an_geomean(x, 3) - cbrt(4.0)) < 1e-12);
+    assert_true(isnan(an_geomean(x, 0)));
+    double bad[] = {2, 0, 4}, nan_in[] = {2, NAN};
+    assert_true(isnan(an_geomean(bad, 3)));
+    assert_true(isnan(an_geomean(nan_in, 2)));
+    /* 3 files x 4 kernels; file 0 is the reference; kernel 3 is missing
+     * from file 2, kernel 2 from the reference */
+    double thr[] = {4,  2, NAN, 10, /* reference */
+                    8,  1, 7,   20, /* ratios 2, 0.5, -, 2 */
+                    12, 6, 5,   NAN /* ratios 3, 3, -, - */};
+    double ratio[12], geomean[3];
+    int in_mean[4];
+    assert_int_equal(an_fom(thr, 3, 4, 0, ratio, in_mean, geomean), 2);
+    assert_int_equal(in_mean[0], 1);
+    assert_int_equal(in_mean[1], 1);
+    assert_int_equal(in_mean[2], 0);
+    assert_int_equal(in_mean[3], 0);
+    assert_true(fabs(geomean[0] - 1.0) < 1e-12);
+    assert_true(fabs(geomean[1] - 1.0) < 1e-12); /* sqrt(2 * 0.5) */
+    assert_true(fabs(geomean[2] - 3.0) < 1e-12); /* sqrt(3 * 3) */
+    assert_true(fabs(ratio[1 * 4 + 3] - 2.0) < 1e-12);
+    assert_true(isnan(ratio[1 * 4 + 2]) && isnan(ratio[2 * 4 + 3]));
+    /* only the first two files: kernel 3 is common again */
+    assert_int_equal(an_fom(thr, 2, 4, 0, ratio, in_mean, geomean), 3);
+    assert_true(fabs(geomean[1] - cbrt(2.0 * 0.5 * 2.0)) < 1e-12);
+}
+
 /* Hand-computed: 64 cores, 256 GB, cpu_factor 1.5.
  * isr: 2.4 M CPU hours, 2 GB -> floor(256/2)=128 >= 64: 64 (cores);
  *      2.4e6 * 1.5 / 64 / 24 = 2343.75 node-days.
@@ -299,7 +333,7 @@ int main(void)
         cmocka_unit_test(test_all_mixed),          cmocka_unit_test(test_residual_visible),
         cmocka_unit_test(test_warning_checks),     cmocka_unit_test(test_stats),
         cmocka_unit_test(test_percentile_vs_sort), cmocka_unit_test(test_plan_hand_computed),
-        cmocka_unit_test(test_workload_parse),
+        cmocka_unit_test(test_workload_parse),     cmocka_unit_test(test_figure_of_merit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cmake --install "$BUILD" --prefix "$TMP/prefix" >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "install failed"; }
 for f in bin/occbench bin/occbench-analyze share/occbench/events.conf \
          share/occbench/jobscripts/slurm.sbatch share/occbench/jobscripts/lib/occbench-job.sh \
-         share/man/man1/occbench.1; do
+         share/man/man1/occbench.1 share/man/man1/occbench-analyze.1; do
     [ -e "$TMP/prefix/$f" ] || fail "$f not installed"
 done
 [ -x "$TMP/prefix/share/occbench/jobscripts/slurm.sbatch" ] || fail "job script not executable"
