@@ -312,7 +312,9 @@ static int phase_write(isr_state *s, ob_ctx *ctx)
     return rc;
 }
 
-static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
+/* Copies amplifier a's unmasked, finite pixels to stats_work; returns how
+ * many. */
+static size_t gather_amp_pixels(isr_state *s, int a)
 {
     const ob_amp_layout *al = &s->amps[a];
     size_t m = 0;
@@ -322,6 +324,12 @@ static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
             if (s->mask[row + x] == 0 && !isnan(s->image[row + x]))
                 s->stats_work[m++] = s->image[row + x];
     }
+    return m;
+}
+
+static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
+{
+    size_t m = gather_amp_pixels(s, a);
     if (m == 0) {
         memset(out, 0, sizeof *out);
         return;
@@ -610,14 +618,7 @@ static double sorted_quantile(const float *v, size_t n, double q)
 static int check_stats(isr_state *s, char *why, size_t why_len)
 {
     int a = s->reps % s->namp;
-    const ob_amp_layout *al = &s->amps[a];
-    size_t m = 0;
-    for (int y = 0; y < al->img_h; y++) {
-        size_t row = (size_t)(al->ccd_y0 + y) * (size_t)s->nx + (size_t)al->ccd_x0;
-        for (int x = 0; x < al->img_w; x++)
-            if (s->mask[row + x] == 0 && !isnan(s->image[row + x]))
-                s->stats_work[m++] = s->image[row + x];
-    }
+    size_t m = gather_amp_pixels(s, a);
     const ob_robust_stats *got = &s->amp_stats[a];
     if (m == 0 || got->n != m) {
         snprintf(why, why_len, "isr: amp %d statistics over %zu pixels, expected %zu", a, got->n,
