@@ -89,10 +89,13 @@ int an_cmd_compare(int argc, char **argv)
         return rc;
     }
     an_opts o = {0, 0, 1, 0};
-    an_group **g = calloc((size_t)np, sizeof *g);
-    size_t *ng = calloc((size_t)np, sizeof *ng);
-    for (int i = 0; i < np; i++)
-        ng[i] = an_analyse(&files[i], &o, &g[i]);
+    an_group **g;
+    size_t *ng;
+    if (an_analyse_all(files, np, &o, &g, &ng) < 0) {
+        an_release_all(files, g, ng, np);
+        free(paths);
+        return an_bad("compare: out of memory");
+    }
 
     if (fmt == AN_CSV)
         printf("file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
@@ -162,13 +165,7 @@ int an_cmd_compare(int argc, char **argv)
                 }
             }
         }
-    for (int i = 0; i < np; i++) {
-        an_groups_free(g[i], ng[i]);
-        an_free(&files[i]);
-    }
-    free(g);
-    free(ng);
-    free(files);
+    an_release_all(files, g, ng, np);
     free(paths);
     return AN_OK;
 }
