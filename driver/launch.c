@@ -19,8 +19,7 @@ int ob_launch_init(ob_launch *l, MPI_Comm world)
     MPI_Comm_rank(l->node, &l->node_rank);
     MPI_Comm_size(l->node, &l->node_size);
     int is_leader = l->node_rank == 0;
-    if (MPI_Comm_split(world, is_leader ? 0 : MPI_UNDEFINED, l->rank, &l->leaders) !=
-        MPI_SUCCESS)
+    if (MPI_Comm_split(world, is_leader ? 0 : MPI_UNDEFINED, l->rank, &l->leaders) != MPI_SUCCESS)
         return -1;
     int info[2] = {0, 0};
     if (is_leader) {
@@ -47,8 +46,8 @@ int ob_launch_share_per_node(const ob_launch *l, const void *mine, size_t bytes,
     if (bytes > INT_MAX)
         return -1;
     if (l->node_rank == 0) {
-        int rc = ob_sleep_allgather(mine, (int)bytes, MPI_BYTE, out, (int)bytes, MPI_BYTE,
-                                    l->leaders);
+        int rc =
+            ob_sleep_allgather(mine, (int)bytes, MPI_BYTE, out, (int)bytes, MPI_BYTE, l->leaders);
         if (rc != MPI_SUCCESS)
             return -1;
     }

@@ -5,8 +5,8 @@
 
 int ob_sleep_wait(MPI_Request *req)
 {
-    long pause_ns = 100000;        /* 0.1 ms */
-    const long max_ns = 5000000;   /* 5 ms */
+    long pause_ns = 100000;      /* 0.1 ms */
+    const long max_ns = 5000000; /* 5 ms */
     for (;;) {
         int done = 0;
         int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);

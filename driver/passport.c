@@ -71,8 +71,8 @@ static int mount_of(const char *real, char *fstype, size_t fslen, char *mount, s
             sscanf(dash + 3, "%63s", fs) != 1)
             continue;
         size_t n = strlen(mp);
-        int prefix = strncmp(real, mp, n) == 0 && (real[n] == '/' || real[n] == '\0' ||
-                                                   strcmp(mp, "/") == 0);
+        int prefix = strncmp(real, mp, n) == 0 &&
+                     (real[n] == '/' || real[n] == '\0' || strcmp(mp, "/") == 0);
         if (prefix && n >= best) {
             best = n;
             snprintf(mount, mountlen, "%s", mp);
@@ -134,8 +134,9 @@ static void batch_job(ob_kvlist *l)
             return;
         }
     }
-    ob_kvlist_add(l, "passport_batch_system", "none (no SLURM_JOB_ID, PBS_JOBID, FLUX_JOB_ID, "
-                                              "LSB_JOBID or JOB_ID in the environment)");
+    ob_kvlist_add(l, "passport_batch_system",
+                  "none (no SLURM_JOB_ID, PBS_JOBID, FLUX_JOB_ID, "
+                  "LSB_JOBID or JOB_ID in the environment)");
     ob_kvlist_add(l, "passport_batch_job_id", "none");
 }
 
@@ -143,8 +144,7 @@ void ob_passport_collect(ob_kvlist *l, const ob_topo *t, const char *io_dir, con
 {
     char buf[4096];
     int smt = ob_read_line("/sys/devices/system/cpu/smt/active", buf, sizeof buf);
-    ob_kvlist_add(l, "passport_smt", "%s",
-                  smt == 0 ? (strcmp(buf, "1") == 0 ? "on" : "off") : buf);
+    ob_kvlist_add(l, "passport_smt", "%s", smt == 0 ? (strcmp(buf, "1") == 0 ? "on" : "off") : buf);
     int packages = ob_topo_package_count(t), numa = ob_topo_numa_count(t);
     ob_kvlist_add(l, "passport_packages", "%d", packages);
     ob_kvlist_add(l, "passport_numa_nodes", "%d", numa);

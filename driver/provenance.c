@@ -148,12 +148,9 @@ static void add_clock_policy(ob_kvlist *l)
 {
     const char *cpu0 = "/sys/devices/system/cpu/cpu0/cpufreq/";
     static const char *const files[][2] = {
-        {"cpufreq_driver", "scaling_driver"},
-        {"cpufreq_governor", "scaling_governor"},
-        {"cpufreq_min_khz", "cpuinfo_min_freq"},
-        {"cpufreq_max_khz", "cpuinfo_max_freq"},
-        {"cpufreq_base_khz", "base_frequency"},
-        {"cpufreq_scaling_max_khz", "scaling_max_freq"},
+        {"cpufreq_driver", "scaling_driver"},    {"cpufreq_governor", "scaling_governor"},
+        {"cpufreq_min_khz", "cpuinfo_min_freq"}, {"cpufreq_max_khz", "cpuinfo_max_freq"},
+        {"cpufreq_base_khz", "base_frequency"},  {"cpufreq_scaling_max_khz", "scaling_max_freq"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[256];
@@ -167,8 +164,9 @@ static void add_clock_policy(ob_kvlist *l)
     else if (ob_read_line("/sys/devices/system/cpu/intel_pstate/no_turbo", buf, sizeof buf) == 0)
         ob_kvlist_add(l, "boost", "%s", strcmp(buf, "0") == 0 ? "on" : "off");
     else
-        ob_kvlist_add(l, "boost", "unreadable: neither cpufreq/boost nor intel_pstate/no_turbo "
-                                  "exists");
+        ob_kvlist_add(l, "boost",
+                      "unreadable: neither cpufreq/boost nor intel_pstate/no_turbo "
+                      "exists");
 }
 
 void ob_provenance_collect(ob_kvlist *l)

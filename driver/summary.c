@@ -26,9 +26,15 @@ double ob_median(double *x, size_t n)
 /* Offsets of every double in ob_sample, so medians need no per-field code. */
 #define OB_SAMPLE_FIELDS (sizeof(ob_sample) / sizeof(double))
 
-static double sample_field(const ob_sample *s, size_t i) { return ((const double *)s)[i]; }
+static double sample_field(const ob_sample *s, size_t i)
+{
+    return ((const double *)s)[i];
+}
 
-static void set_sample_field(ob_sample *s, size_t i, double v) { ((double *)s)[i] = v; }
+static void set_sample_field(ob_sample *s, size_t i, double v)
+{
+    ((double *)s)[i] = v;
+}
 
 static double figure_of(const ob_plan *plan, double seconds)
 {
@@ -127,9 +133,8 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
 
     out->window = measuring_window(reps, nreps);
     out->throughput_per_node = nodes > 0 ? rank_rate_sum(reps, nreps, counted) / nodes : NAN;
-    out->efficiency = (throughput_k1 > 0 && k > 0)
-                          ? out->throughput_per_node / ((double)k * throughput_k1)
-                          : NAN;
+    out->efficiency =
+        (throughput_k1 > 0 && k > 0) ? out->throughput_per_node / ((double)k * throughput_k1) : NAN;
     out->figure = figure_of(plan, out->median.wall);
     return 0;
 }

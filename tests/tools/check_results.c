@@ -111,8 +111,7 @@ static void *read_rows(hid_t loc, const char *name, hid_t type, size_t elem, siz
 
 /* Ranks are placed on nodes in blocks (mpirun's default by-slot mapping in
  * the tests), so node-local rank = rank % ranks_per_node. */
-static void check_reps(const config *c, const char *where, int k, const ob_rep_record *r,
-                       size_t n)
+static void check_reps(const config *c, const char *where, int k, const ob_rep_record *r, size_t n)
 {
     int per_node = c->ranks / c->nodes;
     for (int rank = 0; rank < c->ranks; rank++) {
@@ -161,13 +160,13 @@ static int close_enough(double a, double b)
     return (isnan(a) && isnan(b)) || fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b));
 }
 
-static double check_step(hid_t f, const config *c, const char *kernel, const char *placement,
-                         int k, int allow_invalid, int *present)
+static double check_step(hid_t f, const config *c, const char *kernel, const char *placement, int k,
+                         int allow_invalid, int *present)
 {
     char path[256];
     snprintf(path, sizeof path, "steps/%s/%s/k%04d", kernel, placement, k);
-    *present = H5Lexists(f, "steps", H5P_DEFAULT) > 0 &&
-               H5Oexists_by_name(f, path, H5P_DEFAULT) > 0;
+    *present =
+        H5Lexists(f, "steps", H5P_DEFAULT) > 0 && H5Oexists_by_name(f, path, H5P_DEFAULT) > 0;
     if (!*present)
         return 0.0;
     hid_t g = H5Gopen2(f, path, H5P_DEFAULT);
@@ -203,7 +202,8 @@ static double check_step(hid_t f, const config *c, const char *kernel, const cha
     ob_summary_row row = find_summary(f, kernel, placement, k);
     ob_summary_row again;
     ob_summarise_step(reps, nreps, k, c->nodes, (int)valid, NULL, NAN, &again);
-    if (row.reps != again.reps || !close_enough(row.throughput_per_node, again.throughput_per_node) ||
+    if (row.reps != again.reps ||
+        !close_enough(row.throughput_per_node, again.throughput_per_node) ||
         !close_enough(row.median.wall, again.median.wall))
         die("%s: summary (reps %d, throughput %g, wall %g) disagrees with the records (%d, %g, "
             "%g)",
@@ -220,8 +220,8 @@ static void check_provenance(hid_t f, const config *c)
     hid_t sys = H5Gopen2(f, "system", H5P_DEFAULT);
     if (sys < 0)
         die("/system missing");
-    static const char *const keys[] = {"cpu_model", "git_revision", "hdf5_runtime",
-                                       "mpi_library_runtime", "compiler", "c_flags"};
+    static const char *const keys[] = {"cpu_model",           "git_revision", "hdf5_runtime",
+                                       "mpi_library_runtime", "compiler",     "c_flags"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char *v = NULL;
         if (ob_h5_attr_get_string(sys, keys[i], &v) != 0 || !v || !*v)
@@ -252,8 +252,7 @@ static void check_provenance(hid_t f, const config *c)
             OB_METRIC_COUNT);
     for (size_t i = 0; i < n; i++)
         if ((rows[i].available && !rows[i].event[0]) || (!rows[i].available && !rows[i].reason[0]))
-            die("/counters/sources row %zu (%s): neither an event nor a reason", i,
-                rows[i].metric);
+            die("/counters/sources row %zu (%s): neither an event nor a reason", i, rows[i].metric);
     free(rows);
 }
 

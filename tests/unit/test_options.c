@@ -13,7 +13,8 @@
 
 #define ARGV(...) ((char *const[]){"occbench", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"occbench", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(o, err, ...) ob_options_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof err)
+#define PARSE(o, err, ...)                                                                         \
+    ob_options_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof err)
 
 static void test_defaults(void **state)
 {
@@ -38,8 +39,8 @@ static void test_values_both_forms(void **state)
     ob_options o;
     char err[512] = "";
     assert_int_equal(PARSE(&o, err, "--window=1.5s", "--min-reps", "7", "--preset=ci",
-                           "--placement", "spread", "--occupancy", "4,1,2,2", "--output",
-                           "x.h5", "--site=here", "--force"),
+                           "--placement", "spread", "--occupancy", "4,1,2,2", "--output", "x.h5",
+                           "--site=here", "--force"),
                      0);
     assert_true(fabs(o.window - 1.5) < 1e-12);
     assert_int_equal(o.min_reps, 7);
@@ -148,8 +149,8 @@ static void test_config_string(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values_both_forms),
-        cmocka_unit_test(test_window_units), cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_values_both_forms),
+        cmocka_unit_test(test_window_units),  cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_config_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,9 +38,8 @@ static void test_rates_and_medians(void **state)
 {
     (void)state;
     /* Rank 0: warm-up + 3 reps of 1 s; rank 1: warm-up + 2 reps of 2 s. */
-    ob_rep_record r[] = {rep(0, 0, 0, 5),   rep(0, 1, 5, 1),   rep(0, 2, 6, 1),
-                         rep(0, 3, 7, 1),   rep(1, 0, 0, 5),   rep(1, 1, 5, 2),
-                         rep(1, 2, 7, 2)};
+    ob_rep_record r[] = {rep(0, 0, 0, 5), rep(0, 1, 5, 1), rep(0, 2, 6, 1), rep(0, 3, 7, 1),
+                         rep(1, 0, 0, 5), rep(1, 1, 5, 2), rep(1, 2, 7, 2)};
     ob_plan plan = {.work_units = 2e9, .figure_scale = 1e-9, .figure_name = "GB/s"};
     ob_summary_row row;
     assert_int_equal(ob_summarise_step(r, 7, 2, 1, 1, &plan, 1.5, &row), 0);
