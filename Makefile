@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, run the occupancy ladder on
 #               this machine, print the per-kernel summary
 #   make test   install what is missing, build, run the test suite (ctest)
-# Other targets: build, deps, test-sanitize (ASan+UBSan unit tests), format, clean.
+# Other targets: build, deps, test-sanitize (ASan+UBSan unit tests), format,
+# format-check (fails when a tracked C file is not clang-formatted), clean.
 
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
@@ -23,7 +24,7 @@ PACKAGES = cmake make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-
 # Open MPI refuses root unless told; CI and the build VM run as root.
 MPIRUN_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 
-.PHONY: run test build deps configure test-sanitize format clean
+.PHONY: run test build deps configure test-sanitize format format-check clean
 
 run: build
 	@mkdir -p results
@@ -51,6 +52,9 @@ test-sanitize: deps
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -182,6 +182,12 @@ typedef struct an_opts {
  * (groups allocated in *out), warnings go to stderr. */
 size_t an_analyse(const an_file *f, const an_opts *o, an_group **out);
 void an_groups_free(an_group *g, size_t n);
+/* an_analyse on each of files[0..n): (*g)[i] has (*ng)[i] groups. Returns
+ * 0, or -1 out of memory; either way an_release_all frees what there is. */
+int an_analyse_all(const an_file *files, int n, const an_opts *o, an_group ***g, size_t **ng);
+/* Frees the n files, their groups (g and ng may be NULL) and the three
+ * arrays. */
+void an_release_all(an_file *files, an_group **g, size_t *ng, int n);
 const an_group *an_find_group(const an_group *g, size_t n, const char *kernel,
                               const char *placement);
 

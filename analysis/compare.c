@@ -258,20 +258,17 @@ int an_cmd_compare(int argc, char **argv)
         return rc;
     }
     an_opts o = {0, 0, 1, 0};
-    an_group **g = calloc((size_t)np, sizeof *g);
-    size_t *ng = calloc((size_t)np, sizeof *ng);
-    for (int i = 0; i < np; i++)
-        ng[i] = an_analyse(&files[i], &o, &g[i]);
+    an_group **g;
+    size_t *ng;
+    if (an_analyse_all(files, np, &o, &g, &ng) < 0) {
+        an_release_all(files, g, ng, np);
+        free(paths);
+        return an_bad("compare: out of memory");
+    }
     fom_table fom;
     if (fom_build(&fom, files, g, ng, np, ref) < 0) {
         fom_free(&fom);
-        for (int i = 0; i < np; i++) {
-            an_groups_free(g[i], ng[i]);
-            an_free(&files[i]);
-        }
-        free(g);
-        free(ng);
-        free(files);
+        an_release_all(files, g, ng, np);
         free(paths);
         return an_bad("compare: out of memory");
     }
@@ -356,13 +353,7 @@ int an_cmd_compare(int argc, char **argv)
     if (fmt == AN_TEXT)
         fom_print_text(&fom, files);
     fom_free(&fom);
-    for (int i = 0; i < np; i++) {
-        an_groups_free(g[i], ng[i]);
-        an_free(&files[i]);
-    }
-    free(g);
-    free(ng);
-    free(files);
+    an_release_all(files, g, ng, np);
     free(paths);
     return AN_OK;
 }

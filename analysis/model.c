@@ -294,6 +294,29 @@ void an_groups_free(an_group *g, size_t n)
     free(g);
 }
 
+int an_analyse_all(const an_file *files, int n, const an_opts *o, an_group ***g, size_t **ng)
+{
+    *g = calloc((size_t)n, sizeof **g);
+    *ng = calloc((size_t)n, sizeof **ng);
+    if (!*g || !*ng)
+        return -1;
+    for (int i = 0; i < n; i++)
+        (*ng)[i] = an_analyse(&files[i], o, &(*g)[i]);
+    return 0;
+}
+
+void an_release_all(an_file *files, an_group **g, size_t *ng, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (g && ng)
+            an_groups_free(g[i], ng[i]);
+        an_free(&files[i]);
+    }
+    free(g);
+    free(ng);
+    free(files);
+}
+
 const an_group *an_find_group(const an_group *g, size_t n, const char *kernel,
                               const char *placement)
 {

@@ -477,17 +477,18 @@ int an_cmd_plot(int argc, char **argv)
     char datadir[2048];
     snprintf(datadir, sizeof datadir, "%s/data", dir);
     if (mkdir_p(datadir) < 0) {
-        for (int i = 0; i < np; i++)
-            an_free(&files[i]);
-        free(files);
+        an_release_all(files, NULL, NULL, np);
         free(paths);
         return an_bad("plot: cannot create directory %s: %s", datadir, strerror(errno));
     }
     an_opts o = {1, 200, 5, 0};
-    an_group **g = calloc((size_t)np, sizeof *g);
-    size_t *ng = calloc((size_t)np, sizeof *ng);
-    for (int i = 0; i < np; i++)
-        ng[i] = an_analyse(&files[i], &o, &g[i]);
+    an_group **g;
+    size_t *ng;
+    if (an_analyse_all(files, np, &o, &g, &ng) < 0) {
+        an_release_all(files, g, ng, np);
+        free(paths);
+        return an_bad("plot: out of memory");
+    }
 
     plotctx p = {dir, find_gnuplot(), NULL, 0, 0};
     FILE *txt = openf(&p, "summary.txt", "w+"), *csv = openf(&p, "summary.csv", "w");
@@ -557,13 +558,7 @@ out:
         fclose(csv);
     if (p.html)
         fclose(p.html);
-    for (int i = 0; i < np; i++) {
-        an_groups_free(g[i], ng[i]);
-        an_free(&files[i]);
-    }
-    free(g);
-    free(ng);
-    free(files);
+    an_release_all(files, g, ng, np);
     free(paths);
     return rc;
 }

@@ -146,9 +146,7 @@ int an_cmd_summary(int argc, char **argv)
         if (fmt == AN_JSON)
             an_write_json_close(stdout);
     }
-    for (int i = 0; i < np; i++)
-        an_free(&files[i]);
-    free(files);
+    an_release_all(files, NULL, NULL, np);
     free(paths);
     return rc;
 }

@@ -31,6 +31,8 @@
 #include "occbench/fft.h"
 #include "occbench/rng.h"
 
+#include "support/bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +44,7 @@
  * sharing still shows). Wall time would mix in the machine's load. */
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static size_t next_pow2(size_t n)

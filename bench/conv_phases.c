@@ -8,29 +8,12 @@
  * context's phase clock) are printed, one line per measurement. */
 #include "occbench/kernel.h"
 
+#include "support/bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 #define MAX_REPS 64
 #define MAX_PH 8
@@ -60,17 +43,17 @@ int main(int argc, char **argv)
     int nph = ob_kernel_phase_count(k);
     ob_ctx *ctx = ob_ctx_standalone(preset, NULL, ".");
     void *st = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     if (!ctx || k->setup(ctx, &st) != OB_OK) {
         fprintf(stderr, "conv_phases: setup: %s\n", ctx ? ob_ctx_error(ctx) : "out of memory");
         return 1;
     }
-    double setup_s = now() - t0;
+    double setup_s = bench_now() - t0;
     double rep_s[MAX_REPS], ph_s[MAX_PH][MAX_REPS], prev[MAX_PH] = {0};
     for (int r = 0; r < reps; r++) {
-        t0 = now();
+        t0 = bench_now();
         int rc = k->run(st, ctx);
-        rep_s[r] = now() - t0;
+        rep_s[r] = bench_now() - t0;
         char why[256] = "";
         if (rc != OB_OK || k->verify(st, why, sizeof why) != 0) {
             fprintf(stderr, "conv_phases: repetition %d: %s%s\n", r, ob_ctx_error(ctx), why);
@@ -82,14 +65,14 @@ int main(int argc, char **argv)
             prev[p] = acc;
         }
     }
-    double rep_med = median(rep_s, reps);
+    double rep_med = bench_median(rep_s, reps);
     printf("conv_phases preset=%s reps=%d setup_s=%.3f footprint_mb=%.1f (%s)\n",
            ob_preset_name(preset), reps, setup_s, 1e-6 * (double)plan.footprint_bytes,
            plan.description);
     printf("conv_phases preset=%s phase=all seconds=%.4f %s=%.2f\n", ob_preset_name(preset),
            rep_med, plan.figure_name, plan.figure_scale * plan.work_units / rep_med);
     for (int p = 0; p < nph && p < MAX_PH; p++) {
-        double m = median(ph_s[p], reps);
+        double m = bench_median(ph_s[p], reps);
         printf("conv_phases preset=%s phase=%s seconds=%.4f share=%.2f\n", ob_preset_name(preset),
                k->phases[p], m, m / rep_med);
     }

@@ -19,6 +19,8 @@
 #include "occbench/fft.h"
 #include "occbench/rng.h"
 
+#include "support/bench_util.h"
+
 #include <fftw3.h>
 #include <math.h>
 #include <stdint.h>
@@ -39,13 +41,6 @@ void ob_fft2d_avx2_free(struct ob_fft2d_avx2 *plan);
 #else
 #define HAVE_AVX2_COPY 0
 #endif
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void fill_random(float *z, size_t count, uint64_t seed)
 {
@@ -142,21 +137,21 @@ static int bench_size(size_t n)
         ob_fft2d_execute(plan, ours, OB_FFT_INVERSE);
         memcpy(theirs, ours, count * sizeof *ours);
         for (int turn = 0; turn < 2; turn++) {
-            const double t0 = now_seconds();
+            const double t0 = bench_now();
             if ((turn + r) % 2 == 0) {
                 ob_fft2d_execute(plan, ours, OB_FFT_FORWARD);
-                best.ours = fmin(best.ours, now_seconds() - t0);
+                best.ours = fmin(best.ours, bench_now() - t0);
             } else {
                 fftwf_execute(fplan);
-                best.theirs = fmin(best.theirs, now_seconds() - t0);
+                best.theirs = fmin(best.theirs, bench_now() - t0);
             }
         }
 #if HAVE_AVX2_COPY
         if (avx2) {
             ob_fft2d_avx2_execute(plan_avx2, copy, OB_FFT_INVERSE);
-            const double t0 = now_seconds();
+            const double t0 = bench_now();
             ob_fft2d_avx2_execute(plan_avx2, copy, OB_FFT_FORWARD);
-            best.ours_avx2 = fmin(best.ours_avx2, now_seconds() - t0);
+            best.ours_avx2 = fmin(best.ours_avx2, bench_now() - t0);
         }
 #endif
     }

@@ -14,19 +14,14 @@
 #include "occbench/gridder.h"
 #include "occbench/rng.h"
 
+#include "support/bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 enum { N_GRID = 2048, N_IMAGE = 1024, N_PIX = 48, N_MODEL = 64, N_CHECK = 512 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 typedef struct bench {
     ob_obs obs;
@@ -49,11 +44,11 @@ static void run_case(bench *b, ob_grid_style style, int W)
     }
     double t_sort = 1e30, t_grid = 1e30, t_degrid = 1e30;
     for (int r = 0; r < b->reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         ob_gridder_sort(g, &b->obs);
-        double t1 = now();
+        double t1 = bench_now();
         ob_gridder_grid(g, &b->obs, b->obs.vis, b->grid);
-        double t2 = now();
+        double t2 = bench_now();
         t_sort = t1 - t0 < t_sort ? t1 - t0 : t_sort;
         t_grid = t2 - t1 < t_grid ? t2 - t1 : t_grid;
     }
@@ -66,9 +61,9 @@ static void run_case(bench *b, ob_grid_style style, int W)
     ob_gridder_image_to_grid(g, b->model, b->grid);
     ob_fft2d_execute(b->fft, b->grid, OB_FFT_FORWARD);
     for (int r = 0; r < b->reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         ob_gridder_degrid(g, &b->obs, b->grid, b->pred);
-        double t1 = now();
+        double t1 = bench_now();
         t_degrid = t1 - t0 < t_degrid ? t1 - t0 : t_degrid;
     }
     for (int i = 0; i < N_CHECK; i++) {

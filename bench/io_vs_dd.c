@@ -16,6 +16,8 @@
  * Default: $TMPDIR or /tmp, preset small, 5 repetitions. */
 #include "occbench/kernel.h"
 
+#include "support/bench_util.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,31 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Runs a shell command quietly; returns its wall seconds, or -1. */
 static double timed_shell(const char *cmd)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int rc = system(cmd);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (rc != 0) {
         fprintf(stderr, "io_vs_dd: `%s` failed (status %d)\n", cmd, rc);
         return -1.0;
@@ -144,8 +127,8 @@ int main(int argc, char **argv)
     if (failed)
         return 1;
 
-    double mkw = median(kw, reps), mkr = median(kr, reps);
-    double mdw = median(dw, reps), mdr = median(dr, reps);
+    double mkw = bench_median(kw, reps), mkr = bench_median(kr, reps);
+    double mdw = bench_median(dw, reps), mdr = bench_median(dr, reps);
     double kwr = 1e-6 * bytes / mkw, krr = 1e-6 * bytes / mkr;
     double dwr = 1e-6 * dd_bytes / mdw, drr = 1e-6 * dd_bytes / mdr;
     double kall = 2e-6 * bytes / (mkw + mkr), dall = 2e-6 * dd_bytes / (mdw + mdr);

@@ -13,23 +13,14 @@
 #include "occbench/isr_steps.h"
 #include "occbench/kernel.h"
 
+#include "support/bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 extern const ob_kernel ob_kernel_isr;
-
-static double clock_seconds(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static double now(void)
-{
-    return clock_seconds(CLOCK_MONOTONIC);
-}
 
 /* Phase accounting through the context's hook: wall and thread CPU time. */
 typedef struct phase_clock {
@@ -40,7 +31,7 @@ typedef struct phase_clock {
 static void on_phase(void *user, int phase, int begin)
 {
     phase_clock *pc = user;
-    double w = now(), c = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    double w = bench_now(), c = bench_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
     if (begin) {
         pc->wall0[phase] = w;
         pc->cpu0[phase] = c;
@@ -73,36 +64,36 @@ int main(int argc, char **argv)
     ob_ctx context, *ctx = &context;
     ob_ctx_init(ctx, preset, NULL, dir, 0, on_phase, &clocks);
     void *state = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     if (k->setup(ctx, &state) != OB_OK) {
         fprintf(stderr, "isr_phases: setup failed: %s\n", ob_ctx_error(ctx));
         return 1;
     }
-    printf("setup (generate + write raw): %.2f s\n", now() - t0);
+    printf("setup (generate + write raw): %.2f s\n", bench_now() - t0);
     /* one warm-up repetition, not counted, as the driver does */
     int nph = ob_kernel_phase_count(k);
     double total = 0.0, total_cpu = 0.0, verify_s = 0.0;
     for (int r = 0; r <= reps; r++) {
         if (r == 1)
             memset(&clocks, 0, sizeof clocks);
-        double t = now(), tc = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+        double t = bench_now(), tc = bench_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
         if (k->run(state, ctx) != OB_OK) {
             fprintf(stderr, "isr_phases: run failed: %s\n", ob_ctx_error(ctx));
             k->teardown(state);
             return 1;
         }
         if (r > 0) {
-            total += now() - t;
-            total_cpu += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - tc;
+            total += bench_now() - t;
+            total_cpu += bench_clock_seconds(CLOCK_THREAD_CPUTIME_ID) - tc;
         }
         char why[512];
-        t = now();
+        t = bench_now();
         if (k->verify(state, why, sizeof why) != 0) {
             fprintf(stderr, "isr_phases: verify failed: %s\n", why);
             k->teardown(state);
             return 1;
         }
-        verify_s += now() - t;
+        verify_s += bench_now() - t;
     }
     ob_isr_info info;
     ob_isr_last_info(state, &info);

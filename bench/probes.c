@@ -16,6 +16,8 @@
 #include "occbench/freq_probe.h"
 #include "occbench/kernel.h"
 
+#include "support/bench_util.h"
+
 #define REPS 5
 
 static size_t read_size(const char *path)
@@ -66,29 +68,6 @@ static ob_machine sysfs_machine(void)
     return m;
 }
 
-static double cpuinfo_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return 0.0;
-    char line[512];
-    double mhz = 0.0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "cpu MHz", 7) == 0) {
-            const char *colon = strchr(line, ':');
-            mhz = colon ? strtod(colon + 1, NULL) : 0.0;
-            break;
-        }
-    fclose(f);
-    return mhz;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int bench(const char *name, ob_preset preset, const ob_machine *m)
 {
     const ob_kernel *k = ob_kernel_find(name);
@@ -121,7 +100,7 @@ static int bench(const char *name, ob_preset preset, const ob_machine *m)
                                            : plan.figure_scale * plan.work_units / s;
     }
     if (!bad) {
-        qsort(fig, REPS, sizeof *fig, cmp_double);
+        bench_sort(fig, REPS);
         printf("%-6s %-6s %9.3f %-8s (min %.3f, max %.3f; %s)\n", name, ob_preset_name(preset),
                fig[REPS / 2], plan.figure_name, fig[0], fig[REPS - 1], plan.description);
     }
@@ -135,7 +114,7 @@ int main(int argc, char **argv)
     ob_machine m = sysfs_machine();
     printf("caches (sysfs, cpu0): L1d %zu KiB, L2 %zu KiB, L3 %zu KiB\n", m.l1d_bytes >> 10,
            m.l2_bytes >> 10, m.l3_bytes >> 10);
-    double mhz = cpuinfo_mhz();
+    double mhz = ob_cpuinfo_mhz();
     printf("freq probe (0.5 s, best chain): %.3f GHz; /proc/cpuinfo cpu MHz: %.1f\n",
            ob_freq_probe_ghz(0.5), mhz);
     const char *defaults[] = {"ci", "small"};

@@ -207,30 +207,30 @@ static const void *get_bytes(pack *p, size_t n)
     return at;
 }
 
+/* Copies the next n bytes to out; out keeps its value when the pack is bad. */
+static void get_into(pack *p, void *out, size_t n)
+{
+    const void *b = get_bytes(p, n);
+    if (b)
+        memcpy(out, b, n);
+}
+
 static uint64_t get_u64(pack *p)
 {
     uint64_t v = 0;
-    const void *b = get_bytes(p, sizeof v);
-    if (b)
-        memcpy(&v, b, sizeof v);
+    get_into(p, &v, sizeof v);
     return v;
 }
-
 static int64_t get_i64(pack *p)
 {
     int64_t v = 0;
-    const void *b = get_bytes(p, sizeof v);
-    if (b)
-        memcpy(&v, b, sizeof v);
+    get_into(p, &v, sizeof v);
     return v;
 }
-
 static double get_f64(pack *p)
 {
     double v = 0;
-    const void *b = get_bytes(p, sizeof v);
-    if (b)
-        memcpy(&v, b, sizeof v);
+    get_into(p, &v, sizeof v);
     return v;
 }
 
@@ -459,6 +459,16 @@ static void results_free(ob_results *r)
     free(r);
 }
 
+/* Gives up a create or resume: closes the file where it was opened and
+ * frees r. Returns -1, for `return abandon(r);`. */
+static int abandon(ob_results *r)
+{
+    if (r && r->file >= 0)
+        H5Fclose(r->file);
+    results_free(r);
+    return -1;
+}
+
 /* Rank 0: may `path` be created (force: overwritten)? Checks the directory
  * so that failures happen before anything is created. */
 static void check_creatable(const char *path, int force, status *st)
@@ -538,13 +548,9 @@ int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_i
             st_h5fail(&st, "cannot create results file %s", the_path);
     }
     close_id(fapl);
-    int created_file = r && r->file >= 0;
     if (agree(comm, &st, err, errlen) < 0) {
-        if (created_file)
-            H5Fclose(r->file);
-        results_free(r);
         pack_free(&p);
-        return -1;
+        return abandon(r);
     }
 
     put_int_attr(r->file, "schema_version", OB_SCHEMA_VERSION, &st);
@@ -807,13 +813,9 @@ int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_re
             st_h5fail(&st, "cannot resume %s: cannot open it for writing", the_path);
     }
     close_id(fapl);
-    int opened = r && r->file >= 0;
     if (agree(comm, &st, err, errlen) < 0) {
-        if (opened)
-            H5Fclose(r->file);
-        results_free(r);
         pack_free(&p);
-        return -1;
+        return abandon(r);
     }
     pack_free(&p);
 
@@ -822,11 +824,8 @@ int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_re
     put_int_attr(r->file, "complete", 0, &st);
     if (!st.failed && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
         st_h5fail(&st, "cannot flush %s", r->path);
-    if (agree(comm, &st, err, errlen) < 0) {
-        H5Fclose(r->file);
-        results_free(r);
-        return -1;
-    }
+    if (agree(comm, &st, err, errlen) < 0)
+        return abandon(r);
     *out = r;
     return 0;
 }

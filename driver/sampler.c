@@ -84,9 +84,8 @@ static int read_proc_stat(cpu_times *t, int ncpus)
             break; /* the cpu lines come first */
         int cpu;
         unsigned long long us, ni, sy, id, io, irq, sirq, st;
-        if (!is_per_cpu_line(line) ||
-            sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &us, &ni, &sy, &id,
-                   &io, &irq, &sirq, &st) != 9)
+        if (!is_per_cpu_line(line) || sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
+                                             &cpu, &us, &ni, &sy, &id, &io, &irq, &sirq, &st) != 9)
             continue;
         if (cpu < 0 || cpu >= ncpus)
             continue;

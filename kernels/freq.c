@@ -109,6 +109,24 @@ double ob_freq_probe_ghz(double seconds)
     return best > 0.0 ? (double)adds / best * 1e-9 : NAN;
 }
 
+double ob_cpuinfo_mhz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return 0.0;
+    char line[512];
+    double mhz = 0.0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "cpu MHz", 7) == 0) {
+            const char *colon = strchr(line, ':');
+            if (colon)
+                mhz = strtod(colon + 1, NULL);
+            break;
+        }
+    fclose(f);
+    return mhz;
+}
+
 /* ---- the kernel ------------------------------------------------------------ */
 
 typedef struct freq_state {

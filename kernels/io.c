@@ -7,12 +7,13 @@
  *          fsync, so the pages are clean and can go), read it back whole
  *
  * then delete it. verify() checksums what was read against the pattern that
- * was written (a 64-bit FNV-1a over 64-bit words). On a full file system the
+ * was written (common/datastore.c's 64-bit checksum). On a full file system the
  * partial file is removed and the step fails with OB_ENOSPC; nothing is ever
  * left behind (teardown removes the file if a repetition did not).
  *
  * Note: on tmpfs DONTNEED cannot drop anything (the page cache is the
  * storage), so there the read phase measures memory copies. */
+#include "occbench/datastore.h"
 #include "occbench/kernel.h"
 #include "occbench/rng.h"
 
@@ -27,10 +28,6 @@
 
 enum { PH_WRITE, PH_READ, PH_COUNT };
 static const char *const io_phases[] = {"write", "read", NULL};
-
-/* Bytes per write()/read() call: large, like a datastore writing an image,
- * small enough not to need one huge contiguous kernel bounce. */
-#define IO_CHUNK ((size_t)8 << 20)
 
 /* The postISRCCD file: image (float32), mask (int32), variance (float32). */
 static size_t file_bytes(ob_preset p, size_t *nx, size_t *ny)
@@ -58,17 +55,10 @@ typedef struct io_state {
     int file_exists; /* the file may be on disk: teardown removes it */
 } io_state;
 
-/* FNV-1a over 64-bit little-endian-in-memory words (the sizes are multiples
- * of 8): one multiply per 8 bytes, fast enough not to matter. */
+/* One multiply per 8 bytes, fast enough not to matter. */
 static uint64_t checksum(const unsigned char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-    }
-    return h;
+    return ob_ds_checksum(OB_DS_CHECKSUM_SEED, p, n);
 }
 
 static int io_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
@@ -163,51 +153,25 @@ static int io_setup(ob_ctx *ctx, void **state)
     return OB_OK;
 }
 
-/* A failed write, fsync or close: remove the partial file and classify. */
-static int write_failed(io_state *st, ob_ctx *ctx, int fd, int err, const char *what, size_t done)
-{
-    if (fd >= 0)
-        close(fd);
-    remove_file(st);
-    if (err == ENOSPC || err == EDQUOT) {
-        ob_ctx_set_error(ctx, "io: %s after %zu of %zu bytes: %s (file system full)", what, done,
-                         st->bytes, strerror(err));
-        return OB_ENOSPC;
-    }
-    ob_ctx_set_error(ctx, "io: %s after %zu of %zu bytes: %s", what, done, st->bytes,
-                     strerror(err));
-    return OB_ERR;
-}
-
+/* Writes the file (create, write, fsync, drop from the cache, close); a
+ * failure has removed the partial file and is classified here. */
 static int write_file(io_state *st, ob_ctx *ctx)
 {
-    int fd = open(st->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int err = errno;
-        ob_ctx_set_error(ctx, "io: cannot create %s: %s", st->path, strerror(err));
-        return (err == ENOSPC || err == EDQUOT) ? OB_ENOSPC : OB_ERR;
-    }
+    const void *parts[] = {st->wbuf};
+    size_t lens[] = {st->bytes};
+    ob_ds_failure fail;
     st->file_exists = 1;
-    size_t done = 0;
-    while (done < st->bytes) {
-        size_t n = st->bytes - done < IO_CHUNK ? st->bytes - done : IO_CHUNK;
-        ssize_t w = write(fd, st->wbuf + done, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return write_failed(st, ctx, fd, errno, "write", done);
-        if (w == 0) /* no progress and no error: treat as full */
-            return write_failed(st, ctx, fd, ENOSPC, "write", done);
-        done += (size_t)w;
-    }
-    /* delayed allocation (and NFS) report a full disk only here */
-    if (fsync(fd) != 0)
-        return write_failed(st, ctx, fd, errno, "fsync", done);
-    /* the pages are clean now, so the hint can drop them */
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    if (close(fd) != 0)
-        return write_failed(st, ctx, -1, errno, "close", done);
-    return OB_OK;
+    int err = ob_ds_write_file(st->path, parts, lens, 1, &fail);
+    if (!err)
+        return OB_OK;
+    st->file_exists = 0;
+    int full = ob_ds_is_full(err);
+    if (strcmp(fail.what, "create") == 0)
+        ob_ctx_set_error(ctx, "io: cannot create %s: %s", st->path, strerror(err));
+    else
+        ob_ctx_set_error(ctx, "io: %s after %zu of %zu bytes: %s%s", fail.what, fail.done,
+                         st->bytes, strerror(err), full ? " (file system full)" : "");
+    return full ? OB_ENOSPC : OB_ERR;
 }
 
 static int read_file(io_state *st, ob_ctx *ctx)
@@ -219,21 +183,14 @@ static int read_file(io_state *st, ob_ctx *ctx)
         return OB_ERR;
     }
     size_t done = 0;
-    while (done < st->bytes) {
-        size_t n = st->bytes - done < IO_CHUNK ? st->bytes - done : IO_CHUNK;
-        ssize_t r = read(fd, st->rbuf + done, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            ob_ctx_set_error(ctx, "io: read %s after %zu of %zu bytes: %s", st->path, done,
-                             st->bytes, r == 0 ? "unexpected end of file" : strerror(errno));
-            close(fd);
-            remove_file(st);
-            return OB_ERR;
-        }
-        done += (size_t)r;
-    }
+    int err = ob_ds_read_all(fd, st->rbuf, st->bytes, &done);
     close(fd);
+    if (err) {
+        ob_ctx_set_error(ctx, "io: read %s after %zu of %zu bytes: %s", st->path, done, st->bytes,
+                         ob_ds_strerror(err));
+        remove_file(st);
+        return OB_ERR;
+    }
     st->bytes_read = done;
     return OB_OK;
 }

@@ -7,6 +7,7 @@
  * statistics against a sort-based recomputation and the file's checksum.
  * OB_ISR_DEBUG=1 in the environment prints verify()'s per-amp residuals. */
 #include "occbench/ccd_sim.h"
+#include "occbench/datastore.h"
 #include "occbench/isr_steps.h"
 #include "occbench/kernel.h"
 #include "occbench/robust_stats.h"
@@ -139,88 +140,21 @@ static int isr_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
 
 /* ---- files ---- */
 
-/* Write all of buf; 0 or an errno value. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (w == 0)
-            return EIO;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    while (len > 0) {
-        ssize_t r = read(fd, p, len > (1u << 30) ? (1u << 30) : len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (r == 0)
-            return EIO; /* short file */
-        p += r;
-        len -= (size_t)r;
-    }
-    return 0;
-}
-
-/* A 64-bit checksum of a byte stream, 8 bytes at a time; `h` carries
- * between calls, chunk lengths must be multiples of 8 except the last. */
-static uint64_t checksum_update(uint64_t h, const void *buf, size_t len)
-{
-    const unsigned char *p = buf;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    for (; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
-}
-#define CHECKSUM_SEED 0xcbf29ce484222325ULL
-
 /* Writes the pieces to path, fsyncs, drops the pages from the cache.
- * On failure removes the partial file and returns OB_ERR or OB_ENOSPC with
- * the reason in ctx (or why, when ctx is NULL). */
+ * On failure the partial file is gone and the return is OB_ERR or
+ * OB_ENOSPC with the reason in ctx. */
 static int write_file(const char *path, const void *const *parts, const size_t *lens, int nparts,
                       ob_ctx *ctx)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        int err = errno;
-        ob_ctx_set_error(ctx, "isr: cannot create %s: %s", path, strerror(err));
-        return err == ENOSPC ? OB_ENOSPC : OB_ERR;
-    }
-    int err = 0;
-    for (int i = 0; i < nparts && !err; i++)
-        err = write_all(fd, parts[i], lens[i]);
-    if (!err && fsync(fd) != 0)
-        err = errno;
+    ob_ds_failure fail;
+    int err = ob_ds_write_file(path, parts, lens, nparts, &fail);
     if (!err)
-        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    if (close(fd) != 0 && !err)
-        err = errno;
-    if (err) {
-        unlink(path);
+        return OB_OK;
+    if (strcmp(fail.what, "create") == 0)
+        ob_ctx_set_error(ctx, "isr: cannot create %s: %s", path, strerror(err));
+    else
         ob_ctx_set_error(ctx, "isr: writing %s failed: %s", path, strerror(err));
-        return (err == ENOSPC || err == EDQUOT) ? OB_ENOSPC : OB_ERR;
-    }
-    return OB_OK;
+    return ob_ds_is_full(err) ? OB_ENOSPC : OB_ERR;
 }
 
 static void free_state(isr_state *s)
@@ -347,17 +281,17 @@ static int phase_read(isr_state *s, ob_ctx *ctx)
         return OB_ERR;
     }
     file_header h;
-    int err = read_all(fd, &h, sizeof h);
+    int err = ob_ds_read_all(fd, &h, sizeof h, NULL);
     if (!err && (memcmp(h.magic, RAW_MAGIC, 8) != 0 || h.width != s->raw_w || h.height != s->raw_h))
         err = EINVAL;
     if (!err)
-        err = read_all(fd, s->raw, s->nraw * sizeof(int32_t));
+        err = ob_ds_read_all(fd, s->raw, s->nraw * sizeof(int32_t), NULL);
     /* the next repetition reads from storage again, as a fresh job would */
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
     if (err) {
         ob_ctx_set_error(ctx, "isr: reading raw %s failed: %s", s->raw_path,
-                         err == EINVAL ? "bad header" : strerror(err));
+                         err == EINVAL ? "bad header" : ob_ds_strerror(err));
         return OB_ERR;
     }
     return OB_OK;
@@ -369,16 +303,18 @@ static int phase_write(isr_state *s, ob_ctx *ctx)
     memcpy(h.magic, OUT_MAGIC, 8);
     const void *parts[] = {&h, s->image, s->mask, s->variance};
     size_t lens[] = {sizeof h, s->n * 4, s->n * 4, s->n * 4};
-    uint64_t c = CHECKSUM_SEED;
+    uint64_t c = OB_DS_CHECKSUM_SEED;
     for (int i = 0; i < 4; i++)
-        c = checksum_update(c, parts[i], lens[i]);
+        c = ob_ds_checksum(c, parts[i], lens[i]);
     s->out_checksum = c;
     int rc = write_file(s->out_path, parts, lens, 4, ctx);
     s->out_written = rc == OB_OK;
     return rc;
 }
 
-static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
+/* Copies amplifier a's unmasked, finite pixels to stats_work; returns how
+ * many. */
+static size_t gather_amp_pixels(isr_state *s, int a)
 {
     const ob_amp_layout *al = &s->amps[a];
     size_t m = 0;
@@ -388,6 +324,12 @@ static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
             if (s->mask[row + x] == 0 && !isnan(s->image[row + x]))
                 s->stats_work[m++] = s->image[row + x];
     }
+    return m;
+}
+
+static void amp_stats(isr_state *s, int a, ob_robust_stats *out)
+{
+    size_t m = gather_amp_pixels(s, a);
     if (m == 0) {
         memset(out, 0, sizeof *out);
         return;
@@ -676,14 +618,7 @@ static double sorted_quantile(const float *v, size_t n, double q)
 static int check_stats(isr_state *s, char *why, size_t why_len)
 {
     int a = s->reps % s->namp;
-    const ob_amp_layout *al = &s->amps[a];
-    size_t m = 0;
-    for (int y = 0; y < al->img_h; y++) {
-        size_t row = (size_t)(al->ccd_y0 + y) * (size_t)s->nx + (size_t)al->ccd_x0;
-        for (int x = 0; x < al->img_w; x++)
-            if (s->mask[row + x] == 0 && !isnan(s->image[row + x]))
-                s->stats_work[m++] = s->image[row + x];
-    }
+    size_t m = gather_amp_pixels(s, a);
     const ob_robust_stats *got = &s->amp_stats[a];
     if (m == 0 || got->n != m) {
         snprintf(why, why_len, "isr: amp %d statistics over %zu pixels, expected %zu", a, got->n,
@@ -736,32 +671,10 @@ static int check_output_file(isr_state *s, char *why, size_t why_len)
         return 1;
     }
     size_t expected = sizeof(file_header) + 12 * s->n, total = 0;
-    uint64_t c = CHECKSUM_SEED;
+    uint64_t c = OB_DS_CHECKSUM_SEED;
     /* chunks of the stats buffer (a multiple of 8 bytes), no extra memory */
     size_t chunk = (s->npix_amp * sizeof(float)) & ~(size_t)7;
-    char *buf = (char *)s->stats_work;
-    int err = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf, chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            err = errno;
-            break;
-        }
-        if (r == 0)
-            break;
-        /* keep 8-byte alignment of the stream for the checksum: fill the chunk */
-        size_t got = (size_t)r;
-        while (got < chunk && got % 8 != 0) {
-            ssize_t more = read(fd, buf + got, chunk - got);
-            if (more <= 0)
-                break;
-            got += (size_t)more;
-        }
-        c = checksum_update(c, buf, got);
-        total += got;
-    }
+    int err = ob_ds_checksum_fd(fd, s->stats_work, chunk, &c, &total);
     close(fd);
     unlink(s->out_path);
     s->out_written = 0;

@@ -16,7 +16,8 @@ extern const ob_kernel ob_kernel_isr;
 extern const ob_kernel ob_kernel_conv;
 extern const ob_kernel ob_kernel_io;
 
-/* clang-format off: one kernel per line */
+/* One kernel per line (clang-format 14 wants its marker alone). */
+/* clang-format off */
 static const ob_kernel *const registry[] = {
     &ob_kernel_triad,
     &ob_kernel_chase,

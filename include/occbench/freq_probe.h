@@ -12,5 +12,8 @@ uint64_t ob_freq_chain(uint64_t adds);
 /* Measure the clock for about `seconds` (best of a few short chains,
  * since preemption only ever makes a chain slower). Returns GHz. */
 double ob_freq_probe_ghz(double seconds);
+/* The first "cpu MHz" of /proc/cpuinfo (the kernel's idea of the clock,
+ * to set the probe against), or 0 when there is none. */
+double ob_cpuinfo_mhz(void);
 
 #endif

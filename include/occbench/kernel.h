@@ -82,13 +82,12 @@ int ob_ctx_rank(const ob_ctx *ctx);
 /* Return codes of the callbacks. */
 enum {
     OB_OK = 0,
-    OB_ERR = -1,     /* failure with a message in ob_ctx_error(): the step fails */
-    OB_ENOSPC = -2,  /* the I/O directory is full: the step fails, the run goes on */
+    OB_ERR = -1,    /* failure with a message in ob_ctx_error(): the step fails */
+    OB_ENOSPC = -2, /* the I/O directory is full: the step fails, the run goes on */
 };
 
 /* A kernel reports why a callback failed (one line, no newline). */
-void ob_ctx_set_error(ob_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void ob_ctx_set_error(ob_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 typedef struct ob_kernel {
     const char *name;

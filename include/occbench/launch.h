@@ -12,8 +12,8 @@ typedef struct ob_launch {
     MPI_Comm leaders; /* node-local rank 0 of every node; MPI_COMM_NULL elsewhere */
     int rank, size;
     int node_rank, node_size;
-    int node_index, nnodes;  /* nodes ordered by their leader's world rank */
-    int min_node_size;       /* fewest ranks on any node: the ladder's ceiling */
+    int node_index, nnodes; /* nodes ordered by their leader's world rank */
+    int min_node_size;      /* fewest ranks on any node: the ladder's ceiling */
 } ob_launch;
 
 int ob_launch_init(ob_launch *l, MPI_Comm world);

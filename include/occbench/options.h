@@ -31,12 +31,12 @@ typedef struct ob_options {
     ob_placement placements[2];
     int nplacements;
     ob_preset preset;
-    double window;      /* seconds of measurement per step */
-    int min_reps;       /* counted repetitions per active rank, at least */
+    double window;        /* seconds of measurement per step */
+    int min_reps;         /* counted repetitions per active rank, at least */
     double probe_seconds; /* freq probe after each repetition; 0 disables */
     double sample_period; /* node sampler period */
-    const char *output; /* NULL: results/<host>-<date>.h5 */
-    const char *site;   /* NULL: the host name */
+    const char *output;   /* NULL: results/<host>-<date>.h5 */
+    const char *site;     /* NULL: the host name */
     const char *io_dir;
     const char *events; /* --events overrides, NULL when none */
     const char *resume; /* file to continue, NULL when none */

@@ -25,7 +25,10 @@ static inline void ob_rng_seed(ob_rng *r, uint64_t seed)
         r->s[i] = ob_rng_splitmix64(&seed);
 }
 
-static inline uint64_t ob_rng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t ob_rng_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t ob_rng_next(ob_rng *r)
 {
@@ -42,7 +45,10 @@ static inline uint64_t ob_rng_next(ob_rng *r)
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double ob_rng_uniform(ob_rng *r) { return (double)(ob_rng_next(r) >> 11) * 0x1.0p-53; }
+static inline double ob_rng_uniform(ob_rng *r)
+{
+    return (double)(ob_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 /* Uniform integer in [0, n), n > 0 (Lemire's multiply-shift, unbiased enough for n << 2^64). */
 static inline uint64_t ob_rng_below(ob_rng *r, uint64_t n)

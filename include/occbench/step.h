@@ -38,11 +38,11 @@ typedef struct ob_step_run {
     size_t nreps, reps_cap;
     ob_phase_record *phases;
     size_t nphases, phases_cap;
-    int failed;       /* setup/run/verify failed on this rank */
-    int enospc;       /* the failure was a full I/O directory */
-    char reason[256]; /* why, when failed */
-    int counted;      /* counted repetitions */
-    int interrupted;  /* stopped early by SIGTERM */
+    int failed;        /* setup/run/verify failed on this rank */
+    int enospc;        /* the failure was a full I/O directory */
+    char reason[256];  /* why, when failed */
+    int counted;       /* counted repetitions */
+    int interrupted;   /* stopped early by SIGTERM */
     double parked_cpu; /* CPU seconds / wall seconds while parked (parked ranks) */
 
     /* private */

@@ -49,11 +49,26 @@ void ob_phase_end(ob_ctx *ctx, int phase)
         ctx->phase_seconds[phase] += now_seconds() - ctx->phase_started[phase];
 }
 
-ob_preset ob_ctx_preset(const ob_ctx *ctx) { return ctx->preset; }
-const ob_machine *ob_ctx_machine(const ob_ctx *ctx) { return &ctx->machine; }
-const char *ob_ctx_io_dir(const ob_ctx *ctx) { return ctx->io_dir; }
-int ob_ctx_rank(const ob_ctx *ctx) { return ctx->rank; }
-const char *ob_ctx_error(const ob_ctx *ctx) { return ctx->error; }
+ob_preset ob_ctx_preset(const ob_ctx *ctx)
+{
+    return ctx->preset;
+}
+const ob_machine *ob_ctx_machine(const ob_ctx *ctx)
+{
+    return &ctx->machine;
+}
+const char *ob_ctx_io_dir(const ob_ctx *ctx)
+{
+    return ctx->io_dir;
+}
+int ob_ctx_rank(const ob_ctx *ctx)
+{
+    return ctx->rank;
+}
+const char *ob_ctx_error(const ob_ctx *ctx)
+{
+    return ctx->error;
+}
 
 void ob_ctx_set_error(ob_ctx *ctx, const char *fmt, ...)
 {
@@ -71,7 +86,10 @@ ob_ctx *ob_ctx_standalone(ob_preset preset, const ob_machine *machine, const cha
     return ctx;
 }
 
-void ob_ctx_standalone_free(ob_ctx *ctx) { free(ctx); }
+void ob_ctx_standalone_free(ob_ctx *ctx)
+{
+    free(ctx);
+}
 
 double ob_ctx_standalone_phase_seconds(const ob_ctx *ctx, int phase)
 {

@@ -571,15 +571,34 @@ static void test_kernel_ci_validates(void **state)
     ob_ctx_standalone_free(ctx);
 }
 
+/* A ci kernel in tmpdir after one repetition; *info describes it. */
+static void *run_ci_once(ob_ctx **ctx, ob_isr_info *info)
+{
+    *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
+    void *st = NULL;
+    assert_int_equal(ob_kernel_isr.setup(*ctx, &st), OB_OK);
+    assert_int_equal(ob_kernel_isr.run(st, *ctx), OB_OK);
+    ob_isr_last_info(st, info);
+    return st;
+}
+
+/* verify() must fail, naming `expected`; teardown leaves no file. */
+static void assert_verify_fails_then_clean(ob_ctx *ctx, void *st, const char *expected)
+{
+    char why[512] = "";
+    assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
+    assert_non_null(strstr(why, expected));
+    ob_kernel_isr.teardown(st);
+    assert_int_equal(count_files(tmpdir), 0);
+    ob_ctx_standalone_free(ctx);
+}
+
 static void test_kernel_corrupted_file_fails(void **state)
 {
     (void)state;
-    ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
-    void *st = NULL;
-    assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_OK);
-    assert_int_equal(ob_kernel_isr.run(st, ctx), OB_OK);
+    ob_ctx *ctx;
     ob_isr_info info;
-    ob_isr_last_info(st, &info);
+    void *st = run_ci_once(&ctx, &info);
     FILE *f = fopen(info.output_path, "r+b");
     assert_non_null(f);
     fseek(f, 1000, SEEK_SET);
@@ -587,46 +606,31 @@ static void test_kernel_corrupted_file_fails(void **state)
     fseek(f, 1000, SEEK_SET);
     fputc(c ^ 0x10, f);
     fclose(f);
-    char why[512] = "";
-    assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
-    assert_non_null(strstr(why, "checksum"));
-    ob_kernel_isr.teardown(st);
-    assert_int_equal(count_files(tmpdir), 0);
-    ob_ctx_standalone_free(ctx);
+    assert_verify_fails_then_clean(ctx, st, "checksum");
 }
 
 static void test_kernel_corrupted_image_fails(void **state)
 {
     (void)state;
-    ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
-    void *st = NULL;
-    assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_OK);
-    assert_int_equal(ob_kernel_isr.run(st, ctx), OB_OK);
+    ob_ctx *ctx;
     ob_isr_info info;
-    ob_isr_last_info(st, &info);
+    void *st = run_ci_once(&ctx, &info);
     /* a 3 e- offset over the second amplifier: a wrong bias level there */
     for (int y = 0; y < info.amp_height; y++)
         for (int x = info.amp_width; x < 2 * info.amp_width; x++)
             info.image[(size_t)y * (size_t)info.width + (size_t)x] += 3.0f;
-    char why[512] = "";
-    assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
-    assert_non_null(strstr(why, "amp 1 residual"));
-    ob_kernel_isr.teardown(st);
-    assert_int_equal(count_files(tmpdir), 0);
-    ob_ctx_standalone_free(ctx);
+    assert_verify_fails_then_clean(ctx, st, "amp 1 residual");
 }
 
 static void test_kernel_crosstalk_left_in_fails(void **state)
 {
     (void)state;
-    ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
-    void *st = NULL;
-    assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_OK);
-    char why[512] = "";
-    assert_int_equal(ob_kernel_isr.run(st, ctx), OB_OK);
-    assert_int_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
+    ob_ctx *ctx;
     ob_isr_info info;
-    ob_isr_last_info(st, &info);
+    void *st = run_ci_once(&ctx, &info);
+    char why[512] = "";
+    assert_int_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
+    ob_isr_last_info(st, &info); /* the ghost verify() checked */
     assert_true(info.ghost_w > 0 && fabs(info.ghost_injected) > 5.0);
     /* the same CCD again, with the largest ghost put back: the amp
      * statistics barely move, the crosstalk check must see it */
@@ -634,11 +638,7 @@ static void test_kernel_crosstalk_left_in_fails(void **state)
     for (int y = info.ghost_y0; y < info.ghost_y0 + info.ghost_h; y++)
         for (int x = info.ghost_x0; x < info.ghost_x0 + info.ghost_w; x++)
             info.image[(size_t)y * (size_t)info.width + (size_t)x] += (float)info.ghost_injected;
-    assert_int_not_equal(ob_kernel_isr.verify(st, why, sizeof why), 0);
-    assert_non_null(strstr(why, "crosstalk ghost"));
-    ob_kernel_isr.teardown(st);
-    assert_int_equal(count_files(tmpdir), 0);
-    ob_ctx_standalone_free(ctx);
+    assert_verify_fails_then_clean(ctx, st, "crosstalk ghost");
 }
 
 /* A full disk, by pointing the kernel's file name at /dev/full. */

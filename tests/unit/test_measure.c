@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "occbench/measure.h"
+#include "test_util.h"
 
 static ob_metric_source sources[OB_METRIC_COUNT];
 
@@ -38,17 +39,6 @@ static int teardown(void **state)
     (void)state;
     ob_measure_stop();
     return 0;
-}
-
-static volatile double sink;
-
-static void busy_for(double seconds)
-{
-    double t0 = ob_now(), x = 0;
-    while (ob_now() - t0 < seconds)
-        for (int i = 0; i < 10000; i++)
-            x += i * 1e-9;
-    sink = x;
 }
 
 static void test_busy_loop(void **state)

@@ -195,30 +195,11 @@ static void test_freq_chain_counts(void **state)
         assert_true(ob_freq_chain(counts[i]) == counts[i]);
 }
 
-/* First "cpu MHz" of /proc/cpuinfo, or 0 when there is none. */
-static double cpuinfo_mhz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return 0.0;
-    char line[512];
-    double mhz = 0.0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "cpu MHz", 7) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon)
-                mhz = strtod(colon + 1, NULL);
-            break;
-        }
-    fclose(f);
-    return mhz;
-}
-
 static void test_freq_probe_vs_cpuinfo(void **state)
 {
     (void)state;
     double ghz = ob_freq_probe_ghz(0.2);
-    double mhz = cpuinfo_mhz();
+    double mhz = ob_cpuinfo_mhz();
     printf("freq probe: %.3f GHz; /proc/cpuinfo cpu MHz: %.1f\n", ghz, mhz);
     assert_true(ghz > 0.0);
     if (mhz <= 0.0) {

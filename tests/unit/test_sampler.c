@@ -17,18 +17,8 @@
 #include <unistd.h>
 
 #include "occbench/measure.h"
+#include "test_util.h"
 #include "occbench/sampler.h"
-
-static volatile double sink;
-
-static void busy_for(double seconds)
-{
-    double t0 = ob_now(), x = 0;
-    while (ob_now() - t0 < seconds)
-        for (int i = 0; i < 10000; i++)
-            x += i * 1e-9;
-    sink = x;
-}
 
 static int path_exists(const char *p)
 {
