@@ -5,15 +5,25 @@
 source "$(dirname "$0")/common.sh"
 
 args=(--preset ci --kernels triad,freq --occupancy 1,2 --window 0.5 --min-reps 2)
+# Each launch gets a session of its own (setsid), so the signals below reach
+# this test's processes only, never another occbench on the machine.
+launch_own_session() {
+    # setsid execs in place (a background job is no process-group leader),
+    # so $! is mpirun's pid and its session id.
+    setsid mpirun --oversubscribe --bind-to none -n 2 "$OCCBENCH" "$@" &
+    launcher=$!
+}
 out="$TMP/killed.h5"
-ob_mpirun 2 "${args[@]}" --output "$out" >"$TMP/log" 2>&1 &
-launcher=$!
+launch_own_session "${args[@]}" --output "$out" >"$TMP/log" 2>&1
 for _ in $(seq 1 600); do
     [ "$(grep -c '^\[[0-9]*/' "$TMP/log" 2>/dev/null)" -ge 3 ] && break
     sleep 0.1
 done
-pkill -KILL -f "$OCCBENCH" ; kill -KILL "$launcher" 2>/dev/null
+# The whole session: mpirun and every rank (Open MPI puts each rank in a
+# process group of its own, so a process-group kill would leave them running).
+pkill -KILL -s "$launcher"
 wait "$launcher" 2>/dev/null
+while pgrep -s "$launcher" >/dev/null; do sleep 0.1; done
 "$CHECK" "$out" --complete 0 --min-steps 3 || fail "killed run's file"
 ob_mpirun 2 "${args[@]}" --resume "$out" >"$TMP/log2" 2>&1 || { cat "$TMP/log2"; fail "resume exited $?"; }
 grep -q "already in" "$TMP/log2" || fail "resume did not skip finished steps"
@@ -21,15 +31,14 @@ grep -q "already in" "$TMP/log2" || fail "resume did not skip finished steps"
 
 # SIGTERM (what a batch system sends at the time limit)
 out="$TMP/termed.h5"
-ob_mpirun 2 "${args[@]}" --window 1 --output "$out" >"$TMP/log3" 2>&1 &
-launcher=$!
+launch_own_session "${args[@]}" --window 1 --output "$out" >"$TMP/log3" 2>&1
 for _ in $(seq 1 600); do
     [ "$(grep -c '^\[[0-9]*/' "$TMP/log3" 2>/dev/null)" -ge 1 ] && break
     sleep 0.1
 done
 # Slurm's srun signals every task; mpirun itself would forward the signal
 # but then exits 1 by its own convention, so the ranks are signalled here.
-pkill -TERM -x occbench
+pkill -TERM -s "$launcher" -x occbench
 wait "$launcher"
 rc=$?
 [ "$rc" -eq 3 ] || { cat "$TMP/log3"; fail "SIGTERM exit status $rc, expected 3"; }
