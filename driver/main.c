@@ -371,6 +371,21 @@ static int record_counters(run_state *rs, char *err, size_t errlen)
     return rc;
 }
 
+/* OCCBENCH_* variables change what kernels do (e.g. OCCBENCH_GRID_STYLE),
+ * so they are provenance: recorded as env_<NAME>. */
+static void add_occbench_environment(ob_kvlist *prov)
+{
+    extern char **environ;
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "OCCBENCH_", 9) != 0 || !eq)
+            continue;
+        char key[128];
+        snprintf(key, sizeof key, "env_%.*s", (int)(eq - *e), *e);
+        ob_kvlist_add(prov, key, "%s", eq + 1);
+    }
+}
+
 static int write_system(run_state *rs, char *err, size_t errlen)
 {
     ob_kvlist prov = {0};
@@ -389,6 +404,7 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "io_dir", "%s", rs->opt.io_dir);
     ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
     ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
+    add_occbench_environment(&prov);
 
     char host[256] = "";
     gethostname(host, sizeof host - 1);

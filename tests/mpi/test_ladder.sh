@@ -18,6 +18,9 @@ for n in 1 2 4; do
     [ "$steps" -gt 0 ] || fail "no progress lines"
     grep -q 'ETA' "$TMP/log-$n" || fail "progress lines lack an ETA"
 done
+# OCCBENCH_* settings (here the data directory common.sh exports) are provenance
+h5dump -a /system/env_OCCBENCH_DATA_DIR "$TMP/ladder-1.h5" | grep -q "$OCCBENCH_DATA_DIR" ||
+    fail "OCCBENCH_DATA_DIR not recorded in /system"
 # the I/O kernels leave nothing behind in --io-dir
 left=$(find "$TMP" -mindepth 1 -maxdepth 1 ! -name '*.h5' ! -name 'log-*' | wc -l)
 [ "$left" -eq 0 ] || { ls -la "$TMP"; fail "stray files in the I/O directory"; }
