@@ -629,30 +629,37 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     return rc;
 }
 
-static int step_already_done(run_state *rs, int index)
+/* Which steps a resumed file already holds: rank 0 reads the file once,
+ * every rank gets the list. */
+static int *steps_already_done(run_state *rs)
 {
-    int done = 0;
-    if (rs->launch.rank == 0 && rs->opt.resume)
-        done =
-            ob_results_step_done(rs->results, rs->steps[index].kernel->name,
-                                 ob_placement_name(rs->steps[index].placement), rs->steps[index].k);
-    ob_sleep_bcast(&done, 1, MPI_INT, 0, rs->launch.world);
+    int *done = calloc((size_t)rs->nsteps, sizeof *done);
+    if (!done)
+        return NULL;
+    for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->nsteps; i++)
+        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name,
+                                       ob_placement_name(rs->steps[i].placement), rs->steps[i].k);
+    ob_sleep_bcast(done, rs->nsteps, MPI_INT, 0, rs->launch.world);
     return done;
 }
 
 static int run_ladder(run_state *rs, int *interrupted, char *err, size_t errlen)
 {
     int *order = calloc((size_t)rs->cores, sizeof *order);
-    if (!order)
+    int *already = steps_already_done(rs);
+    if (!order || !already) {
+        free(order);
+        free(already);
         return -1;
+    }
     int todo = 0, done = 0;
     for (int i = 0; i < rs->nsteps; i++)
-        todo += !step_already_done(rs, i);
+        todo += !already[i];
     double t0 = ob_now();
     int rc = 0;
     *interrupted = 0;
     for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
-        if (step_already_done(rs, i)) {
+        if (already[i]) {
             if (rs->launch.rank == 0)
                 printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
                        rs->steps[i].kernel->name, ob_placement_name(rs->steps[i].placement),
@@ -669,6 +676,7 @@ static int run_ladder(run_state *rs, int *interrupted, char *err, size_t errlen)
         *interrupted = *interrupted || ob_launch_any(&rs->launch, stop_requested);
     }
     free(order);
+    free(already);
     return rc;
 }
 
