@@ -8,33 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* First "key : value" line of /proc/cpuinfo whose key starts with `key`. */
-static int cpuinfo_field(const char *key, char *out, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) {
-        snprintf(out, len, "unreadable: /proc/cpuinfo: %s", strerror(errno));
-        return -1;
-    }
-    char line[4096];
-    int found = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, strlen(key)) != 0)
-            continue;
-        const char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        snprintf(out, len, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
-        out[strcspn(out, "\n")] = '\0';
-        found = 0;
-        break;
-    }
-    fclose(f);
-    if (found != 0)
-        snprintf(out, len, "unreadable: /proc/cpuinfo has no '%s' line", key);
-    return found;
-}
-
 static void virtualisation(char *out, size_t len)
 {
     char flags[4096];
@@ -43,7 +16,7 @@ static void virtualisation(char *out, size_t len)
         snprintf(out, len, "yes (%s)", hv);
         return;
     }
-    if (cpuinfo_field("flags", flags, sizeof flags) == 0) {
+    if (ob_cpuinfo_field("flags", flags, sizeof flags) == 0) {
         /* x86 sets the "hypervisor" CPUID bit in every guest. */
         int guest = strstr(flags, " hypervisor") != NULL;
         char vendor[128] = "";
@@ -156,7 +129,7 @@ void ob_passport_collect(ob_kvlist *l, const ob_topo *t, const char *io_dir, con
     ob_kvlist_add(l, "passport_l3_bytes", "%zu", m.l3_bytes);
     ob_kvlist_add(l, "passport_cores_per_l3", "%d", ob_topo_cores_per_l3(t));
     ob_kvlist_add(l, "passport_l3_domains", "%d", ob_topo_l3_domain_count(t));
-    cpuinfo_field("microcode", buf, sizeof buf);
+    ob_cpuinfo_field("microcode", buf, sizeof buf);
     ob_kvlist_add(l, "passport_microcode", "%s", buf);
     virtualisation(buf, sizeof buf);
     ob_kvlist_add(l, "passport_virtualised", "%s", buf);

@@ -75,27 +75,38 @@ int ob_read_line(const char *path, char *out, size_t outlen)
     return 0;
 }
 
-static void cpu_model(char *out, size_t len)
+/* First "key : value" line of /proc/cpuinfo whose key starts with `key`. */
+int ob_cpuinfo_field(const char *key, char *out, size_t len)
 {
     FILE *f = fopen("/proc/cpuinfo", "r");
-    snprintf(out, len, "unreadable: /proc/cpuinfo has no model name");
     if (!f) {
         snprintf(out, len, "unreadable: /proc/cpuinfo: %s", strerror(errno));
-        return;
+        return -1;
     }
-    char line[512];
+    char line[4096];
+    int found = -1;
     while (fgets(line, sizeof line, f)) {
-        /* x86: "model name"; aarch64 kernels have no model name line. */
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon) {
-                snprintf(out, len, "%s", colon + 2);
-                out[strcspn(out, "\n")] = '\0';
-            }
-            break;
-        }
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        const char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        snprintf(out, len, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
+        out[strcspn(out, "\n")] = '\0';
+        found = 0;
+        break;
     }
     fclose(f);
+    if (found != 0)
+        snprintf(out, len, "unreadable: /proc/cpuinfo has no '%s' line", key);
+    return found;
+}
+
+static void cpu_model(char *out, size_t len)
+{
+    /* x86: "model name"; aarch64 kernels have no such line, and the
+     * reason then says so. */
+    ob_cpuinfo_field("model name", out, len);
 }
 
 static void add_file(ob_kvlist *l, const char *key, const char *path)
