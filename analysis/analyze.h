@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common/stats.h"
+#include "common/summary.h"
 #include "occbench/records.h"
 
 /* Exit codes of every verb. */
@@ -16,16 +18,6 @@ enum { AN_OK = 0, AN_FAIL = 1, AN_BAD_INPUT = 2 };
 
 /* ---- stats.c ---------------------------------------------------------- */
 
-/* Median of the finite values of x (NaNs skipped); NaN when none. x is not modified. */
-double an_median(const double *x, size_t n);
-/* Linear-interpolated percentile p in [0,100] of the finite values. */
-double an_percentile(const double *x, size_t n, double p);
-/* Deterministic generator for the bootstrap (splitmix64). */
-typedef struct an_rng {
-    unsigned long long state;
-} an_rng;
-unsigned long long an_rng_next(an_rng *r);
-size_t an_rng_index(an_rng *r, size_t n);
 /* Ordinary least squares y = a + b x over finite pairs; returns the slope
  * b (NaN with fewer than 2 distinct x), intercept in *a and R^2 in *r2. */
 double an_ols_slope(const double *x, const double *y, size_t n, double *a, double *r2);
@@ -79,8 +71,7 @@ dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size
 int dc_instr_changed(double instr_ratio, double tolerance);
 int dc_residual_large(const dc_terms *t, double T1, double share);
 
-/* Efficiency vs linear: thr_k / (k * thr_1). */
-double dc_efficiency(double thr_k, int k, double thr_1);
+/* Efficiency vs linear: ob_efficiency (common/summary.h). */
 /* First k (ks ascending) with efficiency below `bound`; 0 when none. */
 int dc_knee(const int *ks, const double *eff, size_t n, double bound);
 

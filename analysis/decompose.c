@@ -66,7 +66,7 @@ dc_level dc_level_of(const dc_rep *reps, size_t n)
     do {                                                                                           \
         for (size_t i = 0; i < n; i++)                                                             \
             v[i] = (expr);                                                                         \
-        l.field = an_median(v, n);                                                                 \
+        l.field = ob_median(v, n);                                                                 \
     } while (0)
     MED(T, reps[i].wall);
     MED(C, reps[i].cpu);
@@ -94,10 +94,10 @@ dc_terms dc_decompose(const dc_level *b, const dc_level *k)
     return t;
 }
 
-static void resample(const dc_rep *src, size_t n, dc_rep *dst, an_rng *rng)
+static void resample(const dc_rep *src, size_t n, dc_rep *dst, uint64_t *rng)
 {
     for (size_t i = 0; i < n; i++)
-        dst[i] = src[an_rng_index(rng, n)];
+        dst[i] = src[ob_splitmix64_index(rng, n)];
 }
 
 dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size_t nl, int nboot,
@@ -114,7 +114,7 @@ dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size
     double *samples = malloc((size_t)nboot * DC_NTERMS * sizeof *samples);
     if (!rb || !rk || !samples)
         goto out;
-    an_rng rng = {seed};
+    uint64_t rng = seed;
     for (int i = 0; i < nboot; i++) {
         resample(base, nb, rb, &rng);
         resample(lvl, nl, rk, &rng);
@@ -124,21 +124,14 @@ dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size
             samples[(size_t)j * (size_t)nboot + (size_t)i] = t.v[j];
     }
     for (int j = 0; j < DC_NTERMS; j++) {
-        r.lo.v[j] = an_percentile(samples + (size_t)j * (size_t)nboot, (size_t)nboot, 2.5);
-        r.hi.v[j] = an_percentile(samples + (size_t)j * (size_t)nboot, (size_t)nboot, 97.5);
+        r.lo.v[j] = ob_percentile(samples + (size_t)j * (size_t)nboot, (size_t)nboot, 2.5);
+        r.hi.v[j] = ob_percentile(samples + (size_t)j * (size_t)nboot, (size_t)nboot, 97.5);
     }
 out:
     free(rb);
     free(rk);
     free(samples);
     return r;
-}
-
-double dc_efficiency(double thr_k, int k, double thr_1)
-{
-    if (k <= 0 || !(thr_1 > 0))
-        return NAN;
-    return thr_k / ((double)k * thr_1);
 }
 
 int dc_knee(const int *ks, const double *eff, size_t n, double bound)

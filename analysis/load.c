@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "occbench/records_h5.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -38,58 +39,22 @@ static char *xstrdup(const char *s)
 
 /* ---- attributes -------------------------------------------------------------- */
 
-/* Read a string attribute (fixed or variable length, scalar or first
- * element). Returns a malloc'd string, or NULL when absent/unreadable. */
+/* A string attribute (fixed or variable length), or a numeric one as text
+ * (/system mixes both). Returns a malloc'd string, or NULL when absent or
+ * unreadable. The readers are the writer's own (common/records_h5.c). */
 static char *attr_str(hid_t loc, const char *name)
 {
     if (H5Aexists(loc, name) <= 0)
         return NULL;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
     char *out = NULL;
-    hid_t ft = H5Aget_type(a);
-    hid_t sp = H5Aget_space(a);
-    hssize_t npts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-    if (ft >= 0 && npts == 1 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_cset(mt, H5Tget_cset(ft)); /* HDF5 converts no ASCII <-> UTF-8 */
-            H5Tset_size(mt, H5T_VARIABLE);
-            char *v = NULL;
-            if (H5Aread(a, mt, &v) >= 0 && v) {
-                out = xstrdup(v);
-                H5free_memory(v);
-            }
-            H5Tclose(mt);
-        } else {
-            size_t sz = H5Tget_size(ft);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_cset(mt, H5Tget_cset(ft));
-            H5Tset_size(mt, sz + 1);
-            H5Tset_strpad(mt, H5T_STR_NULLTERM);
-            out = calloc(sz + 2, 1);
-            if (out && H5Aread(a, mt, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-            H5Tclose(mt);
-        }
-    } else if (ft >= 0 && npts == 1 &&
-               (H5Tget_class(ft) == H5T_INTEGER || H5Tget_class(ft) == H5T_FLOAT)) {
-        double v;
-        if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) {
-            char buf[64];
-            snprintf(buf, sizeof buf, "%.17g", v);
-            out = xstrdup(buf);
-        }
-    }
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Aclose(a);
-    return out;
+    if (ob_h5_attr_get_string(loc, name, &out) == 0)
+        return out;
+    double v;
+    if (ob_h5_attr_get_double(loc, name, &v) != 0)
+        return NULL;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return xstrdup(buf);
 }
 
 /* Numeric attribute: 1 when read, 0 when absent, -1 when unreadable. */
@@ -97,21 +62,7 @@ static int attr_num(hid_t loc, const char *name, double *out)
 {
     if (H5Aexists(loc, name) <= 0)
         return 0;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    hid_t sp = H5Aget_space(a);
-    hid_t ft = H5Aget_type(a);
-    int rc = -1;
-    if (sp >= 0 && ft >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
-        (H5Tget_class(ft) == H5T_INTEGER || H5Tget_class(ft) == H5T_FLOAT))
-        rc = H5Aread(a, H5T_NATIVE_DOUBLE, out) >= 0 ? 1 : -1;
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Aclose(a);
-    return rc;
+    return ob_h5_attr_get_double(loc, name, out) == 0 ? 1 : -1;
 }
 
 /* Strings from a 1-D string attribute or dataset (obj is an attribute when
@@ -206,14 +157,6 @@ typedef struct table {
     int nf;
 } table;
 
-static double tab_d(const table *t, size_t row, int i)
-{
-    if (!t->f[i].present)
-        return NAN;
-    double v;
-    memcpy(&v, t->buf + row * t->stride + t->f[i].off, sizeof v);
-    return v;
-}
 static int tab_i(const table *t, size_t row, int i)
 {
     if (!t->f[i].present)
@@ -235,29 +178,6 @@ static const char *tab_s(const table *t, size_t row, int i)
     return (const char *)p;
 }
 
-/* A corrupted file can carry a compound whose members lie outside the
- * row; HDF5's conversion would then read out of bounds. Check first. */
-static int compound_sane(hid_t ft)
-{
-    size_t row = H5Tget_size(ft);
-    int n = H5Tget_nmembers(ft);
-    if (row == 0 || n <= 0 || n > 4096)
-        return 0;
-    for (int i = 0; i < n; i++) {
-        hid_t mt = H5Tget_member_type(ft, (unsigned)i);
-        size_t off = H5Tget_member_offset(ft, (unsigned)i);
-        size_t sz = mt >= 0 ? H5Tget_size(mt) : 0;
-        H5T_class_t cls = mt >= 0 ? H5Tget_class(mt) : H5T_NO_CLASS;
-        if (mt >= 0)
-            H5Tclose(mt);
-        if (sz == 0 || off > row || sz > row - off)
-            return 0;
-        if (cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_STRING)
-            return 0;
-    }
-    return 1;
-}
-
 /* Read dataset `path` under loc into a table with the given fields.
  * Missing required members are an error naming the column. */
 static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, char *err,
@@ -277,7 +197,7 @@ static int read_table(hid_t loc, const char *path, field *f, int nf, table *t, c
         seterr(err, errlen, "dataset %s is not a table (compound)", path);
         goto out;
     }
-    if (!compound_sane(ft)) {
+    if (!ob_h5_compound_sane(ft)) {
         seterr(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
         goto out;
     }
@@ -394,114 +314,36 @@ static void free_table(table *t)
     t->buf = NULL;
 }
 
-/* The ob_sample members, flattened, in struct order. */
-static const char *const sample_names[] = {
-    "wall",  "user",   "sys",    "run_delay", "blkio", "rbytes",     "wbytes",   "vcsw",
-    "ivcsw", "minflt", "majflt", "cycles",    "instr", "ref_cycles", "llc_miss", "task_clock"};
-enum { NSAMPLE = sizeof sample_names / sizeof sample_names[0] };
-/* Columns the analysis cannot work without; the rest become NaN when absent. */
-static int sample_required(const char *n)
+/* A record table of a step (reps or phases) by column name, into the
+ * record structs of include/occbench/records.h. */
+static int read_step_records(hid_t g, const char *gpath, const char *name,
+                             const ob_record_kind *kind, void **rows, size_t *n, char *err,
+                             size_t errlen)
 {
-    return !strcmp(n, "wall") || !strcmp(n, "user") || !strcmp(n, "sys") ||
-           !strcmp(n, "run_delay") || !strcmp(n, "cycles") || !strcmp(n, "instr") ||
-           !strcmp(n, "llc_miss");
-}
-
-static void fill_sample(const table *t, size_t row, int first, ob_sample *s)
-{
-    double *dst = (double *)s; /* ob_sample is NSAMPLE doubles in this order */
-    _Static_assert(sizeof(ob_sample) == NSAMPLE * sizeof(double), "ob_sample layout");
-    for (int i = 0; i < NSAMPLE; i++)
-        dst[i] = tab_d(t, row, first + i);
-}
-
-static int add_sample_fields(field *f, int at)
-{
-    for (int i = 0; i < NSAMPLE; i++)
-        f[at + i] = (field){sample_names[i], F_DBL, sample_required(sample_names[i]), 0, 0, 0, 0,
-                            H5T_CSET_ASCII};
-    return at + NSAMPLE;
+    char sub[256];
+    if (ob_h5_read_records(g, name, kind, rows, n, sub, sizeof sub) < 0) {
+        seterr(err, errlen, "%s: %s", gpath, sub);
+        return -1;
+    }
+    return 0;
 }
 
 static int read_reps(hid_t g, const char *gpath, an_step *st, char *err, size_t errlen)
 {
-    field f[32];
-    int n = 0;
-    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"core", F_INT, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"t0", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
-    int first = n;
-    n = add_sample_fields(f, n);
-    int imax = n;
-    f[n++] = (field){"maxrss_kb", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"f_probe", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"ok", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    table t;
-    char sub[256];
-    if (read_table(g, "reps", f, n, &t, sub, sizeof sub) < 0) {
-        seterr(err, errlen, "%s: %s", gpath, sub);
-        return -1;
-    }
-    st->reps = calloc(t.n ? t.n : 1, sizeof *st->reps);
-    if (!st->reps) {
-        free_table(&t);
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    st->nreps = t.n;
-    for (size_t r = 0; r < t.n; r++) {
-        ob_rep_record *o = &st->reps[r];
-        o->node = tab_i(&t, r, 0);
-        o->rank = tab_i(&t, r, 1);
-        o->core = f[2].present ? tab_i(&t, r, 2) : -1;
-        o->rep = tab_i(&t, r, 3);
-        o->t0 = tab_d(&t, r, 4);
-        fill_sample(&t, r, first, &o->s);
-        o->maxrss_kb = tab_d(&t, r, imax);
-        o->f_probe = tab_d(&t, r, imax + 1);
-        o->ok = tab_i(&t, r, imax + 2);
-    }
-    free_table(&t);
-    return 0;
+    void *rows = NULL;
+    int rc = read_step_records(g, gpath, "reps", &ob_rep_kind, &rows, &st->nreps, err, errlen);
+    st->reps = rows;
+    return rc;
 }
 
 static int read_phases(hid_t g, const char *gpath, an_step *st, char *err, size_t errlen)
 {
     if (H5Lexists(g, "phases", H5P_DEFAULT) <= 0)
         return 0; /* a kernel without phases may write none */
-    field f[32];
-    int n = 0;
-    f[n++] = (field){"node", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"rank", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"rep", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    f[n++] = (field){"phase", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII};
-    int first = n;
-    n = add_sample_fields(f, n);
-    table t;
-    char sub[256];
-    if (read_table(g, "phases", f, n, &t, sub, sizeof sub) < 0) {
-        seterr(err, errlen, "%s: %s", gpath, sub);
-        return -1;
-    }
-    st->ph = calloc(t.n ? t.n : 1, sizeof *st->ph);
-    if (!st->ph) {
-        free_table(&t);
-        seterr(err, errlen, "out of memory");
-        return -1;
-    }
-    st->nph = t.n;
-    for (size_t r = 0; r < t.n; r++) {
-        ob_phase_record *o = &st->ph[r];
-        o->node = tab_i(&t, r, 0);
-        o->rank = tab_i(&t, r, 1);
-        o->rep = tab_i(&t, r, 2);
-        o->phase = tab_i(&t, r, 3);
-        fill_sample(&t, r, first, &o->s);
-    }
-    free_table(&t);
-    return 0;
+    void *rows = NULL;
+    int rc = read_step_records(g, gpath, "phases", &ob_phase_kind, &rows, &st->nph, err, errlen);
+    st->ph = rows;
+    return rc;
 }
 
 /* Names of the links in a group, sorted by name (HDF5's name index). */
@@ -777,43 +619,15 @@ static int read_monitor(hid_t file, an_file *f, char *err, size_t errlen)
             continue;
         an_monitor *m = &f->mon[f->nmon];
         m->node = atoi(nodes[i] + 4);
-        field fl[] = {{"t", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"step", F_INT, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"util_busy", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"util_active", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"util_parked", F_DBL, 1, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"psi_cpu_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"psi_io_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"psi_io_full", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"psi_mem_some", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"mem_used_bytes", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"mem_avail_bytes", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII},
-                      {"energy_j", F_DBL, 0, 0, 0, 0, 0, H5T_CSET_ASCII}};
-        table t;
         char sub[256], path[300];
         snprintf(path, sizeof path, "/monitor/%s/samples", nodes[i]);
-        if (read_table(ng, "samples", fl, 12, &t, sub, sizeof sub) < 0) {
+        void *rows = NULL;
+        if (ob_h5_read_records(ng, "samples", &ob_monitor_kind, &rows, &m->n, sub, sizeof sub) <
+            0) {
             seterr(err, errlen, "%s: %s", path, sub);
             rc = -1;
         } else {
-            m->s = calloc(t.n ? t.n : 1, sizeof *m->s);
-            m->n = m->s ? t.n : 0;
-            for (size_t r = 0; r < m->n; r++) {
-                ob_monitor_sample *s = &m->s[r];
-                s->t = tab_d(&t, r, 0);
-                s->step = tab_i(&t, r, 1);
-                s->util_busy = tab_d(&t, r, 2);
-                s->util_active = tab_d(&t, r, 3);
-                s->util_parked = tab_d(&t, r, 4);
-                s->psi_cpu_some = tab_d(&t, r, 5);
-                s->psi_io_some = tab_d(&t, r, 6);
-                s->psi_io_full = tab_d(&t, r, 7);
-                s->psi_mem_some = tab_d(&t, r, 8);
-                s->mem_used_bytes = tab_d(&t, r, 9);
-                s->mem_avail_bytes = tab_d(&t, r, 10);
-                s->energy_j = tab_d(&t, r, 11);
-            }
-            free_table(&t);
+            m->s = rows;
             f->nmon++;
         }
         if (rc == 0 && H5Lexists(ng, "cpu_busy", H5P_DEFAULT) > 0) {

@@ -27,7 +27,7 @@ static double median_probe(const an_step *st)
     for (size_t i = 0; i < st->nreps; i++)
         if (st->reps[i].rep >= 1)
             v[m++] = st->reps[i].f_probe;
-    double r = an_median(v, m);
+    double r = ob_median(v, m);
     free(v);
     return r;
 }
@@ -70,47 +70,6 @@ static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_sou
             r[m++] = dc_from_sample(&st->ph[i].s, probe, src);
     *n = m;
     return r;
-}
-
-static int count_nodes(const an_step *st)
-{
-    int n = 0;
-    for (size_t i = 0; i < st->nreps; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = st->reps[j].node == st->reps[i].node;
-        n += !seen;
-    }
-    return n;
-}
-
-/* Throughput as the driver defines it (docs/ARCHITECTURE.md): the sum over
- * active ranks of counted repetitions / the wall time spent in them, so
- * the harness's own time between repetitions (probe, bookkeeping) is not
- * charged to the kernel. */
-static double rank_rate_sum(const an_step *st)
-{
-    double total = 0;
-    unsigned char *done = calloc(st->nreps + 1, 1);
-    if (!done)
-        return NAN;
-    for (size_t i = 0; i < st->nreps; i++) {
-        if (done[i] || st->reps[i].rep < 1)
-            continue;
-        double wall = 0;
-        size_t n = 0;
-        for (size_t j = i; j < st->nreps; j++)
-            if (!done[j] && st->reps[j].rep >= 1 && st->reps[j].rank == st->reps[i].rank &&
-                st->reps[j].node == st->reps[i].node) {
-                done[j] = 1;
-                wall += st->reps[j].s.wall;
-                n++;
-            }
-        if (wall > 0)
-            total += (double)n / wall;
-    }
-    free(done);
-    return total;
 }
 
 static void fill_rates(an_row *row)
@@ -216,20 +175,22 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
         dc_rep *kr = step_reps(st[i], &nk, &row->src);
         row->k = st[i]->k;
         row->reps = (int)nk;
-        row->nodes = count_nodes(st[i]);
+        row->nodes = ob_count_nodes(st[i]->reps, st[i]->nreps);
         row->valid = st[i]->valid;
         for (size_t r = 0; r < st[i]->nreps; r++)
             if (st[i]->reps[r].rep >= 1 && !st[i]->reps[r].ok)
                 row->valid = 0;
         row->lvl = dc_level_of(kr, nk);
-        row->throughput = row->nodes > 0 ? rank_rate_sum(st[i]) / row->nodes : NAN;
+        /* the driver's derivation (common/summary.c), so /summary and these
+         * tables agree */
+        row->throughput = ob_throughput_per_node(st[i]->reps, st[i]->nreps, row->nodes);
         fill_rates(row);
         decompose_row(row, base, br, nb, kr, nk, o);
         free(kr);
     }
     for (size_t i = 0; i < ns; i++) {
         an_row *row = &g->rows[i];
-        row->efficiency = base ? dc_efficiency(row->throughput, row->k, base->throughput) : NAN;
+        row->efficiency = base ? ob_efficiency(row->throughput, row->k, base->throughput) : NAN;
         ks[i] = row->k;
         eff[i] = row->efficiency;
         dx[i] = base ? row->lvl.llc - base->lvl.llc : NAN;

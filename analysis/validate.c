@@ -149,7 +149,7 @@ static void rule_k1_spread(const an_file *f, const vopts *o, verdict *v)
         for (size_t r = 0; r < s->nreps; r++)
             if (s->reps[r].rep >= 1)
                 w[n++] = s->reps[r].s.wall;
-        double spread = (an_percentile(w, n, 90) - an_percentile(w, n, 10)) / an_median(w, n);
+        double spread = (ob_percentile(w, n, 90) - ob_percentile(w, n, 10)) / ob_median(w, n);
         free(w);
         if (!isfinite(spread) || spread > o->max_spread) {
             FAILF(v, "%s/%s k=1: repetition time spread (p90-p10)/median = %.3g (bound %.3g)",

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/procfs.h"
+
 #ifndef OB_DATA_DIR_SOURCE
 #define OB_DATA_DIR_SOURCE "data"
 #endif
@@ -632,33 +634,14 @@ static int real_try_events(void *user, const char *const *events, int n, char *e
 
 static int cpuinfo_id(char *vendor, size_t vlen, int *family, int *model)
 {
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
+    char fam[32], mod[32];
+    if (ob_cpuinfo_field("vendor_id", vendor, vlen) != 0 ||
+        ob_cpuinfo_field("cpu family", fam, sizeof fam) != 0 ||
+        ob_cpuinfo_field("model", mod, sizeof mod) != 0)
         return -1;
-    char line[512];
-    int got = 0;
-    while (got != 7 && fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        char *val = colon + 1;
-        while (*val == ' ' || *val == '\t')
-            val++;
-        val[strcspn(val, "\n")] = '\0';
-        if (!(got & 1) && strncmp(line, "vendor_id", 9) == 0) {
-            snprintf(vendor, vlen, "%s", val);
-            got |= 1;
-        } else if (!(got & 2) && strncmp(line, "cpu family", 10) == 0) {
-            *family = atoi(val);
-            got |= 2;
-        } else if (!(got & 4) && strncmp(line, "model", 5) == 0 &&
-                   strspn(line + 5, " \t") == (size_t)(colon - line - 5)) { /* not "model name" */
-            *model = atoi(val);
-            got |= 4;
-        }
-    }
-    fclose(f);
-    return got == 7 ? 0 : -1;
+    *family = atoi(fam);
+    *model = atoi(mod);
+    return 0;
 }
 
 static int real_cpu_id(void *user, char *vendor, size_t vlen, int *family, int *model)

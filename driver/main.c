@@ -30,7 +30,7 @@
 #include "occbench/results.h"
 #include "occbench/sampler.h"
 #include "occbench/step.h"
-#include "occbench/summary.h"
+#include "common/summary.h"
 #include "occbench/topo.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -187,26 +187,13 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
     return 0;
 }
 
-static double mem_available_bytes(void)
-{
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f)
-        return NAN;
-    char line[256];
-    double kb = NAN;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb * 1024.0;
-}
-
 /* The largest k of the ladder times each kernel's footprint must fit in
  * the node's available memory (checked on every node). */
 static int check_memory(run_state *rs, char *err, size_t errlen)
 {
     int kmax = rs->ladder[rs->nladder - 1];
-    double avail = rs->launch.node_rank == 0 ? mem_available_bytes() : INFINITY;
+    double avail =
+        rs->launch.node_rank == 0 ? ob_meminfo_bytes(OB_PROC_MEMINFO, "MemAvailable") : INFINITY;
     int bad = 0;
     for (int i = 0; i < rs->opt.nkernels && !bad; i++) {
         ob_plan plan;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <papi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,77 +216,86 @@ static double tv_seconds(struct timeval tv)
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
-void ob_measure_snapshot(ob_snapshot *out)
+/* The ob_sample field each resolved metric is stored in. */
+static const size_t metric_field[OB_METRIC_COUNT] = {
+    [OB_METRIC_CYCLES] = offsetof(ob_sample, cycles),
+    [OB_METRIC_INSTRUCTIONS] = offsetof(ob_sample, instr),
+    [OB_METRIC_REF_CYCLES] = offsetof(ob_sample, ref_cycles),
+    [OB_METRIC_LLC_MISSES] = offsetof(ob_sample, llc_miss),
+    [OB_METRIC_TASK_CLOCK] = offsetof(ob_sample, task_clock),
+};
+
+static void set_metric(ob_sample *s, int metric, double v)
 {
-    open_proc_files();
-    out->wall = ob_now();
+    memcpy((unsigned char *)s + metric_field[metric], &v, sizeof v);
+}
 
+double ob_snapshot_metric(const ob_snapshot *s, ob_metric m)
+{
+    double v;
+    memcpy(&v, (const unsigned char *)&s->at + metric_field[m], sizeof v);
+    return v;
+}
+
+static void read_rusage(ob_sample *at, double *maxrss_kb)
+{
     struct rusage ru;
-    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
-        out->user = tv_seconds(ru.ru_utime);
-        out->sys = tv_seconds(ru.ru_stime);
-        out->vcsw = (double)ru.ru_nvcsw;
-        out->ivcsw = (double)ru.ru_nivcsw;
-        out->minflt = (double)ru.ru_minflt;
-        out->majflt = (double)ru.ru_majflt;
-        out->maxrss_kb = (double)ru.ru_maxrss;
-    } else {
-        out->user = out->sys = out->vcsw = out->ivcsw = NAN;
-        out->minflt = out->majflt = out->maxrss_kb = NAN;
-    }
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return; /* the fields stay NaN */
+    at->user = tv_seconds(ru.ru_utime);
+    at->sys = tv_seconds(ru.ru_stime);
+    at->vcsw = (double)ru.ru_nvcsw;
+    at->ivcsw = (double)ru.ru_nivcsw;
+    at->minflt = (double)ru.ru_minflt;
+    at->majflt = (double)ru.ru_majflt;
+    *maxrss_kb = (double)ru.ru_maxrss;
+}
 
+static void read_proc(ob_sample *at)
+{
     char buf[1024];
-    out->run_delay = NAN;
     if (pread_all(st.fd_schedstat, buf, sizeof buf) > 0) {
         unsigned long long on_cpu, waiting;
         if (sscanf(buf, "%llu %llu", &on_cpu, &waiting) == 2)
-            out->run_delay = 1e-9 * (double)waiting;
+            at->run_delay = 1e-9 * (double)waiting;
     }
-
-    out->rbytes = out->wbytes = NAN;
     if (pread_all(st.fd_io, buf, sizeof buf) > 0) {
-        out->rbytes = field_after(buf, "\nread_bytes:");
-        out->wbytes = field_after(buf, "\nwrite_bytes:");
+        at->rbytes = field_after(buf, "\nread_bytes:");
+        at->wbytes = field_after(buf, "\nwrite_bytes:");
     }
-
-    out->blkio = NAN;
     if (st.blkio_on && pread_all(st.fd_stat, buf, sizeof buf) > 0)
-        out->blkio = stat_blkio_ticks(buf) / st.clk_tck;
+        at->blkio = stat_blkio_ticks(buf) / st.clk_tck;
+}
 
-    for (int m = 0; m < OB_METRIC_COUNT; m++)
-        out->counters[m] = NAN;
+static void read_metrics(ob_sample *at)
+{
     if (st.npapi > 0) {
         long long v[OB_METRIC_COUNT];
         if (PAPI_read(st.eventset, v) == PAPI_OK)
             for (int i = 0; i < st.npapi; i++)
-                out->counters[st.papi_metric[i]] = (double)v[i] * st.scale[st.papi_metric[i]];
+                set_metric(at, st.papi_metric[i], (double)v[i] * st.scale[st.papi_metric[i]]);
     }
     for (int m = 0; m < OB_METRIC_COUNT; m++) {
         if (!st.builtin[m])
             continue;
         struct timespec ts;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-            out->counters[m] = (1e9 * (double)ts.tv_sec + (double)ts.tv_nsec) * st.scale[m];
+            set_metric(at, m, (1e9 * (double)ts.tv_sec + (double)ts.tv_nsec) * st.scale[m]);
     }
+}
+
+void ob_measure_snapshot(ob_snapshot *out)
+{
+    open_proc_files();
+    ob_sample_set_nan(&out->at); /* whatever is not read below stays missing */
+    out->maxrss_kb = NAN;
+    out->at.wall = ob_now();
+    read_rusage(&out->at, &out->maxrss_kb);
+    read_proc(&out->at);
+    read_metrics(&out->at);
 }
 
 void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out)
 {
-    /* NaN - x and x - NaN are NaN: a metric missing at either end stays missing. */
-    out->wall = b->wall - a->wall;
-    out->user = b->user - a->user;
-    out->sys = b->sys - a->sys;
-    out->run_delay = b->run_delay - a->run_delay;
-    out->blkio = b->blkio - a->blkio;
-    out->rbytes = b->rbytes - a->rbytes;
-    out->wbytes = b->wbytes - a->wbytes;
-    out->vcsw = b->vcsw - a->vcsw;
-    out->ivcsw = b->ivcsw - a->ivcsw;
-    out->minflt = b->minflt - a->minflt;
-    out->majflt = b->majflt - a->majflt;
-    out->cycles = b->counters[OB_METRIC_CYCLES] - a->counters[OB_METRIC_CYCLES];
-    out->instr = b->counters[OB_METRIC_INSTRUCTIONS] - a->counters[OB_METRIC_INSTRUCTIONS];
-    out->ref_cycles = b->counters[OB_METRIC_REF_CYCLES] - a->counters[OB_METRIC_REF_CYCLES];
-    out->llc_miss = b->counters[OB_METRIC_LLC_MISSES] - a->counters[OB_METRIC_LLC_MISSES];
-    out->task_clock = b->counters[OB_METRIC_TASK_CLOCK] - a->counters[OB_METRIC_TASK_CLOCK];
+    ob_sample_delta(&a->at, &b->at, out);
 }

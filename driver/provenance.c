@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "common/procfs.h"
 #include "occbench/build_info.h"
 
 void ob_kvlist_add(ob_kvlist *l, const char *key, const char *fmt, ...)
@@ -73,33 +74,6 @@ int ob_read_line(const char *path, char *out, size_t outlen)
     fclose(f);
     out[strcspn(out, "\n")] = '\0';
     return 0;
-}
-
-/* First "key : value" line of /proc/cpuinfo whose key starts with `key`. */
-int ob_cpuinfo_field(const char *key, char *out, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) {
-        snprintf(out, len, "unreadable: /proc/cpuinfo: %s", strerror(errno));
-        return -1;
-    }
-    char line[4096];
-    int found = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, strlen(key)) != 0)
-            continue;
-        const char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        snprintf(out, len, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
-        out[strcspn(out, "\n")] = '\0';
-        found = 0;
-        break;
-    }
-    fclose(f);
-    if (found != 0)
-        snprintf(out, len, "unreadable: /proc/cpuinfo has no '%s' line", key);
-    return found;
 }
 
 static void cpu_model(char *out, size_t len)

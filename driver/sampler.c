@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/procfs.h"
 #include <unistd.h>
 
 #include "occbench/measure.h"
@@ -133,22 +135,9 @@ static double read_psi(const char *path, const char *kind)
 
 static void read_meminfo(double *used, double *avail)
 {
-    *used = *avail = NAN;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f)
-        return;
-    char line[256];
-    double total_kb = NAN, avail_kb = NAN;
-    while (fgets(line, sizeof line, f)) {
-        double v;
-        if (sscanf(line, "MemTotal: %lf kB", &v) == 1)
-            total_kb = v;
-        else if (sscanf(line, "MemAvailable: %lf kB", &v) == 1)
-            avail_kb = v;
-    }
-    fclose(f);
-    *avail = avail_kb * 1024.0;
-    *used = (total_kb - avail_kb) * 1024.0;
+    double total = ob_meminfo_bytes(OB_PROC_MEMINFO, "MemTotal");
+    *avail = ob_meminfo_bytes(OB_PROC_MEMINFO, "MemAvailable");
+    *used = total - *avail;
 }
 
 static double read_double_file(const char *path)

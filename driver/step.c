@@ -15,10 +15,8 @@
 
 static void add_sample(ob_sample *acc, const ob_sample *d)
 {
-    double *a = (double *)acc;
-    const double *b = (const double *)d;
-    for (size_t i = 0; i < sizeof(ob_sample) / sizeof(double); i++)
-        a[i] += b[i];
+    for (size_t i = 0; i < OB_SAMPLE_NFIELDS; i++)
+        *ob_sample_at(acc, i) += ob_sample_get(d, i);
 }
 
 static void phase_hook(void *user, int phase, int begin)
@@ -116,7 +114,7 @@ static int one_repetition(ob_step_run *run, int rep)
     r->rank = run->rank;
     r->core = run->core_os;
     r->rep = rep;
-    r->t0 = a.wall - run->epoch;
+    r->t0 = a.at.wall - run->epoch;
     ob_measure_delta(&a, &b, &r->s);
     r->maxrss_kb = b.maxrss_kb;
     r->ok = -1; /* set where verified */

@@ -23,6 +23,7 @@
 #include "occbench/freq_probe.h"
 #include "occbench/kernel.h"
 #include "occbench/probes.h"
+#include "common/procfs.h"
 
 #define FREQ_BLOCK 256 /* adds per unrolled block */
 #define FREQ_MIN_GHZ 0.2
@@ -111,20 +112,8 @@ double ob_freq_probe_ghz(double seconds)
 
 double ob_cpuinfo_mhz(void)
 {
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return 0.0;
-    char line[512];
-    double mhz = 0.0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "cpu MHz", 7) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon)
-                mhz = strtod(colon + 1, NULL);
-            break;
-        }
-    fclose(f);
-    return mhz;
+    char buf[64];
+    return ob_cpuinfo_field("cpu MHz", buf, sizeof buf) == 0 ? strtod(buf, NULL) : 0.0;
 }
 
 /* ---- the kernel ------------------------------------------------------------ */

@@ -82,9 +82,11 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
 
 /* ---- per-thread measurement ---- */
 
+/* Absolute readings at one instant, in the fields of ob_sample (so the
+ * delta of two snapshots is field-wise, see ob_sample_delta); PAPI metrics
+ * land in their sample fields (scaled; NaN when unavailable). */
 typedef struct ob_snapshot {
-    double wall, user, sys, run_delay, blkio, rbytes, wbytes, vcsw, ivcsw, minflt, majflt;
-    double counters[OB_METRIC_COUNT]; /* raw, scaled; NaN when unavailable */
+    ob_sample at;
     double maxrss_kb;
 } ob_snapshot;
 
@@ -95,6 +97,8 @@ typedef struct ob_snapshot {
 int ob_measure_start(ob_metric_source sources[OB_METRIC_COUNT], char *err, size_t errlen);
 void ob_measure_snapshot(ob_snapshot *out);
 void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out);
+/* The reading of one resolved metric in a snapshot (NaN when unavailable). */
+double ob_snapshot_metric(const ob_snapshot *s, ob_metric m);
 void ob_measure_stop(void);
 
 /* Seconds, CLOCK_MONOTONIC. */

@@ -21,9 +21,8 @@ void ob_kvlist_free(ob_kvlist *l);
  * On failure out holds "unreadable: <path>: <strerror>" and -1 is returned. */
 int ob_read_line(const char *path, char *out, size_t outlen);
 
-/* The value of the first /proc/cpuinfo line whose key starts with `key`.
- * On failure out holds "unreadable: <reason>" and -1 is returned. */
-int ob_cpuinfo_field(const char *key, char *out, size_t len);
+/* ob_cpuinfo_field: common/procfs.h. */
+#include "common/procfs.h"
 
 /* This process's view of the machine and the build (call on every rank;
  * rank 0's list is stored). */

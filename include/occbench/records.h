@@ -1,89 +1,167 @@
-/* The records occbench writes: one C struct per HDF5 compound type.
- * This header is the schema (docs/ARCHITECTURE.md explains it); the writer
- * (driver/results.c) and the reader (analysis/) both build their HDF5
- * types from these structs, so they cannot drift apart.
+/* The records occbench writes, each kind listed once.
+ *
+ * Every record kind is one X-macro list below: one line per field, giving
+ *   X(TYPE, name, unit, flags, description)
+ * with TYPE I32 (int32_t), F64 (double) or SAMPLE (a nested ob_sample,
+ * flattened into the record's columns). From these lists come the C structs
+ * (this header), the field tables (common/records.c), and through them the
+ * HDF5 compound types of the writer, the reader of occbench-analyze, the
+ * snapshot delta of the driver, the per-field medians of the summary and the
+ * test fixtures. Adding a metric is one line in OB_SAMPLE_FIELDS plus the
+ * code that measures it (driver/measure.c); docs/CONVENTIONS.md shows how.
  *
  * Units: seconds, bytes, counts. A metric that was not measured is NaN
- * (its reason is in /counters), never 0. */
+ * (its reason is in /counters), never 0. Flags:
+ *   OB_NAN_OK    the value may be NaN (a metric that can be unavailable)
+ *   OB_OPTIONAL  the reader accepts a file without this column (it becomes
+ *                NaN, or -1 for an integer); every other column is required */
 #ifndef OCCBENCH_RECORDS_H
 #define OCCBENCH_RECORDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define OB_SCHEMA_VERSION 1
 
+#define OB_NAN_OK 1
+#define OB_OPTIONAL 2
+
 /* Measured deltas over one interval (a repetition or a phase). */
-typedef struct ob_sample {
-    double wall;       /* CLOCK_MONOTONIC seconds */
-    double user;       /* getrusage(RUSAGE_THREAD) user seconds */
-    double sys;        /* system seconds */
-    double run_delay;  /* /proc/thread-self/schedstat field 2: seconds runnable but waiting */
-    double blkio;      /* block-I/O delay seconds (taskstats/delayacct); NaN where not available */
-    double rbytes;     /* /proc/thread-self/io read_bytes (storage) */
-    double wbytes;     /* write_bytes */
-    double vcsw;       /* voluntary context switches */
-    double ivcsw;      /* involuntary context switches */
-    double minflt;     /* minor page faults */
-    double majflt;     /* major page faults */
-    double cycles;     /* PAPI metric "cycles"; NaN when missing */
-    double instr;      /* "instructions" */
-    double ref_cycles; /* "ref_cycles" (TSC-rate reference cycles) */
-    double llc_miss;   /* "llc_misses" */
-    double task_clock; /* software event perf::TASK-CLOCK seconds; NaN when missing */
-} ob_sample;
+#define OB_SAMPLE_FIELDS(X)                                                                        \
+    X(F64, wall, "s", 0, "CLOCK_MONOTONIC seconds")                                                \
+    X(F64, user, "s", 0, "getrusage(RUSAGE_THREAD) user seconds (tick-accounted)")                 \
+    X(F64, sys, "s", 0, "getrusage(RUSAGE_THREAD) system seconds (tick-accounted)")                \
+    X(F64, run_delay, "s", OB_NAN_OK, "/proc/thread-self/schedstat field 2: runnable, waiting")    \
+    X(F64, blkio, "s", OB_NAN_OK | OB_OPTIONAL, "block-I/O delay (delay accounting)")              \
+    X(F64, rbytes, "B", OB_NAN_OK | OB_OPTIONAL, "/proc/thread-self/io read_bytes (storage)")      \
+    X(F64, wbytes, "B", OB_NAN_OK | OB_OPTIONAL, "/proc/thread-self/io write_bytes")               \
+    X(F64, vcsw, "1", OB_NAN_OK | OB_OPTIONAL, "voluntary context switches")                       \
+    X(F64, ivcsw, "1", OB_NAN_OK | OB_OPTIONAL, "involuntary context switches")                    \
+    X(F64, minflt, "1", OB_NAN_OK | OB_OPTIONAL, "minor page faults")                              \
+    X(F64, majflt, "1", OB_NAN_OK | OB_OPTIONAL, "major page faults")                              \
+    X(F64, cycles, "1", OB_NAN_OK, "PAPI metric cycles")                                           \
+    X(F64, instr, "1", OB_NAN_OK, "PAPI metric instructions")                                      \
+    X(F64, ref_cycles, "1", OB_NAN_OK | OB_OPTIONAL, "PAPI metric ref_cycles (TSC rate)")          \
+    X(F64, llc_miss, "1", OB_NAN_OK, "PAPI metric llc_misses")                                     \
+    X(F64, task_clock, "s", OB_NAN_OK | OB_OPTIONAL, "metric task_clock: the thread's CPU time")
 
 /* /steps/<kernel>/<placement>/kNNNN/reps: one row per repetition per active rank. */
-typedef struct ob_rep_record {
-    int32_t node; /* node index (order of node leaders' world ranks) */
-    int32_t rank; /* MPI world rank */
-    int32_t core; /* OS index of the PU the rank was bound to */
-    int32_t rep;  /* 0 = warm-up (not counted), 1.. = counted */
-    double t0;    /* start, seconds since the launch's common epoch */
-    ob_sample s;
-    double maxrss_kb; /* ru_maxrss after the repetition */
-    double f_probe;   /* GHz from the freq probe run just after this repetition; NaN if not run */
-    int32_t ok;       /* 1 when the kernel verified this repetition */
-} ob_rep_record;
+#define OB_REP_FIELDS(X)                                                                           \
+    X(I32, node, "1", 0, "node index (order of node leaders' world ranks)")                        \
+    X(I32, rank, "1", 0, "MPI world rank")                                                         \
+    X(I32, core, "1", OB_OPTIONAL, "OS index of the PU the rank was bound to")                     \
+    X(I32, rep, "1", 0, "0 = warm-up (not counted), 1.. = counted")                                \
+    X(F64, t0, "s", OB_OPTIONAL, "start, seconds since the launch's common epoch")                 \
+    X(SAMPLE, s, "", 0, "")                                                                        \
+    X(F64, maxrss_kb, "KiB", OB_NAN_OK | OB_OPTIONAL, "ru_maxrss after the repetition")            \
+    X(F64, f_probe, "GHz", OB_NAN_OK, "clock probe run just after this repetition")                \
+    X(I32, ok, "1", 0, "1 verified, 0 verified wrong, -1 not verified")
 
 /* /steps/.../phases: one row per phase per repetition per active rank. */
+#define OB_PHASE_FIELDS(X)                                                                         \
+    X(I32, node, "1", 0, "node index")                                                             \
+    X(I32, rank, "1", 0, "MPI world rank")                                                         \
+    X(I32, rep, "1", 0, "repetition")                                                              \
+    X(I32, phase, "1", 0, "index into the step's attribute phases")                                \
+    X(SAMPLE, s, "", 0, "")
+
+/* /summary/<kernel>/<placement>: one row per k, over counted reps of all active ranks. */
+#define OB_SUMMARY_FIELDS(X)                                                                       \
+    X(I32, k, "1", 0, "active ranks per node")                                                     \
+    X(I32, nodes, "1", 0, "nodes")                                                                 \
+    X(I32, reps, "1", 0, "counted repetitions, all nodes")                                         \
+    X(I32, valid, "1", 0, "1 when every repetition verified")                                      \
+    X(F64, window, "s", 0, "seconds the step's measuring window lasted")                           \
+    X(F64, throughput_per_node, "1/s", OB_NAN_OK,                                                  \
+      "sum over ranks of reps / time in them, / nodes")                                            \
+    X(F64, efficiency, "1", OB_NAN_OK, "throughput(k) / (k * throughput(1)); NaN without k=1")     \
+    X(F64, figure, "", OB_NAN_OK, "kernel figure of merit per rank (median), see figure_name")     \
+    X(SAMPLE, median, "", 0, "per-field medians of counted reps")                                  \
+    X(F64, f_probe, "GHz", OB_NAN_OK, "median probe clock")                                        \
+    X(F64, parked_cpu, "cores", OB_NAN_OK, "most CPU any parked rank used while parked")
+
+/* /monitor/<node>/samples: node-leader sampler series. */
+#define OB_MONITOR_FIELDS(X)                                                                       \
+    X(F64, t, "s", 0, "seconds since the launch's common epoch")                                   \
+    X(I32, step, "1", 0, "step index in the launch's step list; -1 between steps")                 \
+    X(F64, util_busy, "1", 0, "fraction of all node CPUs busy over the interval")                  \
+    X(F64, util_active, "1", OB_NAN_OK | OB_OPTIONAL, "mean busy fraction of active cores")        \
+    X(F64, util_parked, "1", OB_NAN_OK, "mean busy fraction of parked cores (should be ~0)")       \
+    X(F64, psi_cpu_some, "%", OB_NAN_OK | OB_OPTIONAL, "PSI avg10; NaN without /proc/pressure")    \
+    X(F64, psi_io_some, "%", OB_NAN_OK | OB_OPTIONAL, "PSI io some avg10")                         \
+    X(F64, psi_io_full, "%", OB_NAN_OK | OB_OPTIONAL, "PSI io full avg10")                         \
+    X(F64, psi_mem_some, "%", OB_NAN_OK | OB_OPTIONAL, "PSI memory some avg10")                    \
+    X(F64, mem_used_bytes, "B", OB_NAN_OK | OB_OPTIONAL, "MemTotal - MemAvailable")                \
+    X(F64, mem_avail_bytes, "B", OB_NAN_OK | OB_OPTIONAL, "MemAvailable")                          \
+    X(F64, energy_j, "J", OB_NAN_OK | OB_OPTIONAL, "cumulative package energy (powercap)")
+
+/* ---- the C structs, generated from the lists ---- */
+
+#define OB_CTYPE_I32 int32_t
+#define OB_CTYPE_F64 double
+#define OB_CTYPE_SAMPLE ob_sample
+#define OB_STRUCT_MEMBER(type, name, unit, flags, help) OB_CTYPE_##type name;
+
+typedef struct ob_sample {
+    OB_SAMPLE_FIELDS(OB_STRUCT_MEMBER)
+} ob_sample;
+
+typedef struct ob_rep_record {
+    OB_REP_FIELDS(OB_STRUCT_MEMBER)
+} ob_rep_record;
+
 typedef struct ob_phase_record {
-    int32_t node;
-    int32_t rank;
-    int32_t rep;
-    int32_t phase; /* index into the kernel's phase list (attribute "phases" of the step) */
-    ob_sample s;
+    OB_PHASE_FIELDS(OB_STRUCT_MEMBER)
 } ob_phase_record;
 
-/* /summary/<kernel>/<placement>: one row per k, medians over counted reps of all active ranks. */
 typedef struct ob_summary_row {
-    int32_t k; /* active ranks per node */
-    int32_t nodes;
-    int32_t reps;               /* counted repetitions, all nodes */
-    int32_t valid;              /* 1 when every repetition verified */
-    double window;              /* seconds the step's measuring window lasted */
-    double throughput_per_node; /* counted reps / window / nodes */
-    double efficiency;          /* throughput(k) / (k * throughput(1)); NaN when k=1 missing */
-    double figure;     /* kernel figure of merit per rank (median), see attribute figure_name */
-    ob_sample median;  /* per-field medians of counted reps */
-    double f_probe;    /* median probe GHz */
-    double parked_cpu; /* most CPU (cores) any parked rank used while parked; ~0 */
+    OB_SUMMARY_FIELDS(OB_STRUCT_MEMBER)
 } ob_summary_row;
 
-/* /monitor/<node>: node-leader sampler series. */
 typedef struct ob_monitor_sample {
-    double t;     /* seconds since the launch's common epoch */
-    int32_t step; /* step index in the launch's step list; -1 between steps */
-    int32_t pad;
-    double util_busy;    /* fraction of all node CPUs busy (0..1) over the interval */
-    double util_active;  /* mean busy fraction of the cores of active ranks */
-    double util_parked;  /* mean busy fraction of the cores of parked ranks (should be ~0) */
-    double psi_cpu_some; /* PSI avg10 (%), NaN where /proc/pressure is absent */
-    double psi_io_some;
-    double psi_io_full;
-    double psi_mem_some;
-    double mem_used_bytes;
-    double mem_avail_bytes;
-    double energy_j; /* cumulative package energy from powercap since start; NaN if unreadable */
+    OB_MONITOR_FIELDS(OB_STRUCT_MEMBER)
 } ob_monitor_sample;
+
+/* ---- field tables (common/records.c) ---- */
+
+typedef enum ob_field_type { OB_FT_I32, OB_FT_F64, OB_FT_SAMPLE } ob_field_type;
+
+typedef struct ob_field {
+    const char *name;
+    ob_field_type type;
+    size_t offset; /* in the record's C struct */
+    const char *unit;
+    int flags; /* OB_NAN_OK | OB_OPTIONAL */
+    const char *help;
+} ob_field;
+
+/* One record kind: its fields (SAMPLE members still nested) and C size. */
+typedef struct ob_record_kind {
+    const char *name; /* "sample", "rep", "phase", "summary", "monitor" */
+    const ob_field *fields;
+    size_t nfields;
+    size_t size;
+} ob_record_kind;
+
+extern const ob_record_kind ob_sample_kind, ob_rep_kind, ob_phase_kind, ob_summary_kind,
+    ob_monitor_kind;
+
+/* Number of ob_sample fields (all F64), and the i-th field of a sample. */
+#define OB_SAMPLE_NFIELDS (sizeof(ob_sample) / sizeof(double))
+double *ob_sample_at(ob_sample *s, size_t i);
+double ob_sample_get(const ob_sample *s, size_t i);
+/* Every field NaN (a sample that measured nothing). */
+void ob_sample_set_nan(ob_sample *s);
+/* out = b - a field by field: NaN at either end stays NaN. */
+void ob_sample_delta(const ob_sample *a, const ob_sample *b, ob_sample *out);
+
+/* Visit every leaf column of a record kind (SAMPLE members flattened, in
+ * order): fn gets the column's field with its offset made absolute.
+ * Returns the first non-zero return of fn, else 0. */
+int ob_record_each_column(const ob_record_kind *kind, int (*fn)(const ob_field *col, void *user),
+                          void *user);
+
+/* Set every field of a record to its "missing" value: NaN for F64, -1 for I32. */
+void ob_record_fill_missing(const ob_record_kind *kind, void *record);
 
 #endif

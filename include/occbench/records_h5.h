@@ -1,7 +1,8 @@
-/* HDF5 compound types for the records of records.h, shared by the writer
- * (driver/results.c, parallel HDF5) and the reader (analysis/, serial
- * HDF5). Depends on HDF5 and records.h only (no MPI), so the analyzer can
- * compile driver/records_h5.c into its own binary.
+/* HDF5 compound types and a column-name reader for the record kinds of
+ * records.h, shared by the writer (driver/results.c, parallel HDF5), the
+ * reader (analysis/, serial HDF5) and the test fixtures: all of them build
+ * their types from the same field tables (common/records.c). Depends on
+ * HDF5 and records.h only (no MPI); part of the common library.
  *
  * The ob_sample members of a record are flattened into its compound type
  * under their own names (wall, user, sys, run_delay, ..., task_clock), so
@@ -46,9 +47,20 @@ hid_t ob_h5_summary_type(void); /* ob_summary_row */
 hid_t ob_h5_monitor_type(void); /* ob_monitor_sample (pad omitted) */
 hid_t ob_h5_counter_type(void); /* ob_counter_row */
 
-/* Insert the ob_sample members into `compound` at `base` (offset of the
- * ob_sample inside the record). Returns 0 or -1. */
-int ob_h5_insert_sample(hid_t compound, size_t base);
+/* The compound type of any record kind, every column but `drop` (NULL:
+ * all; the test fixtures drop one to make a damaged file). */
+hid_t ob_h5_record_type(const ob_record_kind *kind, const char *drop);
+
+/* Read the compound dataset `path` under loc into a new malloc'ed array of
+ * kind->size rows, by column name: a column the file lacks is an error
+ * naming it unless the field is OB_OPTIONAL (then NaN, or -1); columns the
+ * kind does not know are ignored. Returns 0, or -1 with one line in err. */
+int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, void **rows,
+                       size_t *nrows, char *err, size_t errlen);
+
+/* 0 when a compound file type has members outside its row or of a class
+ * no record uses (a corrupted file), else 1. */
+int ob_h5_compound_sane(hid_t file_type);
 
 /* Fixed-length UTF-8 null-padded string type of `len` bytes (0 -> 1). */
 hid_t ob_h5_string_type(size_t len);

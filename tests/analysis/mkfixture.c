@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "occbench/records.h"
+#include "occbench/records_h5.h"
 
 typedef struct level {
     int k;
@@ -157,47 +158,15 @@ static void attr_list(hid_t loc, const char *name, const char *const *v, int n)
     H5Sclose(sp);
 }
 
-static const char *const sample_names[] = {
-    "wall",  "user",   "sys",    "run_delay", "blkio", "rbytes",     "wbytes",   "vcsw",
-    "ivcsw", "minflt", "majflt", "cycles",    "instr", "ref_cycles", "llc_miss", "task_clock"};
-
-static void insert_sample(hid_t t, size_t base)
-{
-    for (int i = 0; i < 16; i++)
-        if (!cfg.drop || strcmp(cfg.drop, sample_names[i]))
-            H5Tinsert(t, sample_names[i], base + (size_t)i * sizeof(double), H5T_NATIVE_DOUBLE);
-}
-
-static void ins(hid_t t, const char *name, size_t off, hid_t type)
-{
-    if (!cfg.drop || strcmp(cfg.drop, name))
-        H5Tinsert(t, name, off, type);
-}
-
+/* The writer's own types (common/records_h5.c), less the --drop column. */
 static hid_t rep_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_rep_record));
-    ins(t, "node", offsetof(ob_rep_record, node), H5T_NATIVE_INT32);
-    ins(t, "rank", offsetof(ob_rep_record, rank), H5T_NATIVE_INT32);
-    ins(t, "core", offsetof(ob_rep_record, core), H5T_NATIVE_INT32);
-    ins(t, "rep", offsetof(ob_rep_record, rep), H5T_NATIVE_INT32);
-    ins(t, "t0", offsetof(ob_rep_record, t0), H5T_NATIVE_DOUBLE);
-    insert_sample(t, offsetof(ob_rep_record, s));
-    ins(t, "maxrss_kb", offsetof(ob_rep_record, maxrss_kb), H5T_NATIVE_DOUBLE);
-    ins(t, "f_probe", offsetof(ob_rep_record, f_probe), H5T_NATIVE_DOUBLE);
-    ins(t, "ok", offsetof(ob_rep_record, ok), H5T_NATIVE_INT32);
-    return t;
+    return ob_h5_record_type(&ob_rep_kind, cfg.drop);
 }
 
 static hid_t phase_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_phase_record));
-    H5Tinsert(t, "node", offsetof(ob_phase_record, node), H5T_NATIVE_INT32);
-    H5Tinsert(t, "rank", offsetof(ob_phase_record, rank), H5T_NATIVE_INT32);
-    H5Tinsert(t, "rep", offsetof(ob_phase_record, rep), H5T_NATIVE_INT32);
-    H5Tinsert(t, "phase", offsetof(ob_phase_record, phase), H5T_NATIVE_INT32);
-    insert_sample(t, offsetof(ob_phase_record, s));
-    return t;
+    return ob_h5_record_type(&ob_phase_kind, cfg.drop);
 }
 
 static void write_table(hid_t loc, const char *name, hid_t type, const void *rows, size_t n)
@@ -462,22 +431,7 @@ static void write_monitor(hid_t file, int nsteps, double tend)
             for (int c = 0; c < cfg.cores; c++)
                 busy[i * (size_t)cfg.cores + (size_t)c] = c == 0 ? 1.0f : (float)cfg.parked;
         }
-        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof *s);
-        H5Tinsert(t, "t", offsetof(ob_monitor_sample, t), H5T_NATIVE_DOUBLE);
-        H5Tinsert(t, "step", offsetof(ob_monitor_sample, step), H5T_NATIVE_INT32);
-        H5Tinsert(t, "pad", offsetof(ob_monitor_sample, pad), H5T_NATIVE_INT32);
-#define D(m) H5Tinsert(t, #m, offsetof(ob_monitor_sample, m), H5T_NATIVE_DOUBLE)
-        D(util_busy);
-        D(util_active);
-        D(util_parked);
-        D(psi_cpu_some);
-        D(psi_io_some);
-        D(psi_io_full);
-        D(psi_mem_some);
-        D(mem_used_bytes);
-        D(mem_avail_bytes);
-        D(energy_j);
-#undef D
+        hid_t t = ob_h5_record_type(&ob_monitor_kind, NULL);
         write_table(g, "samples", t, s, n);
         H5Tclose(t);
         hsize_t dims[2] = {n, (hsize_t)cfg.cores};

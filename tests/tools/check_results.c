@@ -20,7 +20,7 @@
 #include "occbench/kernel.h"
 #include "occbench/measure.h"
 #include "occbench/records_h5.h"
-#include "occbench/summary.h"
+#include "common/summary.h"
 
 static const char *file_name;
 

@@ -7,7 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "occbench/summary.h"
+#include "common/stats.h"
+#include "common/summary.h"
 
 static ob_rep_record rep(int rank, int r, double t0, double wall)
 {

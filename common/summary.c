@@ -1,40 +1,12 @@
-/* Per-step summary: medians per field and the step's throughput. */
-#include "occbench/summary.h"
+/* Per-step summary: throughput, efficiency and per-field medians, from the
+ * field table of the record list (include/occbench/records.h). */
+#include "common/summary.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double ob_median(double *x, size_t n)
-{
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]))
-            x[m++] = x[i];
-    if (m == 0)
-        return NAN;
-    qsort(x, m, sizeof *x, compare_double);
-    return (m % 2) ? x[m / 2] : 0.5 * (x[m / 2 - 1] + x[m / 2]);
-}
-
-/* Offsets of every double in ob_sample, so medians need no per-field code. */
-#define OB_SAMPLE_FIELDS (sizeof(ob_sample) / sizeof(double))
-
-static double sample_field(const ob_sample *s, size_t i)
-{
-    return ((const double *)s)[i];
-}
-
-static void set_sample_field(ob_sample *s, size_t i, double v)
-{
-    ((double *)s)[i] = v;
-}
+#include "common/stats.h"
 
 static double figure_of(const ob_plan *plan, double seconds)
 {
@@ -45,40 +17,62 @@ static double figure_of(const ob_plan *plan, double seconds)
 }
 
 typedef struct rank_wall {
-    int32_t rank;
+    int32_t node, rank;
     double wall;
 } rank_wall;
 
 static int compare_rank(const void *a, const void *b)
 {
-    int32_t x = ((const rank_wall *)a)->rank, y = ((const rank_wall *)b)->rank;
-    return (x > y) - (x < y);
+    const rank_wall *x = a, *y = b;
+    if (x->node != y->node)
+        return (x->node > y->node) - (x->node < y->node);
+    return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
-/* Sum over ranks of (counted reps / wall time in them): sort by rank, then
- * one pass over each rank's run of rows. */
-static double rank_rate_sum(const ob_rep_record *reps, size_t nreps, size_t counted)
+double ob_throughput_per_node(const ob_rep_record *reps, size_t nreps, int nodes)
 {
-    rank_wall *rw = malloc(counted * sizeof *rw);
+    if (nodes < 1)
+        return NAN;
+    rank_wall *rw = malloc((nreps + 1) * sizeof *rw);
     if (!rw)
         return NAN;
     size_t m = 0;
     for (size_t i = 0; i < nreps; i++)
         if (reps[i].rep >= 1)
-            rw[m++] = (rank_wall){reps[i].rank, reps[i].s.wall};
+            rw[m++] = (rank_wall){reps[i].node, reps[i].rank, reps[i].s.wall};
+    /* sort by (node, rank), then one pass over each rank's run of rows */
     qsort(rw, m, sizeof *rw, compare_rank);
     double total = 0.0;
     for (size_t i = 0; i < m;) {
         size_t j = i;
         double wall = 0.0;
-        for (; j < m && rw[j].rank == rw[i].rank; j++)
+        for (; j < m && compare_rank(&rw[j], &rw[i]) == 0; j++)
             wall += rw[j].wall;
         if (wall > 0)
             total += (double)(j - i) / wall;
         i = j;
     }
     free(rw);
-    return total;
+    return total / nodes;
+}
+
+double ob_efficiency(double thr_k, int k, double thr_1)
+{
+    if (!(thr_1 > 0) || k < 1 || !isfinite(thr_k))
+        return NAN;
+    return thr_k / ((double)k * thr_1);
+}
+
+int ob_count_nodes(const ob_rep_record *reps, size_t nreps)
+{
+    int n = 0;
+    for (size_t i = 0; i < nreps; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = reps[j].node == reps[i].node;
+        n += !seen;
+    }
+    return n;
 }
 
 /* Longest span from a rank's first counted start to its last counted end. */
@@ -96,6 +90,15 @@ static double measuring_window(const ob_rep_record *reps, size_t nreps)
     return t_last > t_first ? t_last - t_first : 0.0;
 }
 
+static double counted_median(const ob_rep_record *reps, size_t nreps, double *x, size_t offset)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < nreps; i++)
+        if (reps[i].rep >= 1)
+            memcpy(&x[m++], (const unsigned char *)&reps[i] + offset, sizeof *x);
+    return ob_median(x, m);
+}
+
 int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes, int valid,
                       const ob_plan *plan, double throughput_k1, ob_summary_row *out)
 {
@@ -109,32 +112,23 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     out->reps = (int32_t)counted;
     if (counted == 0) {
         out->throughput_per_node = out->efficiency = out->figure = out->f_probe = NAN;
-        for (size_t f = 0; f < OB_SAMPLE_FIELDS; f++)
-            set_sample_field(&out->median, f, NAN);
+        out->parked_cpu = NAN;
+        ob_sample_set_nan(&out->median);
         out->window = 0.0;
         return -1;
     }
     double *x = malloc(counted * sizeof *x);
     if (!x)
         return -1;
-    for (size_t f = 0; f < OB_SAMPLE_FIELDS; f++) {
-        size_t m = 0;
-        for (size_t i = 0; i < nreps; i++)
-            if (reps[i].rep >= 1)
-                x[m++] = sample_field(&reps[i].s, f);
-        set_sample_field(&out->median, f, ob_median(x, m));
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < nreps; i++)
-        if (reps[i].rep >= 1)
-            x[m++] = reps[i].f_probe;
-    out->f_probe = ob_median(x, m);
+    for (size_t f = 0; f < OB_SAMPLE_NFIELDS; f++)
+        *ob_sample_at(&out->median, f) = counted_median(
+            reps, nreps, x, offsetof(ob_rep_record, s) + ob_sample_kind.fields[f].offset);
+    out->f_probe = counted_median(reps, nreps, x, offsetof(ob_rep_record, f_probe));
     free(x);
 
     out->window = measuring_window(reps, nreps);
-    out->throughput_per_node = nodes > 0 ? rank_rate_sum(reps, nreps, counted) / nodes : NAN;
-    out->efficiency =
-        (throughput_k1 > 0 && k > 0) ? out->throughput_per_node / ((double)k * throughput_k1) : NAN;
+    out->throughput_per_node = ob_throughput_per_node(reps, nreps, nodes);
+    out->efficiency = ob_efficiency(out->throughput_per_node, k, throughput_k1);
     out->figure = figure_of(plan, out->median.wall);
     return 0;
 }

@@ -1,8 +1,10 @@
-/* HDF5 compound types and attribute helpers for the records of records.h
- * (see records_h5.h). HDF5 and libc only: no MPI, so the serial analyzer
- * can compile this file too. */
+/* HDF5 compound types, the record reader and attribute helpers for the
+ * records of include/occbench/records.h (see records_h5.h). HDF5 and libc
+ * only: no MPI; part of the common library that occbench and
+ * occbench-analyze both link. */
 #include "occbench/records_h5.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,114 +14,58 @@
             goto fail;                                                                             \
     } while (0)
 
-int ob_h5_insert_sample(hid_t t, size_t base)
+typedef struct type_build {
+    hid_t type;
+    const char *drop;
+    hid_t file_type; /* when >= 0: only columns present in it */
+} type_build;
+
+static int insert_column(const ob_field *col, void *user)
 {
-#define SAMPLE_FIELD(f) INSERT(t, #f, base + offsetof(ob_sample, f), H5T_NATIVE_DOUBLE)
-    SAMPLE_FIELD(wall);
-    SAMPLE_FIELD(user);
-    SAMPLE_FIELD(sys);
-    SAMPLE_FIELD(run_delay);
-    SAMPLE_FIELD(blkio);
-    SAMPLE_FIELD(rbytes);
-    SAMPLE_FIELD(wbytes);
-    SAMPLE_FIELD(vcsw);
-    SAMPLE_FIELD(ivcsw);
-    SAMPLE_FIELD(minflt);
-    SAMPLE_FIELD(majflt);
-    SAMPLE_FIELD(cycles);
-    SAMPLE_FIELD(instr);
-    SAMPLE_FIELD(ref_cycles);
-    SAMPLE_FIELD(llc_miss);
-    SAMPLE_FIELD(task_clock);
-#undef SAMPLE_FIELD
-    return 0;
-fail:
-    return -1;
+    type_build *b = user;
+    if (b->drop && !strcmp(b->drop, col->name))
+        return 0;
+    if (b->file_type >= 0 && H5Tget_member_index(b->file_type, col->name) < 0)
+        return 0;
+    hid_t h5t = col->type == OB_FT_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
+    return H5Tinsert(b->type, col->name, col->offset, h5t) < 0 ? -1 : 0;
+}
+
+static hid_t build_type(const ob_record_kind *kind, const char *drop, hid_t file_type)
+{
+    type_build b = {H5Tcreate(H5T_COMPOUND, kind->size), drop, file_type};
+    if (b.type < 0)
+        return -1;
+    if (ob_record_each_column(kind, insert_column, &b) != 0) {
+        H5Tclose(b.type);
+        return -1;
+    }
+    return b.type;
+}
+
+hid_t ob_h5_record_type(const ob_record_kind *kind, const char *drop)
+{
+    return build_type(kind, drop, -1);
 }
 
 hid_t ob_h5_rep_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_rep_record));
-    if (t < 0)
-        return -1;
-    INSERT(t, "node", HOFFSET(ob_rep_record, node), H5T_NATIVE_INT32);
-    INSERT(t, "rank", HOFFSET(ob_rep_record, rank), H5T_NATIVE_INT32);
-    INSERT(t, "core", HOFFSET(ob_rep_record, core), H5T_NATIVE_INT32);
-    INSERT(t, "rep", HOFFSET(ob_rep_record, rep), H5T_NATIVE_INT32);
-    INSERT(t, "t0", HOFFSET(ob_rep_record, t0), H5T_NATIVE_DOUBLE);
-    if (ob_h5_insert_sample(t, HOFFSET(ob_rep_record, s)) < 0)
-        goto fail;
-    INSERT(t, "maxrss_kb", HOFFSET(ob_rep_record, maxrss_kb), H5T_NATIVE_DOUBLE);
-    INSERT(t, "f_probe", HOFFSET(ob_rep_record, f_probe), H5T_NATIVE_DOUBLE);
-    INSERT(t, "ok", HOFFSET(ob_rep_record, ok), H5T_NATIVE_INT32);
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    return ob_h5_record_type(&ob_rep_kind, NULL);
 }
 
 hid_t ob_h5_phase_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_phase_record));
-    if (t < 0)
-        return -1;
-    INSERT(t, "node", HOFFSET(ob_phase_record, node), H5T_NATIVE_INT32);
-    INSERT(t, "rank", HOFFSET(ob_phase_record, rank), H5T_NATIVE_INT32);
-    INSERT(t, "rep", HOFFSET(ob_phase_record, rep), H5T_NATIVE_INT32);
-    INSERT(t, "phase", HOFFSET(ob_phase_record, phase), H5T_NATIVE_INT32);
-    if (ob_h5_insert_sample(t, HOFFSET(ob_phase_record, s)) < 0)
-        goto fail;
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    return ob_h5_record_type(&ob_phase_kind, NULL);
 }
 
 hid_t ob_h5_summary_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_summary_row));
-    if (t < 0)
-        return -1;
-    INSERT(t, "k", HOFFSET(ob_summary_row, k), H5T_NATIVE_INT32);
-    INSERT(t, "nodes", HOFFSET(ob_summary_row, nodes), H5T_NATIVE_INT32);
-    INSERT(t, "reps", HOFFSET(ob_summary_row, reps), H5T_NATIVE_INT32);
-    INSERT(t, "valid", HOFFSET(ob_summary_row, valid), H5T_NATIVE_INT32);
-    INSERT(t, "window", HOFFSET(ob_summary_row, window), H5T_NATIVE_DOUBLE);
-    INSERT(t, "throughput_per_node", HOFFSET(ob_summary_row, throughput_per_node),
-           H5T_NATIVE_DOUBLE);
-    INSERT(t, "efficiency", HOFFSET(ob_summary_row, efficiency), H5T_NATIVE_DOUBLE);
-    INSERT(t, "figure", HOFFSET(ob_summary_row, figure), H5T_NATIVE_DOUBLE);
-    if (ob_h5_insert_sample(t, HOFFSET(ob_summary_row, median)) < 0)
-        goto fail;
-    INSERT(t, "f_probe", HOFFSET(ob_summary_row, f_probe), H5T_NATIVE_DOUBLE);
-    INSERT(t, "parked_cpu", HOFFSET(ob_summary_row, parked_cpu), H5T_NATIVE_DOUBLE);
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    return ob_h5_record_type(&ob_summary_kind, NULL);
 }
 
 hid_t ob_h5_monitor_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ob_monitor_sample));
-    if (t < 0)
-        return -1;
-    INSERT(t, "t", HOFFSET(ob_monitor_sample, t), H5T_NATIVE_DOUBLE);
-    INSERT(t, "step", HOFFSET(ob_monitor_sample, step), H5T_NATIVE_INT32);
-    INSERT(t, "util_busy", HOFFSET(ob_monitor_sample, util_busy), H5T_NATIVE_DOUBLE);
-    INSERT(t, "util_active", HOFFSET(ob_monitor_sample, util_active), H5T_NATIVE_DOUBLE);
-    INSERT(t, "util_parked", HOFFSET(ob_monitor_sample, util_parked), H5T_NATIVE_DOUBLE);
-    INSERT(t, "psi_cpu_some", HOFFSET(ob_monitor_sample, psi_cpu_some), H5T_NATIVE_DOUBLE);
-    INSERT(t, "psi_io_some", HOFFSET(ob_monitor_sample, psi_io_some), H5T_NATIVE_DOUBLE);
-    INSERT(t, "psi_io_full", HOFFSET(ob_monitor_sample, psi_io_full), H5T_NATIVE_DOUBLE);
-    INSERT(t, "psi_mem_some", HOFFSET(ob_monitor_sample, psi_mem_some), H5T_NATIVE_DOUBLE);
-    INSERT(t, "mem_used_bytes", HOFFSET(ob_monitor_sample, mem_used_bytes), H5T_NATIVE_DOUBLE);
-    INSERT(t, "mem_avail_bytes", HOFFSET(ob_monitor_sample, mem_avail_bytes), H5T_NATIVE_DOUBLE);
-    INSERT(t, "energy_j", HOFFSET(ob_monitor_sample, energy_j), H5T_NATIVE_DOUBLE);
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    return ob_h5_record_type(&ob_monitor_kind, NULL);
 }
 
 hid_t ob_h5_counter_type(void)
@@ -377,4 +323,108 @@ int ob_h5_attr_get_string(hid_t obj, const char *name, char **value)
     *value = strs[0];
     free(strs);
     return 0;
+}
+
+/* ---- reading records by column name ---- */
+
+/* A corrupted file can carry a compound whose members lie outside the
+ * row; HDF5's conversion would then read out of bounds. Check first. */
+int ob_h5_compound_sane(hid_t ft)
+{
+    size_t row = H5Tget_size(ft);
+    int n = H5Tget_nmembers(ft);
+    if (row == 0 || n <= 0 || n > 4096)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        hid_t mt = H5Tget_member_type(ft, (unsigned)i);
+        size_t off = H5Tget_member_offset(ft, (unsigned)i);
+        size_t sz = mt >= 0 ? H5Tget_size(mt) : 0;
+        H5T_class_t cls = mt >= 0 ? H5Tget_class(mt) : H5T_NO_CLASS;
+        if (mt >= 0)
+            H5Tclose(mt);
+        if (sz == 0 || off > row || sz > row - off)
+            return 0;
+        if (cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_STRING)
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct required_check {
+    hid_t file_type;
+    const char *missing;
+} required_check;
+
+static int find_missing_required(const ob_field *col, void *user)
+{
+    required_check *c = user;
+    if (!(col->flags & OB_OPTIONAL) && H5Tget_member_index(c->file_type, col->name) < 0) {
+        c->missing = col->name;
+        return 1;
+    }
+    return 0;
+}
+
+int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, void **rows,
+                       size_t *nrows, char *err, size_t errlen)
+{
+    *rows = NULL;
+    *nrows = 0;
+    hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (d < 0) {
+        snprintf(err, errlen, "dataset %s is missing or unreadable", path);
+        return -1;
+    }
+    int rc = -1;
+    unsigned char *buf = NULL;
+    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d), mt = -1;
+    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
+        snprintf(err, errlen, "dataset %s is not a table (compound)", path);
+        goto out;
+    }
+    if (!ob_h5_compound_sane(ft)) {
+        snprintf(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
+        goto out;
+    }
+    required_check check = {ft, NULL};
+    if (ob_record_each_column(kind, find_missing_required, &check)) {
+        snprintf(err, errlen, "column '%s' missing from %s", check.missing, path);
+        goto out;
+    }
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    if (n < 0) {
+        snprintf(err, errlen, "dataset %s has no readable extent", path);
+        goto out;
+    }
+    /* The memory type holds only the columns the file has; HDF5 leaves the
+     * other members of each row as they are, the "missing" values. */
+    if ((mt = build_type(kind, NULL, ft)) < 0 || H5Tget_nmembers(mt) <= 0) {
+        snprintf(err, errlen, "dataset %s has none of the %s columns", path, kind->name);
+        goto out;
+    }
+    buf = calloc(n ? (size_t)n : 1, kind->size);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory reading %s (%lld rows)", path, (long long)n);
+        goto out;
+    }
+    for (hssize_t i = 0; i < n; i++)
+        ob_record_fill_missing(kind, buf + (size_t)i * kind->size);
+    if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        snprintf(err, errlen, "cannot read %s (truncated or corrupted file?)", path);
+        goto out;
+    }
+    *rows = buf;
+    *nrows = (size_t)n;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return rc;
 }

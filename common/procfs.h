@@ -1,0 +1,24 @@
+/* Readers of "key : value" text files (/proc/cpuinfo, /proc/meminfo),
+ * shared by the driver's provenance, the PAPI resolver, the sampler and the
+ * freq kernel. The path is a parameter so tests can read fake trees. */
+#ifndef OCCBENCH_COMMON_PROCFS_H
+#define OCCBENCH_COMMON_PROCFS_H
+
+#include <stddef.h>
+
+/* The value of the first line of `path` whose key (text before ':', trailing
+ * blanks removed) is exactly `key`. Returns 0, or -1 with out set to
+ * "unreadable: <why>". */
+int ob_proc_field(const char *path, const char *key, char *out, size_t len);
+
+/* ob_proc_field on /proc/cpuinfo. */
+int ob_cpuinfo_field(const char *key, char *out, size_t len);
+
+/* A numeric field of a meminfo-style file in bytes ("MemAvailable:  123 kB"
+ * -> 123*1024); NaN when absent or unreadable. */
+double ob_meminfo_bytes(const char *path, const char *key);
+
+#define OB_PROC_CPUINFO "/proc/cpuinfo"
+#define OB_PROC_MEMINFO "/proc/meminfo"
+
+#endif
