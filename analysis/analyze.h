@@ -79,12 +79,10 @@ int dc_knee(const int *ks, const double *eff, size_t n, double bound);
 
 typedef struct an_step {
     char kernel[AN_NAME_LEN], placement[AN_NAME_LEN];
-    int k, valid, done, step_index;
-    char reason[256];
+    int k, valid, done; /* k and valid: attr.k, attr.valid (after the k from the group name) */
+    ob_step_attrs attr; /* every OB_STEP_ATTRS attribute (records.h); strings owned */
     char **phases;
     int nphases;
-    char figure_name[AN_NAME_LEN], work_unit[AN_NAME_LEN];
-    double work_units, window;
     ob_rep_record *reps;
     size_t nreps;
     ob_phase_record *ph;

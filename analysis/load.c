@@ -370,12 +370,6 @@ static int list_links(hid_t g, char ***names)
     return (int)info.nlinks;
 }
 
-static void copy_str(char *dst, size_t len, char *src_owned)
-{
-    snprintf(dst, len, "%s", src_owned ? src_owned : "");
-    free(src_owned);
-}
-
 static int read_step(hid_t g, const char *gpath, const char *kernel, const char *placement,
                      const char *kname, an_step *st, int *finished, char *err, size_t errlen)
 {
@@ -387,14 +381,12 @@ static int read_step(hid_t g, const char *gpath, const char *kernel, const char 
     if (!*finished)
         return 0;
     st->done = 1;
-    st->k = attr_num(g, "k", &v) == 1 ? (int)v : atoi(kname + 1);
-    st->valid = attr_num(g, "valid", &v) == 1 ? (int)v : 1;
-    st->step_index = attr_num(g, "step", &v) == 1 ? (int)v : -1;
-    st->work_units = attr_num(g, "work_units", &v) == 1 ? v : NAN;
-    st->window = attr_num(g, "window", &v) == 1 ? v : NAN;
-    copy_str(st->reason, sizeof st->reason, attr_str(g, "reason"));
-    copy_str(st->figure_name, sizeof st->figure_name, attr_str(g, "figure_name"));
-    copy_str(st->work_unit, sizeof st->work_unit, attr_str(g, "work_unit"));
+    if (ob_h5_read_step_attrs(g, &st->attr) < 0) {
+        seterr(err, errlen, "%s: out of memory reading its attributes", gpath);
+        return -1;
+    }
+    st->k = st->attr.k >= 0 ? (int)st->attr.k : atoi(kname + 1);
+    st->valid = (int)st->attr.valid;
     if (H5Aexists(g, "phases") > 0) {
         hid_t a = H5Aopen(g, "phases", H5P_DEFAULT);
         int n = a >= 0 ? read_str_list(a, 1, &st->phases) : -1;
@@ -423,6 +415,7 @@ static int push_step(an_file *f, const an_step *st)
 
 static void free_step(an_step *s)
 {
+    ob_step_attrs_free(&s->attr);
     free_list(s->phases, s->nphases);
     free(s->reps);
     free(s->ph);

@@ -44,7 +44,7 @@ static void rule_kernels_valid(const an_file *f, const vopts *o, verdict *v)
             bad += !s->reps[r].ok;
         if (!s->valid || bad) {
             FAILF(v, "%s/%s k=%d: valid=%d, %zu repetition(s) not verified%s%s", s->kernel,
-                  s->placement, s->k, s->valid, bad, *s->reason ? ": " : "", s->reason);
+                  s->placement, s->k, s->valid, bad, *s->attr.reason ? ": " : "", s->attr.reason);
             return;
         }
     }

@@ -4,6 +4,7 @@
  * occbench-analyze both link. */
 #include "occbench/records_h5.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,4 +428,75 @@ out:
         H5Sclose(sp);
     H5Dclose(d);
     return rc;
+}
+
+/* ---- step attributes (OB_STEP_ATTRS) ---- */
+
+int ob_h5_write_step_attrs(hid_t g, const ob_step_attrs *a)
+{
+    int rc = 0;
+#define OB_PUT_INT(name) rc |= ob_h5_attr_put_int(g, #name, a->name)
+#define OB_PUT_F64(name) rc |= ob_h5_attr_put_double(g, #name, a->name)
+#define OB_PUT_STR(name) rc |= ob_h5_attr_put_string(g, #name, a->name ? a->name : "")
+#define OB_PUT_ATTR(type, name, dflt, help) OB_PUT_##type(name);
+    OB_STEP_ATTRS(OB_PUT_ATTR)
+#undef OB_PUT_ATTR
+#undef OB_PUT_STR
+#undef OB_PUT_F64
+#undef OB_PUT_INT
+    return rc ? -1 : 0;
+}
+
+static long long attr_int_or(hid_t g, const char *name, long long dflt)
+{
+    long long v;
+    return H5Aexists(g, name) > 0 && ob_h5_attr_get_int(g, name, &v) == 0 ? v : dflt;
+}
+
+static double attr_double_or(hid_t g, const char *name, double dflt)
+{
+    double v;
+    return H5Aexists(g, name) > 0 && ob_h5_attr_get_double(g, name, &v) == 0 ? v : dflt;
+}
+
+static const char *attr_string_or(hid_t g, const char *name, const char *dflt, int *oom)
+{
+    char *v = NULL;
+    if (H5Aexists(g, name) > 0 && ob_h5_attr_get_string(g, name, &v) == 0)
+        return v;
+    if (!(v = strdup(dflt)))
+        *oom = 1;
+    return v;
+}
+
+int ob_h5_read_step_attrs(hid_t g, ob_step_attrs *out)
+{
+    int oom = 0;
+#define OB_GET_INT(name, dflt) out->name = attr_int_or(g, #name, dflt)
+#define OB_GET_F64(name, dflt) out->name = attr_double_or(g, #name, dflt)
+#define OB_GET_STR(name, dflt) out->name = attr_string_or(g, #name, dflt, &oom)
+#define OB_GET_ATTR(type, name, dflt, help) OB_GET_##type(name, dflt);
+    OB_STEP_ATTRS(OB_GET_ATTR)
+#undef OB_GET_ATTR
+#undef OB_GET_STR
+#undef OB_GET_F64
+#undef OB_GET_INT
+    if (oom) {
+        ob_step_attrs_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void ob_step_attrs_free(ob_step_attrs *a)
+{
+#define OB_FREE_INT(name)
+#define OB_FREE_F64(name)
+#define OB_FREE_STR(name) free((char *)a->name), a->name = NULL
+#define OB_FREE_ATTR(type, name, dflt, help) OB_FREE_##type(name);
+    OB_STEP_ATTRS(OB_FREE_ATTR)
+#undef OB_FREE_ATTR
+#undef OB_FREE_STR
+#undef OB_FREE_F64
+#undef OB_FREE_INT
 }

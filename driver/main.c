@@ -578,19 +578,21 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     }
     int valid = first < 0;
     summarise(rs, &run, sd, valid, row);
-    ob_step_info info = {sd->kernel->name,
-                         ob_placement_name(sd->placement),
-                         sd->k,
-                         index,
-                         sd->kernel->phases,
-                         sd->plan.figure_name,
-                         sd->plan.work_unit,
-                         sd->plan.work_units,
-                         valid,
-                         reason,
-                         row->window,
-                         t_start,
-                         t_end};
+    ob_step_info info = {.kernel = sd->kernel->name,
+                         .placement = ob_placement_name(sd->placement),
+                         .phases = sd->kernel->phases,
+                         .attrs = {.k = sd->k,
+                                   .step = index,
+                                   .valid = valid,
+                                   .reason = reason,
+                                   .figure_name = sd->plan.figure_name,
+                                   .work_unit = sd->plan.work_unit,
+                                   .work_units = sd->plan.work_units,
+                                   .window = row->window,
+                                   .t_start = t_start,
+                                   .t_end = t_end,
+                                   .kernel_options = "",
+                                   .plan = sd->plan.description}};
     /* The summary row first: the step's `done` mark, written last by
      * write_step, then guarantees its summary exists (a resumed step
      * replaces a stale row). */

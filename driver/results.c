@@ -335,12 +335,6 @@ static void put_int_attr(hid_t obj, const char *name, long long value, status *s
         st_h5fail(st, "cannot write attribute '%s'", name);
 }
 
-static void put_double_attr(hid_t obj, const char *name, double value, status *st)
-{
-    if (!st->failed && ob_h5_attr_put_double(obj, name, value) < 0)
-        st_h5fail(st, "cannot write attribute '%s'", name);
-}
-
 /* Dataset creation properties: no fill values written (every element is
  * written by us), chunked and extendible when chunk_rows > 0. */
 static hid_t make_dcpl(int rank, const hsize_t *chunk)
@@ -1096,20 +1090,19 @@ int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_
         } else {
             check_name(&st, "kernel", info->kernel);
             check_name(&st, "placement", info->placement);
-            if (info->k < 0 || info->k > 9999)
-                st_fail(&st, "write_step: k %d out of range 0..9999", info->k);
+            if (info->attrs.k < 0 || info->attrs.k > 9999)
+                st_fail(&st, "write_step: k %lld out of range 0..9999", info->attrs.k);
             put_str(&p, info->kernel);
             put_str(&p, info->placement);
-            put_i64(&p, info->k);
-            put_i64(&p, info->step);
-            put_i64(&p, info->valid);
-            put_str(&p, info->reason);
-            put_str(&p, info->figure_name);
-            put_str(&p, info->work_unit);
-            put_f64(&p, info->work_units);
-            put_f64(&p, info->window);
-            put_f64(&p, info->t_start);
-            put_f64(&p, info->t_end);
+#define PACK_INT(name) put_i64(&p, info->attrs.name)
+#define PACK_F64(name) put_f64(&p, info->attrs.name)
+#define PACK_STR(name) put_str(&p, info->attrs.name ? info->attrs.name : "")
+#define PACK_ATTR(type, name, dflt, help) PACK_##type(name);
+            OB_STEP_ATTRS(PACK_ATTR)
+#undef PACK_ATTR
+#undef PACK_STR
+#undef PACK_F64
+#undef PACK_INT
             uint64_t nph = 0;
             while (info->phases && info->phases[nph])
                 nph++;
@@ -1130,10 +1123,16 @@ int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_
         return -1;
     }
     const char *kernel = get_str(&p), *placement = get_str(&p);
-    int k = (int)get_i64(&p), step = (int)get_i64(&p), valid = (int)get_i64(&p);
-    const char *reason = get_str(&p), *figure_name = get_str(&p), *work_unit = get_str(&p);
-    double work_units = get_f64(&p), window = get_f64(&p), t_start = get_f64(&p);
-    double t_end = get_f64(&p);
+    ob_step_attrs attrs;
+#define UNPACK_INT(name) attrs.name = get_i64(&p)
+#define UNPACK_F64(name) attrs.name = get_f64(&p)
+#define UNPACK_STR(name) attrs.name = get_str(&p)
+#define UNPACK_ATTR(type, name, dflt, help) UNPACK_##type(name);
+    OB_STEP_ATTRS(UNPACK_ATTR)
+#undef UNPACK_ATTR
+#undef UNPACK_STR
+#undef UNPACK_F64
+#undef UNPACK_INT
     size_t nph = get_u64(&p);
     const char **phase_names = calloc(nph + 1, sizeof *phase_names);
     for (size_t i = 0; i < nph && phase_names; i++)
@@ -1142,7 +1141,7 @@ int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_
         st_fail(&st, "out of memory unpacking the step information");
 
     char kname[32];
-    snprintf(kname, sizeof kname, "k%04d", k);
+    snprintf(kname, sizeof kname, "k%04d", (int)attrs.k);
     const char *names[3] = {"steps", kernel, placement};
     hid_t pg = st.failed ? -1 : open_group_path(r->file, &st, 3, names);
     if (!st.failed && H5Lexists(pg, kname, H5P_DEFAULT) > 0) {
@@ -1157,18 +1156,10 @@ int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_
         if (g < 0)
             st_h5fail(&st, "cannot create step group %s/%s/%s", kernel, placement, kname);
     }
-    put_int_attr(g, "k", k, &st);
-    put_int_attr(g, "step", step, &st);
-    put_int_attr(g, "valid", valid, &st);
-    put_string_attr(g, "reason", reason, &st);
+    if (!st.failed && ob_h5_write_step_attrs(g, &attrs) < 0)
+        st_h5fail(&st, "cannot write the attributes of step %s/%s/%s", kernel, placement, kname);
     if (!st.failed && ob_h5_attr_put_strings(g, "phases", phase_names, nph) < 0)
         st_h5fail(&st, "cannot write attribute 'phases'");
-    put_string_attr(g, "figure_name", figure_name, &st);
-    put_string_attr(g, "work_unit", work_unit, &st);
-    put_double_attr(g, "work_units", work_units, &st);
-    put_double_attr(g, "window", window, &st);
-    put_double_attr(g, "t_start", t_start, &st);
-    put_double_attr(g, "t_end", t_end, &st);
 
     hid_t rep_type = ob_h5_rep_type(), phase_type = ob_h5_phase_type();
     if (rep_type < 0 || phase_type < 0)

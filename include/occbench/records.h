@@ -95,6 +95,25 @@
     X(F64, mem_avail_bytes, "B", OB_NAN_OK | OB_OPTIONAL, "MemAvailable")                          \
     X(F64, energy_j, "J", OB_NAN_OK | OB_OPTIONAL, "cumulative package energy (powercap)")
 
+/* Attributes of a step group /steps/<kernel>/<placement>/kNNNN, besides
+ * `phases` (the kernel's phase names, a string list) and `done` (=1,
+ * written last). X(TYPE, name, default, description): TYPE INT (int64
+ * attribute), F64 or STR; `default` is what a reader takes when the
+ * attribute is absent (a file from an older occbench). */
+#define OB_STEP_ATTRS(X)                                                                           \
+    X(INT, k, -1, "active ranks per node")                                                         \
+    X(INT, step, -1, "index in the launch's step list")                                            \
+    X(INT, valid, 1, "1 when every rank verified")                                                 \
+    X(STR, reason, "", "why the step failed; empty when valid")                                    \
+    X(STR, figure_name, "", "unit of the kernel's figure of merit")                                \
+    X(STR, work_unit, "", "unit of work_units")                                                    \
+    X(F64, work_units, NAN, "work per repetition")                                                 \
+    X(F64, window, NAN, "seconds the measuring window lasted")                                     \
+    X(F64, t_start, NAN, "step start, seconds since the launch's epoch")                           \
+    X(F64, t_end, NAN, "step end")                                                                 \
+    X(STR, kernel_options, "", "the kernel's options it ran with, NAME=VALUE;... (--kopt)")        \
+    X(STR, plan, "", "the kernel's plan description for these options and preset")
+
 /* ---- the C structs, generated from the lists ---- */
 
 #define OB_CTYPE_I32 int32_t
@@ -121,6 +140,17 @@ typedef struct ob_summary_row {
 typedef struct ob_monitor_sample {
     OB_MONITOR_FIELDS(OB_STRUCT_MEMBER)
 } ob_monitor_sample;
+
+#define OB_ATTR_CTYPE_INT long long
+#define OB_ATTR_CTYPE_F64 double
+#define OB_ATTR_CTYPE_STR const char *
+#define OB_ATTR_MEMBER(type, name, dflt, help) OB_ATTR_CTYPE_##type name;
+
+/* A step's attributes; strings are borrowed (writer) or owned by whoever
+ * read them (ob_h5_read_step_attrs; ob_step_attrs_free). */
+typedef struct ob_step_attrs {
+    OB_STEP_ATTRS(OB_ATTR_MEMBER)
+} ob_step_attrs;
 
 /* ---- field tables (common/records.c) ---- */
 

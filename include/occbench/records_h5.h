@@ -58,6 +58,14 @@ hid_t ob_h5_record_type(const ob_record_kind *kind, const char *drop);
 int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, void **rows,
                        size_t *nrows, char *err, size_t errlen);
 
+/* The OB_STEP_ATTRS attributes of a step group: written (all ranks with
+ * the same values under parallel HDF5), or read with each absent one at
+ * its default; read strings are malloc'ed (ob_step_attrs_free). Return 0
+ * or -1. */
+int ob_h5_write_step_attrs(hid_t group, const ob_step_attrs *attrs);
+int ob_h5_read_step_attrs(hid_t group, ob_step_attrs *attrs);
+void ob_step_attrs_free(ob_step_attrs *attrs);
+
 /* 0 when a compound file type has members outside its row or of a class
  * no record uses (a corrupted file), else 1. */
 int ob_h5_compound_sane(hid_t file_type);

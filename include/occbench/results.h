@@ -12,9 +12,8 @@
  *   /counters    datasets sources (ob_counter_row: node, metric, event,
  *                available, reason, scale; one row per node and metric)
  *                and cpu_family (1-D strings, index = node)
- *   /steps/<kernel>/<placement>/kNNNN   attrs k, step, valid, reason,
- *                phases (1-D strings), figure_name, work_unit, work_units,
- *                window, t_start, t_end, done (=1, written last); datasets
+ *   /steps/<kernel>/<placement>/kNNNN   attrs OB_STEP_ATTRS (records.h),
+ *                phases (1-D strings), done (=1, written last); datasets
  *                reps, phases (records.h; rows of rank 0, then rank 1, ...)
  *   /summary/<kernel>/<placement>       ob_summary_row per k (appended;
  *                extendible, chunked); attr figure_name
@@ -89,15 +88,8 @@ int ob_results_step_done(const ob_results *r, const char *kernel, const char *pl
 typedef struct ob_step_info {
     const char *kernel;
     const char *placement;
-    int k;
-    int step;                  /* index in the launch's step list */
     const char *const *phases; /* NULL-terminated */
-    const char *figure_name;
-    const char *work_unit;
-    double work_units;
-    int valid;          /* the same on every rank */
-    const char *reason; /* why invalid/failed; "" when valid */
-    double window, t_start, t_end;
+    ob_step_attrs attrs;       /* k, step, valid (the same on every rank), reason, ... */
 } ob_step_info;
 
 /* Write one step: each rank passes its own rows (parked ranks pass 0).

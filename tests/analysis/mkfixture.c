@@ -125,15 +125,6 @@ static void attr_i(hid_t loc, const char *name, int v)
     H5Sclose(sp);
 }
 
-static void attr_d(hid_t loc, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    H5Aclose(a);
-    H5Sclose(sp);
-}
-
 static void attr_list(hid_t loc, const char *name, const char *const *v, int n)
 {
     hsize_t dim = (hsize_t)n;
@@ -225,16 +216,9 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
     hid_t g = H5Gcreate2(file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     H5Pclose(lcpl);
     int invalid = cfg.invalid && step == 0;
-    attr_i(g, "k", l->k);
-    attr_i(g, "step", step);
-    attr_i(g, "valid", !invalid);
-    attr_s(g, "reason", invalid ? "verification failed: checksum mismatch" : "");
     int nph = cfg.phases[0] ? 2 : 0;
     if (nph)
         attr_list(g, "phases", cfg.phases, nph);
-    attr_s(g, "figure_name", "seconds_per_rep");
-    attr_s(g, "work_unit", "rep");
-    attr_d(g, "work_units", 1.0);
     size_t nreps = (size_t)cfg.nodes * (size_t)l->k * (size_t)(cfg.reps + 1);
     ob_rep_record *r = calloc(nreps, sizeof *r);
     ob_phase_record *p = calloc(nreps * 2 + 1, sizeof *p);
@@ -270,9 +254,20 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                 }
             }
         }
-    attr_d(g, "window", window);
-    attr_d(g, "t_start", *t);
-    attr_d(g, "t_end", *t + window);
+    /* the step attributes as the driver writes them (common/records_h5.c) */
+    ob_step_attrs attrs = {.k = l->k,
+                           .step = step,
+                           .valid = !invalid,
+                           .reason = invalid ? "verification failed: checksum mismatch" : "",
+                           .figure_name = "seconds_per_rep",
+                           .work_unit = "rep",
+                           .work_units = 1.0,
+                           .window = window,
+                           .t_start = *t,
+                           .t_end = *t + window,
+                           .kernel_options = "",
+                           .plan = "synthetic fixture level"};
+    ob_h5_write_step_attrs(g, &attrs);
     *t += window + 1;
     hid_t rt = rep_type(), pt = phase_type();
     write_table(g, "reps", rt, r, nreps);

@@ -91,17 +91,17 @@ static int write_one_step(ob_results *r, int rank, int s)
     }
     ob_step_info info = {.kernel = "fft",
                          .placement = "compact",
-                         .k = s + 1,
-                         .step = s,
                          .phases = phases,
-                         .figure_name = "GFLOP/s",
-                         .work_unit = "transforms",
-                         .work_units = 1,
-                         .valid = 1,
-                         .reason = "",
-                         .window = 1,
-                         .t_start = s,
-                         .t_end = s + 1};
+                         .attrs = {.k = s + 1,
+                                   .step = s,
+                                   .figure_name = "GFLOP/s",
+                                   .work_unit = "transforms",
+                                   .work_units = 1,
+                                   .valid = 1,
+                                   .reason = "",
+                                   .window = 1,
+                                   .t_start = s,
+                                   .t_end = s + 1}};
     if (ob_results_write_step(r, &info, reps, (size_t)n, ph, (size_t)np, err, sizeof err) < 0)
         return die("write_step", err);
     ob_summary_row row;
@@ -151,7 +151,7 @@ static int write_steps(ob_results *r, int rank, int nsteps, int sleep_ms)
 static void check_collective_errors(ob_results *r, int rank, const char *path)
 {
     char err[512] = "";
-    ob_step_info info = {.kernel = "fft", .placement = "compact", .k = 999, .phases = NULL};
+    ob_step_info info = {.kernel = "fft", .placement = "compact", .attrs = {.k = 999}};
     /* Only rank 3 passes rows without a buffer. */
     int rc = ob_results_write_step(r, &info, NULL, rank == 3 ? 2 : 0, NULL, 0, err, sizeof err);
     char all[4][512];

@@ -166,17 +166,19 @@ static ob_step_info step_info(const char *kernel, const char *placement, int k, 
     ob_step_info s = {
         .kernel = kernel,
         .placement = placement,
-        .k = k,
-        .step = step,
         .phases = phases,
-        .figure_name = "GFLOP/s",
-        .work_unit = "transforms",
-        .work_units = 4.0 * k,
-        .valid = k != 2,
-        .reason = k != 2 ? "" : "verification failed: max error 1e-2 > 1e-5",
-        .window = 2.0,
-        .t_start = 100.0 + step,
-        .t_end = 102.5 + step,
+        .attrs = {.k = k,
+                  .step = step,
+                  .figure_name = "GFLOP/s",
+                  .work_unit = "transforms",
+                  .work_units = 4.0 * k,
+                  .valid = k != 2,
+                  .reason = k != 2 ? "" : "verification failed: max error 1e-2 > 1e-5",
+                  .window = 2.0,
+                  .t_start = 100.0 + step,
+                  .t_end = 102.5 + step,
+                  .kernel_options = "style=es;eps=1e-05",
+                  .plan = "512^2 grid, W=8"},
     };
     return s;
 }
@@ -331,17 +333,28 @@ static void check_step_attrs(hid_t f, const char *group, const ob_step_info *s)
 {
     hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
     assert_true(g >= 0);
-    assert_int_equal(get_int(g, "k"), s->k);
-    assert_int_equal(get_int(g, "step"), s->step);
-    assert_int_equal(get_int(g, "valid"), s->valid);
+    assert_int_equal(get_int(g, "k"), s->attrs.k);
+    assert_int_equal(get_int(g, "step"), s->attrs.step);
+    assert_int_equal(get_int(g, "valid"), s->attrs.valid);
     assert_int_equal(get_int(g, "done"), 1);
-    assert_string_attr(g, "reason", s->reason);
-    assert_string_attr(g, "figure_name", s->figure_name);
-    assert_string_attr(g, "work_unit", s->work_unit);
-    assert_true(get_double(g, "work_units") == s->work_units);
-    assert_true(get_double(g, "window") == s->window);
-    assert_true(get_double(g, "t_start") == s->t_start);
-    assert_true(get_double(g, "t_end") == s->t_end);
+    assert_string_attr(g, "reason", s->attrs.reason);
+    assert_string_attr(g, "figure_name", s->attrs.figure_name);
+    assert_string_attr(g, "work_unit", s->attrs.work_unit);
+    assert_string_attr(g, "kernel_options", s->attrs.kernel_options);
+    assert_string_attr(g, "plan", s->attrs.plan);
+    assert_true(get_double(g, "work_units") == s->attrs.work_units);
+    assert_true(get_double(g, "window") == s->attrs.window);
+    assert_true(get_double(g, "t_start") == s->attrs.t_start);
+    assert_true(get_double(g, "t_end") == s->attrs.t_end);
+    /* the shared reader (occbench-analyze's) gives back every attribute */
+    ob_step_attrs back;
+    assert_int_equal(ob_h5_read_step_attrs(g, &back), 0);
+    assert_true(back.k == s->attrs.k && back.step == s->attrs.step &&
+                back.valid == s->attrs.valid && back.window == s->attrs.window);
+    assert_string_equal(back.reason, s->attrs.reason);
+    assert_string_equal(back.kernel_options, s->attrs.kernel_options);
+    assert_string_equal(back.plan, s->attrs.plan);
+    ob_step_attrs_free(&back);
     char **names = NULL;
     size_t n = 0;
     assert_int_equal(ob_h5_attr_get_strings(g, "phases", &names, &n), 0);
