@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     }
     const ob_kernel *k = ob_kernel_find("conv");
     ob_plan plan;
-    if (!k || k->plan(preset, NULL, &plan) != OB_OK) {
+    if (!k || ob_kernel_plan(k, preset, NULL, NULL, &plan, NULL, 0) != OB_OK) {
         fprintf(stderr, "conv_phases: the conv kernel is not registered\n");
         return 1;
     }

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 
     const ob_kernel *k = ob_kernel_find("io");
     ob_plan plan;
-    if (!k || k->plan(preset, NULL, &plan) != OB_OK) {
+    if (!k || ob_kernel_plan(k, preset, NULL, NULL, &plan, NULL, 0) != OB_OK) {
         fprintf(stderr, "io_vs_dd: the io kernel is not registered\n");
         return 1;
     }

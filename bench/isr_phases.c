@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 3 ? argv[3] : "/tmp";
     const ob_kernel *k = &ob_kernel_isr;
     ob_plan plan;
-    k->plan(preset, NULL, &plan);
+    ob_kernel_plan(k, preset, NULL, NULL, &plan, NULL, 0);
     printf("isr preset %s: %s, footprint %.0f MB, io dir %s\n", ob_preset_name(preset),
            plan.description, plan.footprint_bytes / 1e6, dir);
 

@@ -72,7 +72,7 @@ static int bench(const char *name, ob_preset preset, const ob_machine *m)
 {
     const ob_kernel *k = ob_kernel_find(name);
     ob_plan plan;
-    if (!k || k->plan(preset, m, &plan) != OB_OK) {
+    if (!k || ob_kernel_plan(k, preset, m, NULL, &plan, NULL, 0) != OB_OK) {
         fprintf(stderr, "probes: kernel %s unavailable\n", name);
         return 1;
     }

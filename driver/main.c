@@ -46,7 +46,9 @@ typedef struct step_def {
     const ob_kernel *kernel;
     ob_placement placement;
     int k;
-    ob_plan plan; /* the kernel's plan at this launch's preset and machine */
+    const ob_kopt_values *kopts; /* the kernel's option values */
+    ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
+    char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
 } step_def;
 
 /* Everything a launch holds between steps. */
@@ -68,6 +70,7 @@ typedef struct run_state {
     char first_failure[512];
     ob_metric_source sources[OB_METRIC_COUNT];
     char cpu_label[64];
+    ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
 } run_state;
 
 static int say_usage_error(const ob_launch *l, const char *msg)
@@ -79,18 +82,45 @@ static int say_usage_error(const ob_launch *l, const char *msg)
 
 /* ---- early exits: --help, --version, --list, --info ------------------------ */
 
-static void print_list(const ob_machine *m)
+static void print_kernel_options(const ob_kernel *k, const ob_kopt_values *v)
+{
+    for (int j = 0; j < ob_kernel_option_count(k); j++) {
+        const ob_kopt *d = &k->options[j];
+        char accepted[96];
+        if (d->type == OB_KOPT_CHOICE)
+            snprintf(accepted, sizeof accepted, "%s", d->choices);
+        else if (d->type == OB_KOPT_REAL)
+            snprintf(accepted, sizeof accepted, "%g..%g", d->min, d->max);
+        else
+            snprintf(accepted, sizeof accepted, "0|1");
+        printf("         --kopt %s.%s=%s (default %s%s%s; now %s from %s)\n", k->name, d->name,
+               accepted, d->default_value, d->env ? ", fallback " : "", d->env ? d->env : "",
+               v->value[j], v->source[j]);
+        printf("             %s\n", d->help);
+    }
+}
+
+/* Every kernel, its memory per preset and plan description with the
+ * options as given (--kopt), and its options with their defaults. */
+static void print_list(const ob_machine *m, const ob_options *o)
 {
     printf("%-8s %12s %12s %12s  %s\n", "kernel", "ci", "small", "lsst",
            "memory per rank; summary");
     for (size_t i = 0; i < ob_kernel_count(); i++) {
         const ob_kernel *k = ob_kernel_at(i);
+        const ob_kopt_values *v = NULL;
+        for (int s = 0; s < o->nkernels; s++)
+            if (o->kernels[s] == k)
+                v = &o->kopts[s];
+        ob_kopt_values defaults;
+        char why[256];
+        if (!v && ob_kopts_resolve(k, NULL, 0, &defaults, why, sizeof why) == 0)
+            v = &defaults;
         ob_plan plans[OB_PRESET_COUNT];
         int ok[OB_PRESET_COUNT];
         printf("%-8s", k->name);
         for (int p = 0; p < OB_PRESET_COUNT; p++) {
-            memset(&plans[p], 0, sizeof plans[p]);
-            ok[p] = k->plan((ob_preset)p, m, &plans[p]) == 0;
+            ok[p] = ob_kernel_plan(k, (ob_preset)p, m, v, &plans[p], why, sizeof why) == 0;
             if (ok[p])
                 printf(" %8.1f MiB", (double)plans[p].footprint_bytes / 1048576.0);
             else
@@ -100,6 +130,8 @@ static void print_list(const ob_machine *m)
         for (int p = 0; p < OB_PRESET_COUNT; p++)
             if (ok[p] && plans[p].description[0])
                 printf("         %-6s %s\n", ob_preset_name((ob_preset)p), plans[p].description);
+        if (v)
+            print_kernel_options(k, v);
     }
 }
 
@@ -155,7 +187,7 @@ static int early_exit(run_state *rs)
             printf("occbench %s (git %s, %s, %s)\n", OB_VERSION, OB_GIT_REVISION, OB_COMPILER,
                    OB_BUILD_TYPE);
         else if (o->list)
-            print_list(&rs->machine);
+            print_list(&rs->machine, &rs->opt);
         else
             print_info(rs->topo, o);
         fflush(stdout);
@@ -187,6 +219,22 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
     return 0;
 }
 
+/* Every selected kernel's plan, once per launch: a kernel that refuses its
+ * preset or options is bad input. */
+static int plan_kernels(run_state *rs, char *err, size_t errlen)
+{
+    for (int i = 0; i < rs->opt.nkernels; i++) {
+        char why[256];
+        if (ob_kernel_plan(rs->opt.kernels[i], rs->opt.preset, &rs->machine, &rs->opt.kopts[i],
+                           &rs->plans[i], why, sizeof why) != 0) {
+            snprintf(err, errlen, "kernel %s cannot run at --preset %s: %s",
+                     rs->opt.kernels[i]->name, ob_preset_name(rs->opt.preset), why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The largest k of the ladder times each kernel's footprint must fit in
  * the node's available memory (checked on every node). */
 static int check_memory(run_state *rs, char *err, size_t errlen)
@@ -196,10 +244,7 @@ static int check_memory(run_state *rs, char *err, size_t errlen)
         rs->launch.node_rank == 0 ? ob_meminfo_bytes(OB_PROC_MEMINFO, "MemAvailable") : INFINITY;
     int bad = 0;
     for (int i = 0; i < rs->opt.nkernels && !bad; i++) {
-        ob_plan plan;
-        memset(&plan, 0, sizeof plan);
-        if (rs->opt.kernels[i]->plan(rs->opt.preset, &rs->machine, &plan) != 0)
-            continue;
+        const ob_plan plan = rs->plans[i];
         double need = (double)plan.footprint_bytes * kmax;
         if (isfinite(avail) && need > avail) {
             snprintf(err, errlen,
@@ -267,15 +312,15 @@ static void build_steps(run_state *rs)
     rs->nsteps = rs->opt.nkernels * rs->opt.nplacements * rs->nladder;
     rs->steps = calloc((size_t)rs->nsteps, sizeof *rs->steps);
     int n = 0;
-    for (int ki = 0; ki < rs->opt.nkernels; ki++) {
-        ob_plan plan;
-        memset(&plan, 0, sizeof plan);
-        rs->opt.kernels[ki]->plan(rs->opt.preset, &rs->machine, &plan);
+    for (int ki = 0; ki < rs->opt.nkernels; ki++)
         for (int p = 0; p < rs->opt.nplacements; p++)
-            for (int i = 0; i < rs->nladder; i++)
-                rs->steps[n++] =
-                    (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i], plan};
-    }
+            for (int i = 0; i < rs->nladder; i++) {
+                step_def *sd = &rs->steps[n++];
+                *sd = (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i],
+                                 &rs->opt.kopts[ki],  rs->plans[ki],         ""};
+                ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options,
+                                   sizeof sd->kernel_options);
+            }
 }
 
 static char *join_command(int argc, char **argv)
@@ -297,7 +342,7 @@ static char *join_command(int argc, char **argv)
 
 static int open_results(run_state *rs, int argc, char **argv, char *err, size_t errlen)
 {
-    char config[2048];
+    char config[4096];
     ob_options_config(&rs->opt, rs->ladder, rs->nladder, rs->launch.size, rs->launch.nnodes, config,
                       sizeof config);
     if (rs->opt.resume)
@@ -534,6 +579,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     ob_topo_order(rs->topo, sd->placement, order, rs->cores);
     int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
     ob_step_run run = {.kernel = sd->kernel,
+                       .kopts = sd->kopts,
                        .preset = rs->opt.preset,
                        .machine = rs->machine,
                        .io_dir = rs->opt.io_dir,
@@ -591,7 +637,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .window = row->window,
                                    .t_start = t_start,
                                    .t_end = t_end,
-                                   .kernel_options = "",
+                                   .kernel_options = sd->kernel_options,
                                    .plan = sd->plan.description}};
     /* The summary row first: the step's `done` mark, written last by
      * write_step, then guarantees its summary exists (a resumed step
@@ -674,7 +720,7 @@ static int run_ladder(run_state *rs, int *interrupted, char *err, size_t errlen)
 static int prepare(run_state *rs, int argc, char **argv)
 {
     char err[1024] = "";
-    int failed = resolve_ladder(rs, err, sizeof err) != 0;
+    int failed = resolve_ladder(rs, err, sizeof err) != 0 || plan_kernels(rs, err, sizeof err) != 0;
     if (checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     failed = check_memory(rs, err, sizeof err) != 0;

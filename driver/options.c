@@ -166,7 +166,7 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 static const char *const valued_options[] = {
     "--kernels",  "--occupancy",     "--placement",     "--preset", "--window",
     "--min-reps", "--output",        "--site",          "--io-dir", "--events",
-    "--resume",   "--probe-seconds", "--sample-period", NULL};
+    "--resume",   "--probe-seconds", "--sample-period", "--kopt",   NULL};
 
 static int takes_value(const char *name)
 {
@@ -209,6 +209,15 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         o->min_reps = (int)n;
         return 0;
     }
+    if (strcmp(name, "--kopt") == 0) {
+        if (o->nkopt_assign >= OB_MAX_KOPT_ARGS)
+            return usage_error(err, errlen, "--kopt %s: more than %d --kopt options", value,
+                               OB_MAX_KOPT_ARGS);
+        if (ob_kopt_assignment_check(value, err, errlen) != 0)
+            return OB_EXIT_USAGE;
+        o->kopt_assign[o->nkopt_assign++] = value;
+        return 0;
+    }
     const char **target = NULL;
     if (strcmp(name, "--output") == 0)
         target = &o->output;
@@ -242,6 +251,30 @@ static int apply_flag(const char *arg, ob_options *o, char *err, size_t errlen)
         o->version = 1;
     else
         return usage_error(err, errlen, "unknown option '%s' (see occbench --help)", arg);
+    return 0;
+}
+
+/* Every selected kernel's option values; a --kopt naming a kernel that is
+ * not selected is refused (it would silently do nothing). */
+static int resolve_kernel_options(ob_options *o, char *err, size_t errlen)
+{
+    for (int a = 0; a < o->nkopt_assign; a++) {
+        const char *v = o->kopt_assign[a];
+        size_t klen = strcspn(v, ".");
+        int selected = 0;
+        for (int i = 0; i < o->nkernels && !selected; i++)
+            selected =
+                strlen(o->kernels[i]->name) == klen && !strncmp(o->kernels[i]->name, v, klen);
+        if (!selected)
+            return usage_error(err, errlen,
+                               "--kopt %s: kernel %.*s is not in --kernels (accepted: options of "
+                               "the kernels that run)",
+                               v, (int)klen, v);
+    }
+    for (int i = 0; i < o->nkernels; i++)
+        if (ob_kopts_resolve(o->kernels[i], o->kopt_assign, o->nkopt_assign, &o->kopts[i], err,
+                             errlen) != 0)
+            return -1;
     return 0;
 }
 
@@ -280,6 +313,8 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
                 return rc;
         }
     }
+    if (resolve_kernel_options(o, err, errlen) != 0)
+        return OB_EXIT_USAGE;
     if (o->resume && o->output && strcmp(o->resume, o->output) != 0)
         return usage_error(err, errlen,
                            "--resume %s and --output %s name different files (accepted: "
@@ -309,6 +344,11 @@ void ob_options_config(const ob_options *o, const int *ladder, int nladder, int 
     APPEND(";preset=%s;window=%g;min_reps=%d;ranks=%d;nodes=%d;events=%s;schema=%d",
            ob_preset_name(o->preset), o->window, o->min_reps, ranks, nodes,
            o->events ? o->events : "default", OB_SCHEMA_VERSION);
+    /* one field per kernel option, so --resume names the one that changed */
+    for (int i = 0; i < o->nkernels; i++)
+        for (int j = 0; j < o->kopts[i].n; j++)
+            APPEND(";kopt.%s.%s=%s", o->kernels[i]->name, o->kernels[i]->options[j].name,
+                   o->kopts[i].value[j]);
 #undef APPEND
 }
 
@@ -343,6 +383,8 @@ void ob_options_usage(FILE *f)
         "  --events LIST         metric=EVENT overrides, e.g. cycles=perf::CYCLES,llc_misses=...\n"
         "                        (metrics: cycles, instructions, ref_cycles, llc_misses, "
         "task_clock)\n"
+        "  --kopt K.NAME=VALUE   a kernel option, e.g. grid.style=ddf (repeatable; occbench\n"
+        "                        --list shows every kernel's options and defaults)\n"
         "  --probe-seconds T     clock probe after each repetition, at most T and at most 2%% of\n"
         "                        the repetition (default 5ms; 0 disables)\n"
         "  --sample-period T     node monitor sampling period (default 0.5s)\n"

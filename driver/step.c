@@ -72,6 +72,7 @@ int ob_step_setup(ob_step_run *run)
     if (ob_topo_bind_thread(run->topo, run->core, err, sizeof err) != 0)
         return fail(run, "binding", err);
     ob_ctx_init(&run->ctx, run->preset, &run->machine, run->io_dir, run->rank, phase_hook, run);
+    run->ctx.kopts = run->kopts;
     int rc = run->kernel->setup(&run->ctx, &run->state);
     if (rc != OB_OK) {
         run->enospc = rc == OB_ENOSPC;

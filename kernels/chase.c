@@ -92,8 +92,12 @@ static chase_size chase_size_of(ob_preset preset, const ob_machine *m)
     return (chase_size){.nodes = nodes, .loads = loads};
 }
 
-static int chase_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int chase_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                      ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     chase_size s = chase_size_of(preset, machine);
     memset(out, 0, sizeof *out);
     out->footprint_bytes = s.nodes * (sizeof(chase_node) + sizeof(uint32_t));

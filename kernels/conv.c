@@ -72,8 +72,12 @@ typedef struct conv_state {
     unsigned long long rep;
 } conv_state;
 
-static int conv_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int conv_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                     ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     (void)machine;
     conv_size s = size_of(preset);
     size_t nxo = s.nx - (size_t)s.k2d + 1, nyo = s.ny - (size_t)s.k2d + 1;

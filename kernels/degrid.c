@@ -8,10 +8,11 @@
 enum { PH_SORT, PH_DEGRID, PH_FFT, PH_CORRECT };
 static const char *const degrid_phases[] = {"sort", "degrid", "fft", "correct", NULL};
 
-static int degrid_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int degrid_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                       ob_plan *out, char *why, size_t why_len)
 {
     (void)machine;
-    return ob_grid_plan(preset, 1, out);
+    return ob_grid_plan(preset, 1, opts, out, why, why_len);
 }
 
 static int degrid_setup(ob_ctx *ctx, void **state)
@@ -78,6 +79,8 @@ const ob_kernel ob_kernel_degrid = {
     .name = "degrid",
     .summary = "grid correction + FFT of a model image + convolutional degridding",
     .phases = degrid_phases,
+    .options = ob_grid_options,
+    .check_options = ob_grid_check_options,
     .plan = degrid_plan,
     .setup = degrid_setup,
     .run = degrid_run,

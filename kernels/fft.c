@@ -62,8 +62,12 @@ static double tolerance(size_t n)
     return FLT_EPSILON * log2_size(n);
 }
 
-static int fft_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int fft_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                    ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     (void)machine;
     const size_t n = grid_size(preset);
     const size_t grid_bytes = 2 * n * n * sizeof(float);

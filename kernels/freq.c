@@ -136,8 +136,12 @@ static uint64_t freq_adds(ob_preset preset)
     }
 }
 
-static int freq_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int freq_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                     ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     (void)machine;
     uint64_t adds = freq_adds(preset);
     memset(out, 0, sizeof *out);

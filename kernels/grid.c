@@ -2,16 +2,17 @@
  * uv grid, inverse FFT and grid correction to a dirty image (DDFacet /
  * wgridder imaging). Checked every repetition against the direct DFT of
  * the visibilities at sampled pixels. See grid_kernel.h for the presets and
- * the OCCBENCH_GRID_STYLE / OCCBENCH_GRID_EPS environment variables. */
+ * its options (--kopt grid.style=ddf, ...). */
 #include "occbench/grid_kernel.h"
 
 enum { PH_SORT, PH_GRID, PH_FFT, PH_CORRECT };
 static const char *const grid_phases[] = {"sort", "grid", "fft", "correct", NULL};
 
-static int grid_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int grid_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                     ob_plan *out, char *why, size_t why_len)
 {
     (void)machine;
-    return ob_grid_plan(preset, 0, out);
+    return ob_grid_plan(preset, 0, opts, out, why, why_len);
 }
 
 static int grid_setup(ob_ctx *ctx, void **state)
@@ -78,6 +79,8 @@ const ob_kernel ob_kernel_grid = {
     .name = "grid",
     .summary = "convolutional gridding (ES or DDFacet kernel) + inverse FFT + correction",
     .phases = grid_phases,
+    .options = ob_grid_options,
+    .check_options = ob_grid_check_options,
     .plan = grid_plan,
     .setup = grid_setup,
     .run = grid_run,

@@ -61,8 +61,12 @@ static uint64_t checksum(const unsigned char *p, size_t n)
     return ob_ds_checksum(OB_DS_CHECKSUM_SEED, p, n);
 }
 
-static int io_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int io_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                   ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     (void)machine;
     size_t nx, ny, bytes = file_bytes(preset, &nx, &ny);
     memset(out, 0, sizeof *out);

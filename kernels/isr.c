@@ -118,11 +118,15 @@ static size_t plan_bytes(const ob_ccd_geom *g)
            + ob_bf_bytes(ob_ccd_ny(g), ob_ccd_nx(g));
 }
 
-static int isr_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int isr_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                    ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options */
     (void)machine;
-    if (preset < 0 || preset >= OB_PRESET_COUNT)
+    if (preset < 0 || preset >= OB_PRESET_COUNT) {
+        snprintf(why, why_len, "preset %d: ci, small or lsst is accepted", (int)preset);
         return OB_ERR;
+    }
     ob_ccd_geom g = ob_ccd_geom_preset(preset);
     int pny, pnx;
     ob_bf_padded_size(ob_ccd_ny(&g), ob_ccd_nx(&g), &pny, &pnx);

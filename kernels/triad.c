@@ -78,8 +78,12 @@ static triad_size triad_size_of(ob_preset preset, const ob_machine *m)
     return (triad_size){.n = array_bytes / sizeof(double), .passes = passes < 2 ? 2 : (int)passes};
 }
 
-static int triad_plan(ob_preset preset, const ob_machine *machine, ob_plan *out)
+static int triad_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                      ob_plan *out, char *why, size_t why_len)
 {
+    (void)opts; /* no options, and no plan that can fail */
+    (void)why;
+    (void)why_len;
     triad_size s = triad_size_of(preset, machine);
     memset(out, 0, sizeof *out);
     out->footprint_bytes = 3 * s.n * sizeof(double);

@@ -15,7 +15,8 @@ struct ob_ctx {
     ob_machine machine;
     const char *io_dir;
     int rank;
-    ob_phase_hook hook; /* NULL: standalone wall-clock accounting */
+    const ob_kopt_values *kopts; /* NULL: the kernel's declared defaults */
+    ob_phase_hook hook;          /* NULL: standalone wall-clock accounting */
     void *hook_user;
     char error[256];
     /* standalone accounting */

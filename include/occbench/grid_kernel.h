@@ -1,14 +1,12 @@
-/* What the grid and degrid kernels share: presets, the style selection,
- * the synthetic observation, the gridder, the FFT plan and the checks.
+/* What the grid and degrid kernels share: presets, their options, the
+ * synthetic observation, the gridder, the FFT plan and the checks.
  *
- * The kernel interface has no per-kernel options, so the two knobs are
- * environment variables read by plan() and setup() (and written into the
- * plan's description, hence into the results file):
- *
- *   OCCBENCH_GRID_STYLE=es|ddf   kernel style (default es)
- *   OCCBENCH_GRID_EPS=<eps>      es accuracy, 1e-7 .. 1e-2 (default 1e-5)
- *   OCCBENCH_GRID_WSTACK=0|1     es w-stacking (default 0: 2-D, w ignored)
- *   OCCBENCH_GRID_WPROJ=0|1      ddf w-projection (default 0)
+ * Options (--kopt grid.NAME=VALUE, --kopt degrid.NAME=VALUE; the variable
+ * in brackets is the documented fallback, recorded like a --kopt):
+ *   style=es|ddf   kernel style (default es)             [OCCBENCH_GRID_STYLE]
+ *   eps=<eps>      es accuracy, 1e-7 .. 1e-2 (1e-5)      [OCCBENCH_GRID_EPS]
+ *   wstack=0|1     es w-stacking (0: 2-D, w ignored)     [OCCBENCH_GRID_WSTACK]
+ *   wproj=0|1      ddf w-projection (0)                  [OCCBENCH_GRID_WPROJ]
  */
 #ifndef OCCBENCH_GRID_KERNEL_H
 #define OCCBENCH_GRID_KERNEL_H
@@ -33,13 +31,19 @@ typedef struct ob_grid_setup {
     size_t n_check; /* pixels (grid) or visibilities (degrid) checked */
 } ob_grid_setup;
 
-/* The preset's sizes with the environment's style and eps applied. Returns
- * 0, or -1 with a one-line reason for a bad environment value. */
-int ob_grid_preset_setup(ob_preset preset, ob_grid_setup *out, char *why, size_t why_len);
+/* The option table of both kernels and its combination check. */
+extern const ob_kopt ob_grid_options[];
+int ob_grid_check_options(const ob_kopt_values *v, char *why, size_t why_len);
+
+/* The preset's sizes with the options applied (opts NULL: defaults).
+ * Returns 0, or -1 with a one-line reason. */
+int ob_grid_preset_setup(ob_preset preset, const ob_kopt_values *opts, ob_grid_setup *out,
+                         char *why, size_t why_len);
 
 /* plan() for both kernels: footprint = visibility arrays + sort arrays +
  * grid + image (+ degridded visibilities) + tile buffer. */
-int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out);
+int ob_grid_plan(ob_preset preset, int degrid, const ob_kopt_values *opts, ob_plan *out, char *why,
+                 size_t why_len);
 
 typedef struct ob_grid_state {
     int degrid;

@@ -5,7 +5,8 @@
  * The driver calls, on every active rank of a step, after binding the rank
  * to its core:
  *
- *   plan()      once per (kernel, preset) - sizes, footprint, work units
+ *   plan()      once per (kernel, preset, options) - sizes, footprint, work
+ *               units; may refuse the options with a one-line reason
  *   setup()     allocate and first-touch (so pages land on the bound core's
  *               NUMA node), generate inputs
  *   run()       one repetition; marks its phases with ob_phase_begin/end
@@ -62,6 +63,50 @@ typedef struct ob_plan {
     char description[160]; /* human summary of the size, e.g. "3 x 512 MiB arrays" */
 } ob_plan;
 
+/* ---- kernel options (the IOR backend pattern) ----
+ *
+ * A kernel declares its options in a table (name, type, default, what is
+ * accepted, help); the user sets them with --kopt KERNEL.NAME=VALUE. Every
+ * value is checked against its declaration, then the kernel's own check()
+ * sees the whole set, all before anything is created. The values are part
+ * of the run's config (so --resume refuses a change), listed by --list and
+ * written as the attribute kernel_options of every step. */
+typedef enum ob_kopt_type {
+    OB_KOPT_CHOICE, /* one of `choices` ("es,ddf") */
+    OB_KOPT_REAL,   /* a number in [min, max] */
+    OB_KOPT_BOOL,   /* 0 or 1 */
+} ob_kopt_type;
+
+typedef struct ob_kopt {
+    const char *name; /* NULL ends the table */
+    ob_kopt_type type;
+    const char *default_value;
+    const char *choices; /* OB_KOPT_CHOICE: comma-separated */
+    double min, max;     /* OB_KOPT_REAL */
+    /* A documented fallback: when set and no --kopt gives the option, this
+     * environment variable's value is used (and recorded like a --kopt). */
+    const char *env;
+    const char *help;
+} ob_kopt;
+
+#define OB_KOPT_MAX 8
+#define OB_KOPT_VALUE_LEN 64
+
+/* The values one kernel runs with, in its table's order (canonical text:
+ * reals as %.9g, booleans 0/1). source[i]: "default", "--kopt" or the
+ * fallback variable's name. */
+typedef struct ob_kopt_values {
+    int n;
+    char value[OB_KOPT_MAX][OB_KOPT_VALUE_LEN];
+    char source[OB_KOPT_MAX][48];
+} ob_kopt_values;
+
+/* A value of option `name` of table `decls`: from `v`, or the declared
+ * default when v is NULL (tests, benches). NULL for an undeclared name. */
+const char *ob_kopt_value(const ob_kopt *decls, const ob_kopt_values *v, const char *name);
+double ob_kopt_real(const ob_kopt *decls, const ob_kopt_values *v, const char *name);
+int ob_kopt_bool(const ob_kopt *decls, const ob_kopt_values *v, const char *name);
+
 /* Driver-owned context handed to setup() and run(). Opaque to kernels. */
 typedef struct ob_ctx ob_ctx;
 
@@ -78,6 +123,8 @@ const ob_machine *ob_ctx_machine(const ob_ctx *ctx);
 const char *ob_ctx_io_dir(const ob_ctx *ctx);
 /* Unique id of this rank within the launch, for file names. */
 int ob_ctx_rank(const ob_ctx *ctx);
+/* The kernel's option values (NULL: the declared defaults). */
+const ob_kopt_values *ob_ctx_kopts(const ob_ctx *ctx);
 
 /* Return codes of the callbacks. */
 enum {
@@ -93,7 +140,15 @@ typedef struct ob_kernel {
     const char *name;
     const char *summary;
     const char *const *phases; /* NULL-terminated, at least one */
-    int (*plan)(ob_preset preset, const ob_machine *machine, ob_plan *out);
+    /* Declared options (NULL: none), and a check of their combination run
+     * after each value passed its declaration (NULL: none): 0, or -1 with
+     * a one-line reason naming the option and what is accepted. */
+    const ob_kopt *options;
+    int (*check_options)(const ob_kopt_values *v, char *why, size_t why_len);
+    /* opts is never NULL here (ob_kernel_plan fills defaults); returns 0,
+     * or OB_ERR with a one-line reason in why. */
+    int (*plan)(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
+                ob_plan *out, char *why, size_t why_len);
     int (*setup)(ob_ctx *ctx, void **state);
     int (*run)(void *state, ob_ctx *ctx);
     /* Returns 0 when the last repetition's result is right; otherwise
@@ -107,11 +162,30 @@ size_t ob_kernel_count(void);
 const ob_kernel *ob_kernel_at(size_t i);
 const ob_kernel *ob_kernel_find(const char *name);
 int ob_kernel_phase_count(const ob_kernel *k);
+int ob_kernel_option_count(const ob_kernel *k);
+
+/* plan() with the declared defaults when opts is NULL; why may be NULL. */
+int ob_kernel_plan(const ob_kernel *k, ob_preset preset, const ob_machine *machine,
+                   const ob_kopt_values *opts, ob_plan *out, char *why, size_t why_len);
+
+/* The kernel's values: defaults, then fallback variables, then every
+ * "KERNEL.NAME=VALUE" of `assignments` that names this kernel; each value
+ * checked against its declaration, then check_options(). Returns 0, or -1
+ * with one line in err naming the value and what is accepted. */
+int ob_kopts_resolve(const ob_kernel *k, const char *const *assignments, int nassign,
+                     ob_kopt_values *out, char *err, size_t errlen);
+/* Is "KERNEL.NAME=VALUE" well formed with a known kernel and option? 0, or
+ * -1 with err (the check --kopt gets before any kernel's values). */
+int ob_kopt_assignment_check(const char *assignment, char *err, size_t errlen);
+/* "name=value;name=value" in table order ("" for a kernel without options). */
+void ob_kopts_canonical(const ob_kernel *k, const ob_kopt_values *v, char *out, size_t outlen);
 
 /* A standalone context for unit tests and benches (no MPI, no driver):
  * phase marks are recorded as wall time per phase only. */
 ob_ctx *ob_ctx_standalone(ob_preset preset, const ob_machine *machine, const char *io_dir);
 void ob_ctx_standalone_free(ob_ctx *ctx);
+/* Run the standalone context's kernel with these option values (borrowed). */
+void ob_ctx_standalone_set_kopts(ob_ctx *ctx, const ob_kopt_values *v);
 /* Wall seconds accumulated in `phase` by a standalone context. */
 double ob_ctx_standalone_phase_seconds(const ob_ctx *ctx, int phase);
 const char *ob_ctx_error(const ob_ctx *ctx);

@@ -13,6 +13,7 @@
 
 #define OB_MAX_KERNELS 32
 #define OB_MAX_LADDER 256
+#define OB_MAX_KOPT_ARGS 64
 
 /* Exit statuses of occbench. */
 enum {
@@ -40,6 +41,11 @@ typedef struct ob_options {
     const char *io_dir;
     const char *events; /* --events overrides, NULL when none */
     const char *resume; /* file to continue, NULL when none */
+    /* --kopt KERNEL.NAME=VALUE, as given (repeatable), and every selected
+     * kernel's resolved values (kopts[i] belongs to kernels[i]). */
+    const char *kopt_assign[OB_MAX_KOPT_ARGS];
+    int nkopt_assign;
+    ob_kopt_values kopts[OB_MAX_KERNELS];
     int force;
     int list, info, help, version;
 } ob_options;

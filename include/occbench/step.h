@@ -18,6 +18,7 @@
 typedef struct ob_step_run {
     /* inputs */
     const ob_kernel *kernel;
+    const ob_kopt_values *kopts; /* the kernel's option values for this launch */
     ob_preset preset;
     ob_machine machine;
     const char *io_dir;

@@ -65,6 +65,10 @@ int ob_ctx_rank(const ob_ctx *ctx)
 {
     return ctx->rank;
 }
+const ob_kopt_values *ob_ctx_kopts(const ob_ctx *ctx)
+{
+    return ctx->kopts;
+}
 const char *ob_ctx_error(const ob_ctx *ctx)
 {
     return ctx->error;
@@ -96,4 +100,9 @@ double ob_ctx_standalone_phase_seconds(const ob_ctx *ctx, int phase)
     if (phase < 0 || phase >= OB_MAX_PHASES)
         return 0.0;
     return ctx->phase_seconds[phase];
+}
+
+void ob_ctx_standalone_set_kopts(ob_ctx *ctx, const ob_kopt_values *v)
+{
+    ctx->kopts = v;
 }

@@ -29,61 +29,57 @@ static const preset_size sizes[OB_PRESET_COUNT] = {
 
 static const uint64_t obs_seed = 0x0cc0b5e7ULL;
 
-int ob_grid_preset_setup(ob_preset preset, ob_grid_setup *out, char *why, size_t why_len)
+/* The options of grid and degrid (each kernel declares the same table).
+ * The OCCBENCH_GRID_* variables are the documented fallback of 0.1. */
+const ob_kopt ob_grid_options[] = {
+    {"style", OB_KOPT_CHOICE, "es", "es,ddf", 0, 0, "OCCBENCH_GRID_STYLE",
+     "es: exponential-of-semicircle kernel on the fly (wgridder); ddf: DDFacet's tabulated "
+     "prolate spheroidal (support 7, oversampling 11)"},
+    {"eps", OB_KOPT_REAL, "1e-05", NULL, 1e-7, 1e-2, "OCCBENCH_GRID_EPS",
+     "requested accuracy of the es kernel (chooses W, sigma, beta)"},
+    {"wstack", OB_KOPT_BOOL, "0", NULL, 0, 0, "OCCBENCH_GRID_WSTACK", "w-stacking (style es only)"},
+    {"wproj", OB_KOPT_BOOL, "0", NULL, 0, 0, "OCCBENCH_GRID_WPROJ",
+     "w-projection kernels (style ddf only)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+int ob_grid_check_options(const ob_kopt_values *v, char *why, size_t why_len)
+{
+    const char *style = ob_kopt_value(ob_grid_options, v, "style");
+    if (ob_kopt_bool(ob_grid_options, v, "wstack") && strcmp(style, "es") != 0) {
+        snprintf(why, why_len, "grid option wstack=1 needs style=es (style is %s)", style);
+        return -1;
+    }
+    if (ob_kopt_bool(ob_grid_options, v, "wproj") && strcmp(style, "ddf") != 0) {
+        snprintf(why, why_len, "grid option wproj=1 needs style=ddf (style is %s)", style);
+        return -1;
+    }
+    return 0;
+}
+
+int ob_grid_preset_setup(ob_preset preset, const ob_kopt_values *opts, ob_grid_setup *out,
+                         char *why, size_t why_len)
 {
     if (preset < 0 || preset >= OB_PRESET_COUNT) {
         snprintf(why, why_len, "preset %d: ci, small or lsst is accepted", (int)preset);
         return -1;
     }
+    if (ob_grid_check_options(opts, why, why_len) != 0)
+        return -1;
     const preset_size *sz = &sizes[preset];
     memset(out, 0, sizeof *out);
     out->obs = ob_obs_default_config(sz->n_time, sz->n_chan, obs_seed);
-    out->grid.style = OB_GRID_STYLE_ES;
     out->grid.n_grid = sz->n_grid;
     out->grid.n_image = sz->n_image;
-    out->grid.eps = OB_GRID_DEFAULT_EPS;
     out->n_check = sz->n_check;
-    const char *style = getenv("OCCBENCH_GRID_STYLE");
-    if (style && *style && ob_grid_style_parse(style, &out->grid.style) != 0) {
-        snprintf(why, why_len, "OCCBENCH_GRID_STYLE=%s: es or ddf is accepted", style);
+    if (ob_grid_style_parse(ob_kopt_value(ob_grid_options, opts, "style"), &out->grid.style) != 0) {
+        snprintf(why, why_len, "grid option style=%s: es or ddf is accepted",
+                 ob_kopt_value(ob_grid_options, opts, "style"));
         return -1;
     }
-    const char *eps = getenv("OCCBENCH_GRID_EPS");
-    if (eps && *eps) {
-        char *end;
-        errno = 0;
-        double e = strtod(eps, &end);
-        if (errno || *end || !(e >= 1e-7 && e <= 1e-2)) {
-            snprintf(why, why_len, "OCCBENCH_GRID_EPS=%s: a number in [1e-7, 1e-2] is accepted",
-                     eps);
-            return -1;
-        }
-        out->grid.eps = e;
-    }
-    const char *ws = getenv("OCCBENCH_GRID_WSTACK");
-    if (ws && *ws) {
-        if (strcmp(ws, "0") != 0 && strcmp(ws, "1") != 0) {
-            snprintf(why, why_len, "OCCBENCH_GRID_WSTACK=%s: 0 or 1 is accepted", ws);
-            return -1;
-        }
-        out->grid.wstack = ws[0] == '1';
-        if (out->grid.wstack && out->grid.style != OB_GRID_STYLE_ES) {
-            snprintf(why, why_len, "OCCBENCH_GRID_WSTACK=1 needs OCCBENCH_GRID_STYLE=es");
-            return -1;
-        }
-    }
-    const char *wp = getenv("OCCBENCH_GRID_WPROJ");
-    if (wp && *wp) {
-        if (strcmp(wp, "0") != 0 && strcmp(wp, "1") != 0) {
-            snprintf(why, why_len, "OCCBENCH_GRID_WPROJ=%s: 0 or 1 is accepted", wp);
-            return -1;
-        }
-        out->grid.wproj = wp[0] == '1';
-        if (out->grid.wproj && out->grid.style != OB_GRID_STYLE_DDF) {
-            snprintf(why, why_len, "OCCBENCH_GRID_WPROJ=1 needs OCCBENCH_GRID_STYLE=ddf");
-            return -1;
-        }
-    }
+    out->grid.eps = ob_kopt_real(ob_grid_options, opts, "eps");
+    out->grid.wstack = ob_kopt_bool(ob_grid_options, opts, "wstack");
+    out->grid.wproj = ob_kopt_bool(ob_grid_options, opts, "wproj");
     return 0;
 }
 
@@ -94,11 +90,12 @@ static size_t fft_plan_bytes(size_t n)
     return n * (2 * 32 + 8) * sizeof(float);
 }
 
-int ob_grid_plan(ob_preset preset, int degrid, ob_plan *out)
+int ob_grid_plan(ob_preset preset, int degrid, const ob_kopt_values *opts, ob_plan *out, char *why,
+                 size_t why_len)
 {
     ob_grid_setup st;
     memset(out, 0, sizeof *out);
-    if (ob_grid_preset_setup(preset, &st, out->description, sizeof out->description) != 0)
+    if (ob_grid_preset_setup(preset, opts, &st, why, why_len) != 0)
         return OB_ERR;
     size_t ns = (size_t)(st.obs.n_core + st.obs.n_remote);
     size_t rows = ns * (ns - 1) / 2 * (size_t)st.obs.n_time, nvis = rows * (size_t)st.obs.n_chan;
@@ -196,7 +193,7 @@ int ob_grid_state_setup(ob_ctx *ctx, int degrid, ob_grid_state **out)
     char why[160];
     ob_grid_setup st;
     *out = NULL;
-    if (ob_grid_preset_setup(ob_ctx_preset(ctx), &st, why, sizeof why) != 0) {
+    if (ob_grid_preset_setup(ob_ctx_preset(ctx), ob_ctx_kopts(ctx), &st, why, sizeof why) != 0) {
         ob_ctx_set_error(ctx, "%s", why);
         return OB_ERR;
     }

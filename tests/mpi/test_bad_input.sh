@@ -31,6 +31,16 @@ expect_usage_error "/nonexistent-dir" 2 "${common[@]}" --output /nonexistent-dir
 expect_usage_error "/proc" 2 "${common[@]}" --output /proc/r.h5
 expect_usage_error "--io-dir /nonexistent" 2 "${common[@]}" --io-dir /nonexistent --output "$out"
 expect_usage_error "unknown metric 'bogus'" 2 "${common[@]}" --events bogus=X --output "$out"
+# kernel options: checked against the kernel's declarations before anything exists
+expect_usage_error "--kopt grid.style=bogus: one of es,ddf" 2 --preset ci --kernels grid \
+    --kopt grid.style=bogus --output "$out"
+expect_usage_error "grid has no option 'nope'" 2 --kernels grid --kopt grid.nope=1 --output "$out"
+expect_usage_error "kernel grid is not in --kernels" 2 "${common[@]}" --kopt grid.style=ddf \
+    --output "$out"
+expect_usage_error "wstack=1 needs style=es" 2 --preset ci --kernels grid --kopt grid.style=ddf \
+    --kopt grid.wstack=1 --output "$out"
+OCCBENCH_GRID_EPS=huge expect_usage_error "OCCBENCH_GRID_EPS=huge (fallback of --kopt grid.eps)" \
+    2 --preset ci --kernels grid --output "$out"
 [ ! -e "$out" ] || fail "a failed start created $out"
 
 # an existing file is neither overwritten without --force nor resumed from another config
@@ -42,6 +52,23 @@ expect_usage_error "occupancy" 2 "${common[@]}" --occupancy 1,2 --resume "$out"
 printf 'not hdf5' >"$TMP/junk.h5"
 expect_usage_error "junk.h5" 2 "${common[@]}" --resume "$TMP/junk.h5"
 [ "$(sha256sum "$out")" = "$sum" ] || fail "a refused start changed $out"
+
+# a resume with other kernel options is refused, naming the option; the
+# step groups name the options they ran with
+kopt_out="$TMP/kopt.h5"
+grid_run=(--preset ci --kernels grid --window 0.1 --min-reps 1 --occupancy 1 --placement compact)
+timeout 120 mpirun --oversubscribe -n 2 "$OCCBENCH" "${grid_run[@]}" --kopt grid.style=ddf \
+    --output "$kopt_out" >/dev/null 2>&1 || fail "the --kopt run failed"
+h5dump -a /steps/grid/compact/k0001/kernel_options "$kopt_out" |
+    grep -q '"style=ddf;eps=1e-05;wstack=0;wproj=0"' || fail "step lacks its kernel_options"
+h5dump -a /steps/grid/compact/k0001/plan "$kopt_out" | grep -q 'ddf W=7' ||
+    fail "step lacks its plan description"
+sum=$(sha256sum "$kopt_out")
+expect_usage_error "config differs at 'kopt.grid.style': file has 'ddf', now 'es'" 2 \
+    "${grid_run[@]}" --kopt grid.style=es --resume "$kopt_out"
+OCCBENCH_GRID_STYLE=es expect_usage_error "config differs at 'kopt.grid.style'" 2 \
+    "${grid_run[@]}" --resume "$kopt_out"
+[ "$(sha256sum "$kopt_out")" = "$sum" ] || fail "a refused resume changed $kopt_out"
 
 # a preset whose footprint x ranks per node exceeds the node's memory
 expect_usage_error "available on this node" 16 --preset lsst --kernels isr --occupancy 16 \

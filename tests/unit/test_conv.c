@@ -353,10 +353,10 @@ static void test_kernel_ci(void **state)
     assert_string_equal(kern->phases[2], "varying");
     ob_plan plan;
     for (int p = 0; p < OB_PRESET_COUNT; p++) {
-        assert_int_equal(kern->plan((ob_preset)p, NULL, &plan), OB_OK);
+        assert_int_equal(ob_kernel_plan(kern, (ob_preset)p, NULL, NULL, &plan, NULL, 0), OB_OK);
         assert_true(plan.work_units > 0 && plan.footprint_bytes > 0);
     }
-    assert_int_equal(kern->plan(OB_PRESET_CI, NULL, &plan), OB_OK);
+    assert_int_equal(ob_kernel_plan(kern, OB_PRESET_CI, NULL, NULL, &plan, NULL, 0), OB_OK);
     ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, ".");
     assert_non_null(ctx);
     void *st = NULL;

@@ -439,7 +439,7 @@ static void test_kernel_runs_and_verifies(void **st)
     const ob_kernel *k = ob_kernel_find("fft");
     assert_non_null(k);
     ob_plan plan;
-    assert_int_equal(k->plan(OB_PRESET_CI, NULL, &plan), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, OB_PRESET_CI, NULL, NULL, &plan, NULL, 0), OB_OK);
     const double n = 256;
     assert_true(fabs(plan.work_units - 2 * 5 * n * n * log2(n * n)) < 1);
     assert_true(plan.footprint_bytes >= 2 * 2 * 256 * 256 * sizeof(float));

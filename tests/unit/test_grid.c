@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -396,14 +397,28 @@ static void test_degrid_is_adjoint_of_grid(void **state)
     check_adjoint(OB_GRID_STYLE_DDF, 0, 1);
 }
 
-static void run_kernel(const char *name, ob_preset preset)
+/* Option values of a kernel from --kopt-style assignments (NULL-terminated). */
+static void resolve(const ob_kernel *k, const char *const *assign, ob_kopt_values *v)
+{
+    int n = 0;
+    while (assign && assign[n])
+        n++;
+    char err[256] = "";
+    if (ob_kopts_resolve(k, assign, n, v, err, sizeof err) != 0)
+        fail_msg("%s options: %s", k->name, err);
+}
+
+static void run_kernel(const char *name, ob_preset preset, const char *const *assign)
 {
     const ob_kernel *k = ob_kernel_find(name);
     assert_non_null(k);
     assert_int_equal(ob_kernel_phase_count(k), 4);
+    ob_kopt_values v;
+    resolve(k, assign, &v);
     ob_plan plan;
-    assert_int_equal(k->plan(preset, NULL, &plan), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, preset, NULL, &v, &plan, NULL, 0), OB_OK);
     ob_ctx *ctx = ob_ctx_standalone(preset, NULL, ".");
+    ob_ctx_standalone_set_kopts(ctx, &v);
     void *st = NULL;
     if (k->setup(ctx, &st) != OB_OK)
         fail_msg("%s setup: %s", name, ob_ctx_error(ctx));
@@ -424,56 +439,93 @@ static void run_kernel(const char *name, ob_preset preset)
     ob_ctx_standalone_free(ctx);
 }
 
+static void unset_grid_environment(void)
+{
+    unsetenv("OCCBENCH_GRID_STYLE");
+    unsetenv("OCCBENCH_GRID_EPS");
+    unsetenv("OCCBENCH_GRID_WSTACK");
+    unsetenv("OCCBENCH_GRID_WPROJ");
+}
+
 static void test_kernels_run_and_verify(void **state)
 {
     (void)state;
-    unsetenv("OCCBENCH_GRID_STYLE");
-    unsetenv("OCCBENCH_GRID_EPS");
-    unsetenv("OCCBENCH_GRID_WSTACK");
-    unsetenv("OCCBENCH_GRID_WPROJ");
-    run_kernel("grid", OB_PRESET_CI);
-    run_kernel("degrid", OB_PRESET_CI);
+    unset_grid_environment();
+    run_kernel("grid", OB_PRESET_CI, NULL);
+    run_kernel("degrid", OB_PRESET_CI, NULL);
+    const char *const ddf[] = {"grid.style=ddf", "degrid.style=ddf", NULL};
+    run_kernel("grid", OB_PRESET_CI, ddf);
+    run_kernel("degrid", OB_PRESET_CI, ddf);
+    const char *const wproj[] = {"grid.style=ddf", "grid.wproj=1", "degrid.style=ddf",
+                                 "degrid.wproj=1", NULL};
+    run_kernel("grid", OB_PRESET_CI, wproj);
+    run_kernel("degrid", OB_PRESET_CI, wproj);
+    const char *const coarse[] = {"grid.eps=1e-3", NULL};
+    run_kernel("grid", OB_PRESET_CI, coarse);
+    const char *const wstack[] = {"grid.eps=1e-3", "grid.wstack=1", "degrid.wstack=1", NULL};
+    run_kernel("grid", OB_PRESET_CI, wstack);
+    run_kernel("degrid", OB_PRESET_CI, wstack);
+    /* the documented fallback variable serves like a --kopt, a --kopt wins */
     setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
-    run_kernel("grid", OB_PRESET_CI);
-    run_kernel("degrid", OB_PRESET_CI);
-    setenv("OCCBENCH_GRID_WPROJ", "1", 1);
-    run_kernel("grid", OB_PRESET_CI);
-    run_kernel("degrid", OB_PRESET_CI);
-    unsetenv("OCCBENCH_GRID_WPROJ");
-    setenv("OCCBENCH_GRID_STYLE", "es", 1);
-    setenv("OCCBENCH_GRID_EPS", "1e-3", 1);
-    run_kernel("grid", OB_PRESET_CI);
-    setenv("OCCBENCH_GRID_WSTACK", "1", 1);
-    run_kernel("grid", OB_PRESET_CI);
-    run_kernel("degrid", OB_PRESET_CI);
-    unsetenv("OCCBENCH_GRID_WSTACK");
+    ob_kopt_values v;
+    resolve(ob_kernel_find("grid"), NULL, &v);
+    assert_string_equal(ob_kopt_value(ob_grid_options, &v, "style"), "ddf");
+    assert_string_equal(v.source[0], "OCCBENCH_GRID_STYLE");
+    resolve(ob_kernel_find("grid"), (const char *const[]){"grid.style=es", NULL}, &v);
+    assert_string_equal(ob_kopt_value(ob_grid_options, &v, "style"), "es");
+    assert_string_equal(v.source[0], "--kopt");
+    unset_grid_environment();
+}
 
-    /* bad environment values are refused with a reason */
+/* Bad values are refused before anything runs, each naming the value and
+ * what is accepted, whether they come from --kopt or the fallback variable. */
+static void test_bad_options_refused(void **state)
+{
+    (void)state;
+    unset_grid_environment();
+    const ob_kernel *grid = ob_kernel_find("grid");
+    static const struct {
+        const char *assign, *env, *env_value, *want;
+    } cases[] = {
+        {"grid.eps=tiny", NULL, NULL, "--kopt grid.eps=tiny: a number in [1e-07, 0.01]"},
+        {"grid.eps=1", NULL, NULL, "--kopt grid.eps=1: a number in"},
+        {"grid.style=wproj", NULL, NULL, "--kopt grid.style=wproj: one of es,ddf"},
+        {"grid.wstack=yes", NULL, NULL, "--kopt grid.wstack=yes: 0 or 1"},
+        {"grid.wproj=1", NULL, NULL, "wproj=1 needs style=ddf"},
+        {"grid.bogus=1", NULL, NULL, "grid has no option 'bogus' (accepted: style, eps,"},
+        {"nokernel.style=es", NULL, NULL, "no kernel 'nokernel'"},
+        {"gridstyle=es", NULL, NULL, "KERNEL.NAME=VALUE is accepted"},
+        {NULL, "OCCBENCH_GRID_EPS", "tiny", "OCCBENCH_GRID_EPS=tiny (fallback of --kopt grid.eps)"},
+        {NULL, "OCCBENCH_GRID_WSTACK", "1", "wstack=1 needs style=es"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].env)
+            setenv(cases[i].env, cases[i].env_value, 1);
+        if (cases[i].env && !strcmp(cases[i].env, "OCCBENCH_GRID_WSTACK"))
+            setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
+        const char *assign[] = {cases[i].assign};
+        char err[256] = "";
+        ob_kopt_values v;
+        assert_int_equal(
+            ob_kopts_resolve(grid, assign, cases[i].assign ? 1 : 0, &v, err, sizeof err), -1);
+        if (!strstr(err, cases[i].want))
+            fail_msg("case %zu: got '%s', want '%s'", i, err, cases[i].want);
+        unset_grid_environment();
+    }
+    /* plan() and setup() refuse a bad combination too (values set by hand) */
+    ob_kopt_values v;
+    resolve(grid, NULL, &v);
+    snprintf(v.value[2], sizeof v.value[2], "1"); /* wstack=1 */
+    snprintf(v.value[0], sizeof v.value[0], "ddf");
     ob_plan plan;
+    char why[256] = "";
+    assert_int_equal(ob_kernel_plan(grid, OB_PRESET_CI, NULL, &v, &plan, why, sizeof why), OB_ERR);
+    assert_non_null(strstr(why, "wstack=1 needs style=es"));
     ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, ".");
+    ob_ctx_standalone_set_kopts(ctx, &v);
     void *st = NULL;
-    setenv("OCCBENCH_GRID_EPS", "tiny", 1);
-    assert_int_equal(ob_kernel_find("grid")->plan(OB_PRESET_CI, NULL, &plan), OB_ERR);
-    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
-    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_EPS=tiny"));
-    unsetenv("OCCBENCH_GRID_EPS");
-    setenv("OCCBENCH_GRID_STYLE", "wproj", 1);
-    assert_int_equal(ob_kernel_find("degrid")->setup(ctx, &st), OB_ERR);
-    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_STYLE=wproj"));
-    setenv("OCCBENCH_GRID_STYLE", "ddf", 1);
-    setenv("OCCBENCH_GRID_WSTACK", "1", 1);
-    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
-    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=1 needs"));
-    unsetenv("OCCBENCH_GRID_STYLE");
-    setenv("OCCBENCH_GRID_WPROJ", "1", 1); /* es has no w-projection */
-    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
-    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WPROJ=1 needs"));
-    unsetenv("OCCBENCH_GRID_WPROJ");
-    setenv("OCCBENCH_GRID_WSTACK", "yes", 1);
-    assert_int_equal(ob_kernel_find("grid")->setup(ctx, &st), OB_ERR);
-    assert_non_null(strstr(ob_ctx_error(ctx), "OCCBENCH_GRID_WSTACK=yes"));
-    unsetenv("OCCBENCH_GRID_WSTACK");
-    unsetenv("OCCBENCH_GRID_STYLE");
+    assert_int_equal(grid->setup(ctx, &st), OB_ERR);
+    assert_non_null(strstr(ob_ctx_error(ctx), "wstack=1 needs style=es"));
     ob_ctx_standalone_free(ctx);
 }
 
@@ -481,9 +533,9 @@ static void test_presets_sizes(void **state)
 {
     (void)state;
     ob_plan ci, small, lsst;
-    assert_int_equal(ob_grid_plan(OB_PRESET_CI, 0, &ci), OB_OK);
-    assert_int_equal(ob_grid_plan(OB_PRESET_SMALL, 0, &small), OB_OK);
-    assert_int_equal(ob_grid_plan(OB_PRESET_LSST, 1, &lsst), OB_OK);
+    assert_int_equal(ob_grid_plan(OB_PRESET_CI, 0, NULL, &ci, NULL, 0), OB_OK);
+    assert_int_equal(ob_grid_plan(OB_PRESET_SMALL, 0, NULL, &small, NULL, 0), OB_OK);
+    assert_int_equal(ob_grid_plan(OB_PRESET_LSST, 1, NULL, &lsst, NULL, 0), OB_OK);
     assert_true(small.work_units >= 1e6 && small.work_units < 1.5e6);
     assert_non_null(strstr(small.description, "2048^2 grid"));
     assert_true(lsst.work_units >= 10e6);
@@ -547,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_wstack_matches_direct_dft_with_w),
         cmocka_unit_test(test_wproj_corrects_w),
         cmocka_unit_test(test_kernels_run_and_verify),
+        cmocka_unit_test(test_bad_options_refused),
         cmocka_unit_test(test_presets_sizes),
         cmocka_unit_test(test_validation_fails_on_corrupted_grid),
     };

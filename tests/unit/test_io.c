@@ -94,9 +94,9 @@ static void test_plan_sizes(void **state)
     assert_string_equal(k->phases[0], "write");
     assert_string_equal(k->phases[1], "read");
     ob_plan ci, small, lsst;
-    assert_int_equal(k->plan(OB_PRESET_CI, NULL, &ci), OB_OK);
-    assert_int_equal(k->plan(OB_PRESET_SMALL, NULL, &small), OB_OK);
-    assert_int_equal(k->plan(OB_PRESET_LSST, NULL, &lsst), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, OB_PRESET_CI, NULL, NULL, &ci, NULL, 0), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, OB_PRESET_SMALL, NULL, NULL, &small, NULL, 0), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, OB_PRESET_LSST, NULL, NULL, &lsst, NULL, 0), OB_OK);
     /* lsst: a 4072 x 4000 postISRCCD, image + mask + variance, 4 bytes each,
      * written once and read once */
     assert_true(lsst.work_units == 2.0 * 4072 * 4000 * 12);
@@ -256,7 +256,7 @@ static void test_enospc_on_tiny_tmpfs(void **state)
     (void)state;
     const ob_kernel *k = io_kernel();
     ob_plan plan;
-    assert_int_equal(k->plan(OB_PRESET_CI, NULL, &plan), OB_OK);
+    assert_int_equal(ob_kernel_plan(k, OB_PRESET_CI, NULL, NULL, &plan, NULL, 0), OB_OK);
     assert_true(plan.work_units / 2 > 1.1 * 1024 * 1024); /* the file outgrows 1 MiB */
     char dir[512];
     mount_tmpfs_or_skip(dir, sizeof dir, "1M");

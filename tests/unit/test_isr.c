@@ -495,7 +495,8 @@ static void test_geometry(void **state)
     ob_ccd_geom s = ob_ccd_geom_preset(OB_PRESET_SMALL);
     assert_int_equal((long)ob_ccd_nx(&s) * ob_ccd_ny(&s) * 4, (long)4064 * 4000);
     ob_plan p;
-    assert_int_equal(ob_kernel_isr.plan(OB_PRESET_LSST, NULL, &p), OB_OK);
+    assert_int_equal(ob_kernel_plan(&ob_kernel_isr, OB_PRESET_LSST, NULL, NULL, &p, NULL, 0),
+                     OB_OK);
     assert_true(p.footprint_bytes > 1500000000u && p.footprint_bytes < 2600000000u);
     int pny, pnx;
     ob_bf_padded_size(4000, 4072, &pny, &pnx);

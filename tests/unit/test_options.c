@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "occbench/options.h"
@@ -146,12 +147,47 @@ static void test_config_string(void **state)
     assert_string_not_equal(a, b); /* a different launch is a different config */
 }
 
+/* --kopt: repeatable, both forms, canonical values, one config field per
+ * option of every selected kernel (so --resume refuses a change). */
+static void test_kernel_options(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "";
+    unsetenv("OCCBENCH_GRID_STYLE");
+    unsetenv("OCCBENCH_GRID_EPS");
+    assert_int_equal(PARSE(&o, err, "--kernels", "grid,freq", "--kopt", "grid.style=ddf",
+                           "--kopt=grid.eps=0.000001"),
+                     0);
+    assert_string_equal(ob_kopt_value(o.kernels[0]->options, &o.kopts[0], "style"), "ddf");
+    assert_string_equal(ob_kopt_value(o.kernels[0]->options, &o.kopts[0], "eps"), "1e-06");
+    assert_int_equal(o.kopts[1].n, 0); /* freq has no options */
+    char config[4096];
+    int ladder[] = {1};
+    ob_options_config(&o, ladder, 1, 1, 1, config, sizeof config);
+    assert_non_null(strstr(config, ";kopt.grid.style=ddf;kopt.grid.eps=1e-06;kopt.grid.wstack=0;"
+                                   "kopt.grid.wproj=0"));
+    char canon[256];
+    ob_kopts_canonical(o.kernels[0], &o.kopts[0], canon, sizeof canon);
+    assert_string_equal(canon, "style=ddf;eps=1e-06;wstack=0;wproj=0");
+    /* the last --kopt of an option wins, as with every repeated option */
+    assert_int_equal(
+        PARSE(&o, err, "--kernels", "grid", "--kopt", "grid.style=ddf", "--kopt", "grid.style=es"),
+        0);
+    assert_string_equal(o.kopts[0].value[0], "es");
+    assert_int_equal(PARSE(&o, err, "--kernels", "grid", "--kopt", "grid.style=x"), OB_EXIT_USAGE);
+    assert_non_null(strstr(err, "--kopt grid.style=x: one of es,ddf is accepted"));
+    assert_int_equal(PARSE(&o, err, "--kopt", "grid"), OB_EXIT_USAGE);
+    assert_non_null(strstr(err, "KERNEL.NAME=VALUE"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_values_both_forms),
-        cmocka_unit_test(test_window_units),  cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_config_string),
+        cmocka_unit_test(test_kernel_options),    cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_values_both_forms), cmocka_unit_test(test_window_units),
+        cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_parse_numbers),
+        cmocka_unit_test(test_config_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

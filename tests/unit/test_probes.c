@@ -44,7 +44,7 @@ static probe_run start(const char *name, ob_preset preset, const ob_machine *m)
     probe_run r = {.k = ob_kernel_find(name)};
     if (!r.k)
         fail_msg("kernel %s is not registered", name);
-    assert_int_equal(r.k->plan(preset, m, &r.plan), OB_OK);
+    assert_int_equal(ob_kernel_plan(r.k, preset, m, NULL, &r.plan, NULL, 0), OB_OK);
     r.ctx = ob_ctx_standalone(preset, m, "/tmp");
     assert_non_null(r.ctx);
     if (r.k->setup(r.ctx, &r.state) != OB_OK)
@@ -242,7 +242,9 @@ static void test_plans_grow_with_preset(void **state)
         for (size_t m = 0; m < 4; m++) {
             ob_plan p[OB_PRESET_COUNT];
             for (int s = 0; s < OB_PRESET_COUNT; s++) {
-                assert_int_equal(kernels[k]->plan((ob_preset)s, &machines[m], &p[s]), OB_OK);
+                assert_int_equal(
+                    ob_kernel_plan(kernels[k], (ob_preset)s, &machines[m], NULL, &p[s], NULL, 0),
+                    OB_OK);
                 assert_true(p[s].work_units > 0.0);
                 assert_true(p[s].description[0] != '\0');
             }
@@ -251,15 +253,17 @@ static void test_plans_grow_with_preset(void **state)
         }
     /* small and lsst triad arrays are at least 4 L3s each (the L3 is 16 MiB here) */
     ob_plan p;
-    assert_int_equal(ob_kernel_triad.plan(OB_PRESET_SMALL, &machines[1], &p), OB_OK);
+    assert_int_equal(
+        ob_kernel_plan(&ob_kernel_triad, OB_PRESET_SMALL, &machines[1], NULL, &p, NULL, 0), OB_OK);
     assert_true(p.footprint_bytes >= 3 * 4 * machines[1].l3_bytes);
     assert_string_equal(p.figure_name, "GB/s");
     assert_int_equal(p.figure_inverse, 0);
-    assert_int_equal(ob_kernel_chase.plan(OB_PRESET_SMALL, &machines[1], &p), OB_OK);
+    assert_int_equal(
+        ob_kernel_plan(&ob_kernel_chase, OB_PRESET_SMALL, &machines[1], NULL, &p, NULL, 0), OB_OK);
     assert_true(p.footprint_bytes >= 2 * machines[1].l3_bytes);
     assert_string_equal(p.figure_name, "ns/load");
     assert_int_equal(p.figure_inverse, 1);
-    assert_int_equal(ob_kernel_freq.plan(OB_PRESET_CI, NULL, &p), OB_OK);
+    assert_int_equal(ob_kernel_plan(&ob_kernel_freq, OB_PRESET_CI, NULL, NULL, &p, NULL, 0), OB_OK);
     assert_string_equal(p.figure_name, "GHz");
 }
 
