@@ -245,6 +245,13 @@ size_t ob_chase_test_nodes(void *state)
 
 static const char *const chase_phases[] = {"chase", NULL};
 
+/* Test hook: the chase one node further than the permutation says. */
+static void chase_corrupt(void *state)
+{
+    chase_state *s = state;
+    s->cur = s->nodes + ((size_t)(s->cur - s->nodes) + 1) % s->n;
+}
+
 const ob_kernel ob_kernel_chase = {
     .name = "chase",
     .summary = "load latency probe: pointer chase around one random cycle (ns/load)",
@@ -254,4 +261,5 @@ const ob_kernel ob_kernel_chase = {
     .run = chase_run,
     .verify = chase_verify,
     .teardown = chase_teardown,
+    .corrupt = chase_corrupt,
 };

@@ -32,7 +32,11 @@
 #include <string.h>
 
 enum { PH_INVARIANT, PH_SEPARABLE, PH_VARYING, PH_COUNT };
-static const char *const conv_phases[] = {"invariant", "separable", "varying", NULL};
+static const char *const conv_phases[] = {[PH_INVARIANT] = "invariant",
+                                          [PH_SEPARABLE] = "separable",
+                                          [PH_VARYING] = "varying",
+                                          [PH_COUNT] = NULL};
+OB_PHASES_MATCH(conv_phases, PH_COUNT);
 
 /* Pixels checked per phase per repetition, and the relative bound against
  * sum |k| |in| (float accumulation of <= 35*35 terms stays far below). */
@@ -303,6 +307,14 @@ static int conv_verify(void *state, char *why, size_t why_len)
     return 0;
 }
 
+/* Test hook: every output pixel one count too high. */
+static void conv_corrupt(void *state)
+{
+    conv_state *st = state;
+    for (size_t i = 0; i < st->nxo * st->nyo; i++)
+        st->out_inv[i] += 1.0f;
+}
+
 const ob_kernel ob_kernel_conv = {
     .name = "conv",
     .summary = "PSF-matching direct convolution: invariant, separable, Alard-Lupton varying",
@@ -312,4 +324,5 @@ const ob_kernel ob_kernel_conv = {
     .run = conv_run,
     .verify = conv_verify,
     .teardown = conv_teardown,
+    .corrupt = conv_corrupt,
 };

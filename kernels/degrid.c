@@ -5,8 +5,13 @@
  * visibilities. See grid_kernel.h for presets and environment variables. */
 #include "occbench/grid_kernel.h"
 
-enum { PH_SORT, PH_DEGRID, PH_FFT, PH_CORRECT };
-static const char *const degrid_phases[] = {"sort", "degrid", "fft", "correct", NULL};
+enum { PH_SORT, PH_DEGRID, PH_FFT, PH_CORRECT, PH_COUNT };
+static const char *const degrid_phases[] = {[PH_SORT] = "sort",
+                                            [PH_DEGRID] = "degrid",
+                                            [PH_FFT] = "fft",
+                                            [PH_CORRECT] = "correct",
+                                            [PH_COUNT] = NULL};
+OB_PHASES_MATCH(degrid_phases, PH_COUNT);
 
 static int degrid_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
                        ob_plan *out, char *why, size_t why_len)
@@ -75,6 +80,12 @@ static void degrid_teardown(void *state)
     ob_grid_state_free(state);
 }
 
+/* Test hook: the predicted visibilities twice what the model gives. */
+static void degrid_corrupt(void *state)
+{
+    ob_grid_state_corrupt(state);
+}
+
 const ob_kernel ob_kernel_degrid = {
     .name = "degrid",
     .summary = "grid correction + FFT of a model image + convolutional degridding",
@@ -86,4 +97,5 @@ const ob_kernel ob_kernel_degrid = {
     .run = degrid_run,
     .verify = degrid_verify,
     .teardown = degrid_teardown,
+    .corrupt = degrid_corrupt,
 };

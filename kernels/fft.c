@@ -24,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PHASE_COPY, PHASE_ROWS, PHASE_COLS };
-static const char *const fft_phases[] = {"copy", "rows", "cols", NULL};
+enum { PHASE_COPY, PHASE_ROWS, PHASE_COLS, PHASE_COUNT };
+static const char *const fft_phases[] = {
+    [PHASE_COPY] = "copy", [PHASE_ROWS] = "rows", [PHASE_COLS] = "cols", [PHASE_COUNT] = NULL};
+OB_PHASES_MATCH(fft_phases, PHASE_COUNT);
 
 typedef struct fft_state {
     size_t n;
@@ -250,6 +252,16 @@ float *ob_kernel_fft_work_grid(void *state)
     return ((fft_state *)state)->work;
 }
 
+/* Test hook: one element of the round trip off by the input's whole norm. */
+static void fft_corrupt(void *state)
+{
+    fft_state *s = state;
+    double norm = 0;
+    for (size_t i = 0; i < 2 * s->n * s->n; i++)
+        norm += (double)s->input[i] * s->input[i];
+    s->work[s->n] += (float)(sqrt(norm) + 1.0);
+}
+
 const ob_kernel ob_kernel_fft = {
     .name = "fft",
     .summary = "2-D complex64 FFT, forward + inverse (internal Stockham radix-4, as in DDFacet)",
@@ -259,4 +271,5 @@ const ob_kernel ob_kernel_fft = {
     .run = fft_run,
     .verify = fft_verify,
     .teardown = fft_teardown,
+    .corrupt = fft_corrupt,
 };

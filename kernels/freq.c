@@ -209,6 +209,13 @@ void ob_freq_test_set_seconds(void *state, double seconds)
 
 static const char *const freq_phases[] = {"chain", NULL};
 
+/* Test hook: a chain that lost one add. */
+static void freq_corrupt(void *state)
+{
+    freq_state *s = state;
+    s->result -= 1;
+}
+
 const ob_kernel ob_kernel_freq = {
     .name = "freq",
     .summary = "clock probe: timed chain of dependent integer adds (GHz)",
@@ -218,4 +225,5 @@ const ob_kernel ob_kernel_freq = {
     .run = freq_run,
     .verify = freq_verify,
     .teardown = freq_teardown,
+    .corrupt = freq_corrupt,
 };

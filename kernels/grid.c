@@ -5,8 +5,13 @@
  * its options (--kopt grid.style=ddf, ...). */
 #include "occbench/grid_kernel.h"
 
-enum { PH_SORT, PH_GRID, PH_FFT, PH_CORRECT };
-static const char *const grid_phases[] = {"sort", "grid", "fft", "correct", NULL};
+enum { PH_SORT, PH_GRID, PH_FFT, PH_CORRECT, PH_COUNT };
+static const char *const grid_phases[] = {[PH_SORT] = "sort",
+                                          [PH_GRID] = "grid",
+                                          [PH_FFT] = "fft",
+                                          [PH_CORRECT] = "correct",
+                                          [PH_COUNT] = NULL};
+OB_PHASES_MATCH(grid_phases, PH_COUNT);
 
 static int grid_plan(ob_preset preset, const ob_machine *machine, const ob_kopt_values *opts,
                      ob_plan *out, char *why, size_t why_len)
@@ -75,6 +80,12 @@ static void grid_teardown(void *state)
     ob_grid_state_free(state);
 }
 
+/* Test hook: the dirty image twice what the visibilities give. */
+static void grid_corrupt(void *state)
+{
+    ob_grid_state_corrupt(state);
+}
+
 const ob_kernel ob_kernel_grid = {
     .name = "grid",
     .summary = "convolutional gridding (ES or DDFacet kernel) + inverse FFT + correction",
@@ -86,4 +97,5 @@ const ob_kernel ob_kernel_grid = {
     .run = grid_run,
     .verify = grid_verify,
     .teardown = grid_teardown,
+    .corrupt = grid_corrupt,
 };

@@ -27,7 +27,9 @@
 #include <unistd.h>
 
 enum { PH_WRITE, PH_READ, PH_COUNT };
-static const char *const io_phases[] = {"write", "read", NULL};
+static const char *const io_phases[] = {
+    [PH_WRITE] = "write", [PH_READ] = "read", [PH_COUNT] = NULL};
+OB_PHASES_MATCH(io_phases, PH_COUNT);
 
 /* The postISRCCD file: image (float32), mask (int32), variance (float32). */
 static size_t file_bytes(ob_preset p, size_t *nx, size_t *ny)
@@ -234,6 +236,13 @@ static int io_verify(void *state, char *why, size_t why_len)
     return 0;
 }
 
+/* Test hook: one bit of the data read back flipped. */
+static void io_corrupt(void *state)
+{
+    io_state *st = state;
+    st->rbuf[st->bytes / 2] ^= 0x10;
+}
+
 const ob_kernel ob_kernel_io = {
     .name = "io",
     .summary = "datastore I/O alone: write + fsync + cold read of a postISRCCD-sized file",
@@ -243,4 +252,5 @@ const ob_kernel ob_kernel_io = {
     .run = io_run,
     .verify = io_verify,
     .teardown = io_teardown,
+    .corrupt = io_corrupt,
 };

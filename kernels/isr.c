@@ -41,27 +41,29 @@ enum {
     PH_INTERPOLATE,
     PH_STATS,
     PH_WRITE,
+    PH_COUNT
 };
 
-static const char *const isr_phases[] = {"read",
-                                         "convert",
-                                         "overscan",
-                                         "saturation",
-                                         "gain",
-                                         "crosstalk",
-                                         "parallel_overscan",
-                                         "linearity",
-                                         "assemble",
-                                         "bias",
-                                         "dark",
-                                         "defects",
-                                         "brighter_fatter",
-                                         "variance",
-                                         "flat",
-                                         "interpolate",
-                                         "stats",
-                                         "write",
-                                         NULL};
+static const char *const isr_phases[] = {[PH_READ] = "read",
+                                         [PH_CONVERT] = "convert",
+                                         [PH_OVERSCAN] = "overscan",
+                                         [PH_SATURATION] = "saturation",
+                                         [PH_GAIN] = "gain",
+                                         [PH_CROSSTALK] = "crosstalk",
+                                         [PH_PARALLEL_OVERSCAN] = "parallel_overscan",
+                                         [PH_LINEARITY] = "linearity",
+                                         [PH_ASSEMBLE] = "assemble",
+                                         [PH_BIAS] = "bias",
+                                         [PH_DARK] = "dark",
+                                         [PH_DEFECTS] = "defects",
+                                         [PH_BRIGHTER_FATTER] = "brighter_fatter",
+                                         [PH_VARIANCE] = "variance",
+                                         [PH_FLAT] = "flat",
+                                         [PH_INTERPOLATE] = "interpolate",
+                                         [PH_STATS] = "stats",
+                                         [PH_WRITE] = "write",
+                                         [PH_COUNT] = NULL};
+OB_PHASES_MATCH(isr_phases, PH_COUNT);
 
 #ifndef ISR_SEED /* fixed: every site processes the same CCD */
 #define ISR_SEED 0x15A4072ULL
@@ -722,6 +724,16 @@ static int isr_verify(void *state, char *why, size_t why_len)
     return 0;
 }
 
+/* Test hook: a 3 e- offset over the second amplifier (a wrong bias level). */
+static void isr_corrupt(void *state)
+{
+    ob_isr_info info;
+    ob_isr_last_info(state, &info);
+    for (int y = 0; y < info.amp_height; y++)
+        for (int x = info.amp_width; x < 2 * info.amp_width; x++)
+            info.image[(size_t)y * (size_t)info.width + (size_t)x] += 3.0f;
+}
+
 const ob_kernel ob_kernel_isr = {
     .name = "isr",
     .summary = "Rubin ISR of one LSSTCam ITL CCD: raw read, overscan, crosstalk, "
@@ -732,6 +744,7 @@ const ob_kernel ob_kernel_isr = {
     .run = isr_run,
     .verify = isr_verify,
     .teardown = isr_teardown,
+    .corrupt = isr_corrupt,
 };
 
 void ob_isr_last_info(const void *state, ob_isr_info *out)

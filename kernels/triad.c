@@ -221,6 +221,13 @@ double *ob_triad_test_array(void *state, int which, size_t *len)
 
 static const char *const triad_phases[] = {"triad", NULL};
 
+/* Test hook: one element of the newest array wrong by far more than the tolerance. */
+static void triad_corrupt(void *state)
+{
+    triad_state *s = state;
+    s->buf[(s->done + 2) % 3][s->n / 2] *= 2.0;
+}
+
 const ob_kernel ob_kernel_triad = {
     .name = "triad",
     .summary = "memory bandwidth probe: STREAM triad a = b + q*c on doubles (GB/s)",
@@ -230,4 +237,5 @@ const ob_kernel ob_kernel_triad = {
     .run = triad_run,
     .verify = triad_verify,
     .teardown = triad_teardown,
+    .corrupt = triad_corrupt,
 };

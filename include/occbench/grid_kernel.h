@@ -75,6 +75,8 @@ void ob_grid_state_free(ob_grid_state *s);
  * s->last_error). */
 double ob_grid_state_error(ob_grid_state *s);
 /* verify(): error <= tol, else a reason. */
+/* The kernels' corrupt() hook: the output (image or visibilities) doubled. */
+void ob_grid_state_corrupt(ob_grid_state *s);
 int ob_grid_state_verify(ob_grid_state *s, char *why, size_t why_len);
 
 #endif

@@ -155,7 +155,20 @@ typedef struct ob_kernel {
      * non-zero with a one-line reason in `why`. */
     int (*verify)(void *state, char *why, size_t why_len);
     void (*teardown)(void *state);
+    /* Test hook, required: damage the last repetition's output so that
+     * verify() must fail (tests/unit/test_registry.c proves every kernel's
+     * check can fail). Never called by the driver. */
+    void (*corrupt)(void *state);
 } ob_kernel;
+
+/* A kernel's phase names are indexed by its phase enum, whose last member
+ * is the count: write them with designated initializers
+ *     static const char *const x_phases[] = {[PH_A] = "a", [PH_B] = "b", [PH_COUNT] = NULL};
+ * and check the table against the enum at compile time:
+ *     OB_PHASES_MATCH(x_phases, PH_COUNT); */
+#define OB_PHASES_MATCH(names, count)                                                              \
+    _Static_assert(sizeof(names) / sizeof((names)[0]) == (size_t)(count) + 1,                      \
+                   #names " must name every phase of its enum, then NULL")
 
 /* The registry (kernels/registry.c). */
 size_t ob_kernel_count(void);

@@ -300,3 +300,14 @@ int ob_grid_state_verify(ob_grid_state *s, char *why, size_t why_len)
     }
     return 0;
 }
+
+void ob_grid_state_corrupt(ob_grid_state *s)
+{
+    size_t ni = ob_gridder_n_image(s->g);
+    if (s->degrid)
+        for (size_t i = 0; i < 2 * s->obs.n_vis; i++)
+            s->vis_out[i] *= 2.0f;
+    else
+        for (size_t i = 0; i < ni * ni; i++)
+            s->image[i] *= 2.0f;
+}

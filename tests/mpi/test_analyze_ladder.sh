@@ -22,6 +22,9 @@ awk -F, 'NR > 1 && $19 == "" {
     if (d > 1e-6 + 1e-6 * ($9 < 0 ? -$9 : $9)) { print "terms do not add up: " $0; bad = 1 }
     if ($15 < 0.2 || $15 > 10) { print "clock " $15 " GHz"; bad = 1 }
 } END { exit bad }' "$TMP/s.csv" || fail "summary values"
+# one derivation of every number: the analysis's throughput and efficiency are /summary's
+"$CHECK" "$out" --summary-csv "$TMP/s.csv" > "$TMP/agree.txt" 2>&1 || { cat "$TMP/agree.txt"; fail "/summary and the analysis disagree"; }
+grep -q "agree on 8 steps" "$TMP/agree.txt" || fail "agreement: $(cat "$TMP/agree.txt")"
 "$A" summary "$out" > "$TMP/s.txt" 2>/dev/null && grep -q "clock (power/TDP throttling)" "$TMP/s.txt" || fail "text summary"
 "$A" summary "$out" --format json | python3 -m json.tool > /dev/null || fail "json summary"
 

@@ -9,7 +9,10 @@
  *   --min-steps N       with --complete 0: at least N finished steps
  *   --max-parked-cpu F  every step's parked_cpu at most F (cores)
  *   --allow-invalid     steps may have failed validation
- *   --print-parked      print the largest parked_cpu seen */
+ *   --print-parked      print the largest parked_cpu seen
+ *   --summary-csv CSV   `occbench-analyze summary --format csv` of FILE: its
+ *                       throughput_per_node and efficiency of every step must
+ *                       equal /summary's (one derivation of every number) */
 #include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
@@ -215,6 +218,45 @@ static double check_step(hid_t f, const config *c, const char *kernel, const cha
     return row.parked_cpu;
 }
 
+/* The analyzer's CSV row (kernel, placement, k, whole repetition) must
+ * carry /summary's throughput and efficiency, to the CSV's 9 digits. */
+static void check_csv_row(const char *csv, const char *kernel, const char *placement, int k,
+                          const ob_summary_row *row)
+{
+    FILE *in = fopen(csv, "r");
+    if (!in)
+        die("cannot open %s", csv);
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, in)) {
+        char *field[32] = {0};
+        int n = 0;
+        line[strcspn(line, "\n")] = '\0';
+        /* empty fields matter (the phase column): split by hand */
+        for (char *p = line; p && n < 32; n++) {
+            field[n] = p;
+            p = strchr(p, ',');
+            if (p)
+                *p++ = '\0';
+        }
+        if (n < 19 || strcmp(field[1], kernel) || strcmp(field[2], placement) ||
+            atoi(field[3]) != k || field[18][0] != '\0')
+            continue;
+        found = 1;
+        double thr = strtod(field[5], NULL), eff = strtod(field[6], NULL);
+        if (!(fabs(thr - row->throughput_per_node) <= 1e-8 * fabs(row->throughput_per_node)))
+            die("%s/%s k=%d: analysis throughput %.9g, /summary %.9g", kernel, placement, k, thr,
+                row->throughput_per_node);
+        if (!(fabs(eff - row->efficiency) <= 1e-8 * fabs(row->efficiency)) &&
+            !(isnan(eff) && isnan(row->efficiency)))
+            die("%s/%s k=%d: analysis efficiency %.9g, /summary %.9g", kernel, placement, k, eff,
+                row->efficiency);
+    }
+    fclose(in);
+    if (!found)
+        die("%s has no row for %s/%s k=%d", csv, kernel, placement, k);
+}
+
 static void check_provenance(hid_t f, const config *c)
 {
     hid_t sys = H5Gopen2(f, "system", H5P_DEFAULT);
@@ -260,12 +302,14 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: check_results FILE [--complete 0|1] [--min-steps N] "
-                        "[--max-parked-cpu F] [--allow-invalid] [--print-parked]\n");
+                        "[--max-parked-cpu F] [--allow-invalid] [--print-parked] "
+                        "[--summary-csv CSV]\n");
         return 2;
     }
     file_name = argv[1];
     long long want_complete = 1;
-    int min_steps = 0, allow_invalid = 0, print_parked = 0;
+    int min_steps = 0, allow_invalid = 0, print_parked = 0, compared = 0;
+    const char *summary_csv = NULL;
     double max_parked = INFINITY;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--complete") == 0 && i + 1 < argc)
@@ -278,6 +322,8 @@ int main(int argc, char **argv)
             allow_invalid = 1;
         else if (strcmp(argv[i], "--print-parked") == 0)
             print_parked = 1;
+        else if (strcmp(argv[i], "--summary-csv") == 0 && i + 1 < argc)
+            summary_csv = argv[++i];
         else
             die("unknown argument %s", argv[i]);
     }
@@ -313,6 +359,12 @@ int main(int argc, char **argv)
                         c.kernels[ki], c.placements[p], c.ladder[i], parked, max_parked);
                 if (present && parked > parked_max)
                     parked_max = parked;
+                if (present && summary_csv) {
+                    ob_summary_row row =
+                        find_summary(f, c.kernels[ki], c.placements[p], c.ladder[i]);
+                    check_csv_row(summary_csv, c.kernels[ki], c.placements[p], c.ladder[i], &row);
+                    compared++;
+                }
             }
     if (want_complete && steps != expected)
         die("%d of %d steps present in a complete file", steps, expected);
@@ -323,6 +375,9 @@ int main(int argc, char **argv)
     H5Fclose(f);
     if (print_parked)
         printf("parked_cpu_max=%.5f\n", parked_max);
+    if (summary_csv)
+        printf("check_results: %s: /summary and %s agree on %d steps\n", file_name, summary_csv,
+               compared);
     printf("check_results: %s: OK, %d of %d steps\n", file_name, steps, expected);
     return 0;
 }
