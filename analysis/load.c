@@ -1,4 +1,4 @@
-/* Reading an occbench results file (include/occbench/results.h layout)
+/* Reading an occbench results file (driver/results.h layout)
  * into memory. Compounds are read by member NAME into types built here,
  * so the reader does not depend on the writer's exact layout; strings may
  * be fixed or variable length. Every failure is one line in err. */
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "occbench/records_h5.h"
+#include "common/records_h5.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -27,9 +27,9 @@
  * 64) only: rows are independent, so pixels/s carries over, and the full
  * image would take minutes at K = 51. Times are on-CPU seconds of this
  * thread, best of --reps. */
-#include "occbench/conv.h"
-#include "occbench/fft.h"
-#include "occbench/rng.h"
+#include "kernels/common/conv.h"
+#include "kernels/common/fft.h"
+#include "common/rng.h"
 
 #include "support/bench_util.h"
 

@@ -10,9 +10,9 @@
  *   grid_rate op=grid W=8 vis_per_s=... rel_rms=... style=es promised=...
  *
  * Usage: grid_rate [reps] (default 3; the best repetition is reported). */
-#include "occbench/fft.h"
-#include "occbench/gridder.h"
-#include "occbench/rng.h"
+#include "kernels/common/fft.h"
+#include "kernels/common/gridder.h"
+#include "common/rng.h"
 
 #include "support/bench_util.h"
 

@@ -9,8 +9,8 @@
  * Per phase it prints wall time and this thread's CPU time: on a shared
  * machine the CPU time is the one that does not depend on the load.
  */
-#include "occbench/ctx.h"
-#include "occbench/isr_steps.h"
+#include "kernels/common/ctx.h"
+#include "kernels/common/isr_steps.h"
 #include "occbench/kernel.h"
 
 #include "support/bench_util.h"

@@ -2,7 +2,7 @@
  * records of include/occbench/records.h (see records_h5.h). HDF5 and libc
  * only: no MPI; part of the common library that occbench and
  * occbench-analyze both link. */
-#include "occbench/records_h5.h"
+#include "common/records_h5.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 /* k-th smallest of v[0..n-1] (0-based), partially reordering v: Hoare
  * selection, O(n) on average, so the bootstrap's many medians stay cheap. */

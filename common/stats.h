@@ -15,7 +15,7 @@ double ob_median(const double *x, size_t n);
 /* Mean of the finite values; NaN when none. */
 double ob_mean(const double *x, size_t n);
 
-/* splitmix64: the seeding step of include/occbench/rng.h, used alone as the
+/* splitmix64: the seeding step of common/rng.h, used alone as the
  * bootstrap's generator (fast, and the same stream on every platform). */
 uint64_t ob_splitmix64(uint64_t *state);
 /* Uniform index in [0, n) (0 when n is 0). */

@@ -1,6 +1,6 @@
 /* Data-file lookup, so an installed binary, a build tree and a relocated
  * install all find events.conf without configuration. */
-#include "occbench/datadir.h"
+#include "driver/datadir.h"
 
 #include <limits.h>
 #include <stdio.h>

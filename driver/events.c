@@ -1,7 +1,7 @@
 /* Metric -> event resolution from data/events.conf (format documented at
  * the top of that file) through the ob_papi_ops indirection, and the real
  * PAPI implementation of those ops. */
-#include "occbench/measure.h"
+#include "driver/measure.h"
 
 #include <ctype.h>
 #include <errno.h>

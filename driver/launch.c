@@ -1,11 +1,11 @@
 /* Communicators of a launch and per-node sharing, all with sleeping waits. */
-#include "occbench/launch.h"
+#include "driver/launch.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "occbench/park.h"
+#include "driver/park.h"
 
 int ob_launch_init(ob_launch *l, MPI_Comm world)
 {

@@ -20,18 +20,18 @@
 #include <unistd.h>
 
 #include "occbench/build_info.h"
-#include "occbench/datadir.h"
-#include "occbench/launch.h"
-#include "occbench/measure.h"
-#include "occbench/options.h"
-#include "occbench/park.h"
-#include "occbench/passport.h"
-#include "occbench/provenance.h"
-#include "occbench/results.h"
-#include "occbench/sampler.h"
-#include "occbench/step.h"
+#include "driver/datadir.h"
+#include "driver/launch.h"
+#include "driver/measure.h"
+#include "driver/options.h"
+#include "driver/park.h"
+#include "driver/passport.h"
+#include "driver/provenance.h"
+#include "driver/results.h"
+#include "driver/sampler.h"
+#include "driver/step.h"
 #include "common/summary.h"
-#include "occbench/topo.h"
+#include "driver/topo.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 

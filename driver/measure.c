@@ -3,7 +3,7 @@
  * across snapshots and are re-read with pread at offset 0, so a snapshot
  * costs a few syscalls. State is thread-local: the thread that calls
  * ob_measure_start is the one measured (one measuring thread per rank). */
-#include "occbench/measure.h"
+#include "driver/measure.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,14 +1,14 @@
 /* Command-line parsing for occbench. Every value is checked in full
  * (strict numbers, known names) and a bad one is reported in one line that
  * names it and says what is accepted. */
-#include "occbench/options.h"
+#include "driver/options.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "occbench/parse.h"
+#include "driver/parse.h"
 #include "occbench/records.h"
 
 static int usage_error(char *err, size_t errlen, const char *fmt, ...)

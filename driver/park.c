@@ -1,5 +1,5 @@
 /* Sleeping waits for MPI collectives: see park.h for why. */
-#include "occbench/park.h"
+#include "driver/park.h"
 
 #include <time.h>
 

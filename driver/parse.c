@@ -1,6 +1,6 @@
 /* Strict number parsing: a value is accepted only when the whole string
  * is consumed, so "10x", "", "1e999" and "-0" typos never pass silently. */
-#include "occbench/parse.h"
+#include "driver/parse.h"
 
 #include <errno.h>
 #include <math.h>

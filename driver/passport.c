@@ -1,5 +1,5 @@
 /* Node passport: see passport.h. */
-#include "occbench/passport.h"
+#include "driver/passport.h"
 
 #include <errno.h>
 #include <libgen.h>

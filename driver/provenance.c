@@ -1,7 +1,7 @@
 /* Provenance collection: the build (compile-time versions and flags), the
  * libraries actually loaded (run-time versions), the CPU and its clock
  * policy. Unreadable items say why. */
-#include "occbench/provenance.h"
+#include "driver/provenance.h"
 
 #include <errno.h>
 #include <hdf5.h>

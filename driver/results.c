@@ -24,7 +24,7 @@
  *    also syncs MPI-IO) the file on disk is complete and consistent. Each
  *    step group gets its `done` attribute last, so resume can drop steps
  *    whose writing was cut short. No SWMR (not available in parallel). */
-#include "occbench/results.h"
+#include "driver/results.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -38,7 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "occbench/records_h5.h"
+#include "common/records_h5.h"
 
 #define MSG_LEN 1024
 #define NAME_MAX_LEN 200

@@ -2,7 +2,7 @@
  * pthread_cond_timedwait on CLOCK_MONOTONIC, so it costs nothing while the
  * kernels run, and a step change or stop wakes it at once: a step change
  * closes the current interval, so no sample straddles two steps. */
-#include "occbench/sampler.h"
+#include "driver/sampler.h"
 
 #include <dirent.h>
 #include <ctype.h>
@@ -18,7 +18,7 @@
 #include "common/procfs.h"
 #include <unistd.h>
 
-#include "occbench/measure.h"
+#include "driver/measure.h"
 
 /* At most this many samples are kept between drains (a day at 1 s); newer
  * ones are dropped and counted, so memory stays bounded if nobody drains. */

@@ -1,6 +1,6 @@
 /* One step on one rank: the repetition loop, its measurements and the
  * sleeping park. */
-#include "occbench/step.h"
+#include "driver/step.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,8 +10,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "occbench/freq_probe.h"
-#include "occbench/park.h"
+#include "kernels/common/freq_probe.h"
+#include "driver/park.h"
 
 static void add_sample(ob_sample *acc, const ob_sample *d)
 {

@@ -13,7 +13,7 @@
  * Synthetic and XML topologies are not "this system": hwloc then accepts
  * binding calls without binding anything, which is what the multi-rank
  * tests on a 2-core VM need (ob_topo_is_this_system() tells them apart). */
-#include "occbench/topo.h"
+#include "driver/topo.h"
 
 #include <hwloc.h>
 #include <stdarg.h>

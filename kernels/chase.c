@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "occbench/kernel.h"
-#include "occbench/probes.h"
-#include "occbench/rng.h"
+#include "kernels/common/probes.h"
+#include "common/rng.h"
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)

@@ -22,9 +22,9 @@
  * outer-product kernel, the varying one against the bilinearly interpolated
  * kernel), and the interpolated kernels at the last row's region corners
  * against the Alard-Lupton model evaluated directly there. */
-#include "occbench/conv.h"
+#include "kernels/common/conv.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <stdio.h>

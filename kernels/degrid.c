@@ -3,7 +3,7 @@
  * LOFAR-like observation (DDFacet / wgridder prediction). Checked every
  * repetition against the direct evaluation of the model at sampled
  * visibilities. See grid_kernel.h for presets and environment variables. */
-#include "occbench/grid_kernel.h"
+#include "kernels/common/grid_kernel.h"
 
 enum { PH_SORT, PH_DEGRID, PH_FFT, PH_CORRECT, PH_COUNT };
 static const char *const degrid_phases[] = {[PH_SORT] = "sort",

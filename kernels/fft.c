@@ -14,9 +14,9 @@
  * Checks: at setup, on the work grid itself (so the plan under test is the
  * one timed), a known answer for an impulse and for a plane wave; after every
  * repetition, the round trip inverse(forward(x)) against the input. */
-#include "occbench/fft.h"
+#include "kernels/common/fft.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <float.h>
 #include <math.h>

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "occbench/freq_probe.h"
+#include "kernels/common/freq_probe.h"
 #include "occbench/kernel.h"
-#include "occbench/probes.h"
+#include "kernels/common/probes.h"
 #include "common/procfs.h"
 
 #define FREQ_BLOCK 256 /* adds per unrolled block */

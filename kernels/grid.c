@@ -3,7 +3,7 @@
  * wgridder imaging). Checked every repetition against the direct DFT of
  * the visibilities at sampled pixels. See grid_kernel.h for the presets and
  * its options (--kopt grid.style=ddf, ...). */
-#include "occbench/grid_kernel.h"
+#include "kernels/common/grid_kernel.h"
 
 enum { PH_SORT, PH_GRID, PH_FFT, PH_CORRECT, PH_COUNT };
 static const char *const grid_phases[] = {[PH_SORT] = "sort",

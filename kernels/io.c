@@ -13,9 +13,9 @@
  *
  * Note: on tmpfs DONTNEED cannot drop anything (the page cache is the
  * storage), so there the read phase measures memory copies. */
-#include "occbench/datastore.h"
+#include "kernels/common/datastore.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,11 +6,11 @@
  * checks the image against the truth, the crosstalk ghosts, the clipped
  * statistics against a sort-based recomputation and the file's checksum.
  * OB_ISR_DEBUG=1 in the environment prints verify()'s per-amp residuals. */
-#include "occbench/ccd_sim.h"
-#include "occbench/datastore.h"
-#include "occbench/isr_steps.h"
+#include "kernels/common/ccd_sim.h"
+#include "kernels/common/datastore.h"
+#include "kernels/common/isr_steps.h"
 #include "occbench/kernel.h"
-#include "occbench/robust_stats.h"
+#include "kernels/common/robust_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "occbench/kernel.h"
-#include "occbench/probes.h"
+#include "kernels/common/probes.h"
 
 #define MIB ((size_t)1 << 20)
 #define GIB ((size_t)1 << 30)

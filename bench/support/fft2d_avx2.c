@@ -3,7 +3,7 @@
  * bench/fft_vs_fftw times it beside the library (which runs its widest clone,
  * AVX-512 where the CPU has it) for a like-for-like figure against an FFTW
  * built for AVX. Built only for x86-64 with GCC (bench/CMakeLists.txt). */
-#include "occbench/fft.h"
+#include "kernels/common/fft.h"
 
 #define OB_FFT_NO_CLONES
 #define ob_fft2d ob_fft2d_avx2

@@ -3,9 +3,9 @@
  * plus cosmic rays -> brighter-fatter -> bad columns -> full well and
  * bleed -> dark current -> non-linearity -> crosstalk -> ADU with bias,
  * bias structure, read noise and overscan. */
-#include "occbench/ccd_sim.h"
+#include "kernels/common/ccd_sim.h"
 
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Direct 2-D convolution (see include/occbench/conv.h for the geometry).
+/* Direct 2-D convolution (see kernels/common/conv.h for the geometry).
  *
  * Vectorisation: the default build is -O2 for baseline x86-64 (or any other
  * ISA), where GCC's cheap cost model does not vectorise loops of unknown
@@ -14,9 +14,9 @@
  * (AVX-512F, AVX2, baseline) and the widest the CPU runs is picked at load time. The clones differ
  * in register width only: each lane does the same IEEE operations in the same order and ISO C mode
  * (-std=c11) leaves FMA contraction off, so every site computes bit-identical images. */
-#include "occbench/conv.h"
+#include "kernels/common/conv.h"
 
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

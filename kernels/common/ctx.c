@@ -1,7 +1,7 @@
 /* Kernel context: phase marks forwarded to the driver's hook, or, in a
  * standalone context (tests, benches), accumulated as wall time. */
 #define _POSIX_C_SOURCE 200809L
-#include "occbench/ctx.h"
+#include "kernels/common/ctx.h"
 
 #include <stdarg.h>
 #include <stdio.h>

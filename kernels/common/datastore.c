@@ -1,6 +1,6 @@
 /* Datastore-like file I/O shared by the io and isr kernels
- * (include/occbench/datastore.h). */
-#include "occbench/datastore.h"
+ * (kernels/common/datastore.h). */
+#include "kernels/common/datastore.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  * pairs at sigma = 2 (single precision) are W=6: 1.4e-5 and W=8: 1.1e-6;
  * the table's own estimates are listed next to each entry and the unit
  * test checks them against a fresh estimate. */
-#include "occbench/es_kernel.h"
+#include "kernels/common/es_kernel.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The internal 2-D complex FFT of include/occbench/fft.h. The algorithm is
+/* The internal 2-D complex FFT of kernels/common/fft.h. The algorithm is
  * described in fft2d_impl.h, which is instantiated here once per precision.
  *
  * Portability and identical results: the build uses no -march flag. The hot
@@ -8,7 +8,7 @@
  * operations in the same order, and FMA contraction is off for this file
  * (-ffp-contract=off, set in CMakeLists.txt), so every site computes
  * bit-identical transforms. */
-#include "occbench/fft.h"
+#include "kernels/common/fft.h"
 
 #include <math.h>
 #include <stdint.h>

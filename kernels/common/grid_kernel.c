@@ -1,7 +1,7 @@
 /* Shared setup, presets and checks of the grid and degrid kernels. */
-#include "occbench/grid_kernel.h"
+#include "kernels/common/grid_kernel.h"
 
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <errno.h>
 #include <math.h>

@@ -9,7 +9,7 @@
  * baseline x86-64 (target_clones) and picked at load time, as in fft2d.c.
  * Grid positions are computed in double (a float position would be off by
  * ~1e-4 cells on a 4096 grid, far above the kernel's accuracy). */
-#include "occbench/gridder.h"
+#include "kernels/common/gridder.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* The ISR steps (see isr_steps.h for the conventions). */
-#include "occbench/isr_steps.h"
+#include "kernels/common/isr_steps.h"
 
-#include "occbench/fft.h"
-#include "occbench/robust_stats.h"
+#include "kernels/common/fft.h"
+#include "kernels/common/robust_stats.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Synthetic LOFAR-like observation (see observation.h). */
-#include "occbench/observation.h"
+#include "kernels/common/observation.h"
 
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Quantiles by selection and the afw clipped mean (see robust_stats.h). */
-#include "occbench/robust_stats.h"
+#include "kernels/common/robust_stats.h"
 
 #include <math.h>
 

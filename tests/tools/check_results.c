@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "occbench/kernel.h"
-#include "occbench/measure.h"
-#include "occbench/records_h5.h"
+#include "driver/measure.h"
+#include "common/records_h5.h"
 #include "common/summary.h"
 
 static const char *file_name;

@@ -8,9 +8,9 @@
 
 #include <cmocka.h>
 
-#include "occbench/conv.h"
+#include "kernels/common/conv.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "occbench/measure.h"
+#include "driver/measure.h"
 
 /* ---- fake PAPI ------------------------------------------------------------- */
 

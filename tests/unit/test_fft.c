@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "occbench/fft.h"
+#include "kernels/common/fft.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
+#include "common/rng.h"
 
 /* A second copy of the FFT compiled into this test, without the target
  * clones (so: the baseline ISA at this file's -O2) and under other names.

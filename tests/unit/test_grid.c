@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "occbench/es_kernel.h"
-#include "occbench/fft.h"
-#include "occbench/grid_kernel.h"
-#include "occbench/gridder.h"
+#include "kernels/common/es_kernel.h"
+#include "kernels/common/fft.h"
+#include "kernels/common/grid_kernel.h"
+#include "kernels/common/gridder.h"
 #include "occbench/kernel.h"
-#include "occbench/observation.h"
-#include "occbench/rng.h"
+#include "kernels/common/observation.h"
+#include "common/rng.h"
 
 /* A small observation: 703 baselines x 6 integrations x 4 channels. */
 static void small_obs(ob_obs *obs, uint64_t seed)

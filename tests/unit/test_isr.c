@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
-#include "occbench/ccd_sim.h"
-#include "occbench/isr_steps.h"
+#include "kernels/common/ccd_sim.h"
+#include "kernels/common/isr_steps.h"
 #include "occbench/kernel.h"
-#include "occbench/rng.h"
-#include "occbench/robust_stats.h"
+#include "common/rng.h"
+#include "kernels/common/robust_stats.h"
 
 extern const ob_kernel ob_kernel_isr;
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "occbench/measure.h"
+#include "driver/measure.h"
 #include "test_util.h"
 
 static ob_metric_source sources[OB_METRIC_COUNT];

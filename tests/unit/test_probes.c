@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "occbench/freq_probe.h"
-#include "occbench/probes.h"
-#include "occbench/topo.h"
+#include "kernels/common/freq_probe.h"
+#include "kernels/common/probes.h"
+#include "driver/topo.h"
 
 typedef struct probe_run {
     const ob_kernel *k;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "occbench/ctx.h"
+#include "kernels/common/ctx.h"
 #include "occbench/kernel.h"
 
 static char tmpdir[64];
@@ -67,9 +67,9 @@ static void test_every_kernel_plans_at_every_preset(void **state)
 {
     (void)state;
     const ob_machine machines[] = {
-        {0, 0, 0, 0},                                         /* unknown: documented fallbacks */
-        {32 << 10, 512 << 10, 16u << 20, 4},                  /* Rome-like L3 domain */
-        {48 << 10, 2 << 20, 96u << 20, 8},                    /* Genoa-X-like */
+        {0, 0, 0, 0},                        /* unknown: documented fallbacks */
+        {32 << 10, 512 << 10, 16u << 20, 4}, /* Rome-like L3 domain */
+        {48 << 10, 2 << 20, 96u << 20, 8},   /* Genoa-X-like */
     };
     for (size_t i = 0; i < ob_kernel_count(); i++) {
         const ob_kernel *k = ob_kernel_at(i);

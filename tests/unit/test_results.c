@@ -17,8 +17,8 @@
 #include <hdf5.h>
 #include <mpi.h>
 
-#include "occbench/records_h5.h"
-#include "occbench/results.h"
+#include "common/records_h5.h"
+#include "driver/results.h"
 #include "../mpi_sanitizer_hooks.h"
 
 static char tmpdir[64];

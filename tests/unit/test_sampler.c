@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "occbench/measure.h"
+#include "driver/measure.h"
 #include "test_util.h"
-#include "occbench/sampler.h"
+#include "driver/sampler.h"
 
 static int path_exists(const char *p)
 {

@@ -5,8 +5,8 @@
 #ifndef OCCBENCH_PASSPORT_H
 #define OCCBENCH_PASSPORT_H
 
-#include "occbench/provenance.h"
-#include "occbench/topo.h"
+#include "driver/provenance.h"
+#include "driver/topo.h"
 
 /* Adds passport_* keys to `out`. io_dir and output may be NULL. */
 void ob_passport_collect(ob_kvlist *out, const ob_topo *topo, const char *io_dir,

@@ -28,8 +28,8 @@
 #ifndef OCCBENCH_GRIDDER_H
 #define OCCBENCH_GRIDDER_H
 
-#include "occbench/es_kernel.h"
-#include "occbench/observation.h"
+#include "kernels/common/es_kernel.h"
+#include "kernels/common/observation.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
 #ifndef OCCBENCH_CCD_SIM_H
 #define OCCBENCH_CCD_SIM_H
 
-#include "occbench/isr_steps.h"
+#include "kernels/common/isr_steps.h"
 #include "occbench/kernel.h"
 
 #include <stddef.h>

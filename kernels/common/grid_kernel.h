@@ -11,8 +11,8 @@
 #ifndef OCCBENCH_GRID_KERNEL_H
 #define OCCBENCH_GRID_KERNEL_H
 
-#include "occbench/fft.h"
-#include "occbench/gridder.h"
+#include "kernels/common/fft.h"
+#include "kernels/common/gridder.h"
 #include "occbench/kernel.h"
 
 #include <stddef.h>

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "occbench/kernel.h"
-#include "occbench/topo.h"
+#include "driver/topo.h"
 
 #define OB_MAX_KERNELS 32
 #define OB_MAX_LADDER 256

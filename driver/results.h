@@ -37,7 +37,7 @@
 #include <mpi.h>
 #include <stddef.h>
 
-#include "occbench/measure.h"
+#include "driver/measure.h"
 #include "occbench/records.h"
 
 typedef struct ob_results ob_results;

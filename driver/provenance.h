@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "occbench/results.h"
+#include "driver/results.h"
 
 typedef struct ob_kvlist {
     ob_kv *items; /* keys and values are owned (malloc'd) */

@@ -10,10 +10,10 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "occbench/ctx.h"
-#include "occbench/measure.h"
+#include "kernels/common/ctx.h"
+#include "driver/measure.h"
 #include "occbench/records.h"
-#include "occbench/topo.h"
+#include "driver/topo.h"
 
 typedef struct ob_step_run {
     /* inputs */
