@@ -130,6 +130,8 @@ typedef struct an_file {
  * complete=1 loads with a warning on stderr. */
 int an_load(const char *path, an_file *f, char *err, size_t errlen);
 void an_free(an_file *f);
+/* an_load without the child-process pre-check (analysis/precheck.c). */
+int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen);
 const char *an_sys_get(const an_file *f, const char *key); /* NULL when absent */
 /* Cores per node: /system attr cores_per_node (or cores, physical_cores),
  * else the Core objects of topology.xml, else the largest k in the file. */

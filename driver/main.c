@@ -32,146 +32,20 @@
 #include "driver/step.h"
 #include "common/summary.h"
 #include "driver/topo.h"
-
-static volatile sig_atomic_t stop_requested = 0;
+#include "driver/info.h"
+#include "driver/run_state.h"
 
 static void on_sigterm(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    ob_stop_requested = 1;
 }
-
-/* One step of the ladder. */
-typedef struct step_def {
-    const ob_kernel *kernel;
-    ob_placement placement;
-    int k;
-    const ob_kopt_values *kopts; /* the kernel's option values */
-    ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
-    char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
-} step_def;
-
-/* Everything a launch holds between steps. */
-typedef struct run_state {
-    ob_launch launch;
-    ob_options opt;
-    ob_topo *topo;
-    ob_machine machine;
-    int cores;
-    int ladder[OB_MAX_LADDER];
-    int nladder;
-    step_def *steps;
-    int nsteps;
-    ob_results *results;
-    ob_sampler *sampler;
-    double epoch;
-    char output[PATH_MAX];
-    int failed_steps;
-    char first_failure[512];
-    ob_metric_source sources[OB_METRIC_COUNT];
-    char cpu_label[64];
-    ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
-} run_state;
 
 static int say_usage_error(const ob_launch *l, const char *msg)
 {
     if (l->rank == 0)
         fprintf(stderr, "occbench: %s\n", msg);
     return OB_EXIT_USAGE;
-}
-
-/* ---- early exits: --help, --version, --list, --info ------------------------ */
-
-static void print_kernel_options(const ob_kernel *k, const ob_kopt_values *v)
-{
-    for (int j = 0; j < ob_kernel_option_count(k); j++) {
-        const ob_kopt *d = &k->options[j];
-        char accepted[96];
-        if (d->type == OB_KOPT_CHOICE)
-            snprintf(accepted, sizeof accepted, "%s", d->choices);
-        else if (d->type == OB_KOPT_REAL)
-            snprintf(accepted, sizeof accepted, "%g..%g", d->min, d->max);
-        else
-            snprintf(accepted, sizeof accepted, "0|1");
-        printf("         --kopt %s.%s=%s (default %s%s%s; now %s from %s)\n", k->name, d->name,
-               accepted, d->default_value, d->env ? ", fallback " : "", d->env ? d->env : "",
-               v->value[j], v->source[j]);
-        printf("             %s\n", d->help);
-    }
-}
-
-/* Every kernel, its memory per preset and plan description with the
- * options as given (--kopt), and its options with their defaults. */
-static void print_list(const ob_machine *m, const ob_options *o)
-{
-    printf("%-8s %12s %12s %12s  %s\n", "kernel", "ci", "small", "lsst",
-           "memory per rank; summary");
-    for (size_t i = 0; i < ob_kernel_count(); i++) {
-        const ob_kernel *k = ob_kernel_at(i);
-        const ob_kopt_values *v = NULL;
-        for (int s = 0; s < o->nkernels; s++)
-            if (o->kernels[s] == k)
-                v = &o->kopts[s];
-        ob_kopt_values defaults;
-        char why[256];
-        if (!v && ob_kopts_resolve(k, NULL, 0, &defaults, why, sizeof why) == 0)
-            v = &defaults;
-        ob_plan plans[OB_PRESET_COUNT];
-        int ok[OB_PRESET_COUNT];
-        printf("%-8s", k->name);
-        for (int p = 0; p < OB_PRESET_COUNT; p++) {
-            ok[p] = ob_kernel_plan(k, (ob_preset)p, m, v, &plans[p], why, sizeof why) == 0;
-            if (ok[p])
-                printf(" %8.1f MiB", (double)plans[p].footprint_bytes / 1048576.0);
-            else
-                printf(" %12s", "n/a");
-        }
-        printf("  %s\n", k->summary);
-        for (int p = 0; p < OB_PRESET_COUNT; p++)
-            if (ok[p] && plans[p].description[0])
-                printf("         %-6s %s\n", ob_preset_name((ob_preset)p), plans[p].description);
-        if (v)
-            print_kernel_options(k, v);
-    }
-}
-
-static void print_info(const ob_topo *t, const ob_options *o)
-{
-    ob_machine m;
-    ob_topo_machine(t, &m);
-    printf("topology: %d package(s), %d NUMA node(s), %d L3 domain(s) of %d core(s), %d cores, "
-           "%.1f GiB\n",
-           ob_topo_package_count(t), ob_topo_numa_count(t), ob_topo_l3_domain_count(t),
-           ob_topo_cores_per_l3(t), ob_topo_core_count(t),
-           (double)ob_topo_memory_bytes(t) / 1073741824.0);
-    printf("caches per core: L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (shared by %d cores)\n",
-           m.l1d_bytes / 1024, m.l2_bytes / 1024, m.l3_bytes / 1024, m.cores_per_l3);
-    int ladder[OB_MAX_LADDER];
-    int n = ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t), ob_topo_core_count(t),
-                              ladder, OB_MAX_LADDER);
-    printf("default ladder (one rank per core):");
-    for (int i = 0; i < n; i++)
-        printf(" %d", ladder[i]);
-    printf("\n\ncounters (metric -> event, or why none):\n");
-    char path[PATH_MAX], label[64] = "", err[512] = "";
-    ob_metric_source src[OB_METRIC_COUNT];
-    if (ob_data_path("events.conf", path, sizeof path) != 0 ||
-        ob_metrics_resolve(ob_papi_real_ops(), path, o->events, src, label, sizeof label, err,
-                           sizeof err) != 0) {
-        printf("  cannot resolve: %s\n", err[0] ? err : "events.conf not found");
-    } else {
-        printf("  CPU family section: %s\n", label);
-        for (int i = 0; i < OB_METRIC_COUNT; i++)
-            printf("  %-12s %-32s %s\n", ob_metric_name((ob_metric)i),
-                   src[i].available ? src[i].event : "MISSING", src[i].reason);
-    }
-    printf("\nprovenance and node passport:\n");
-    ob_kvlist prov = {0};
-    ob_provenance_collect(&prov);
-    ob_passport_collect(&prov, t, o->io_dir, o->output ? o->output : "results/x.h5");
-    for (size_t i = 0; i < prov.n; i++)
-        printf("  %-24s %s\n", prov.items[i].key, prov.items[i].value);
-    ob_kvlist_free(&prov);
 }
 
 /* Returns -1 when the run goes on, else the exit status. */
@@ -187,9 +61,9 @@ static int early_exit(run_state *rs)
             printf("occbench %s (git %s, %s, %s)\n", OB_VERSION, OB_GIT_REVISION, OB_COMPILER,
                    OB_BUILD_TYPE);
         else if (o->list)
-            print_list(&rs->machine, &rs->opt);
+            ob_info_print_list(&rs->machine, &rs->opt);
         else
-            print_info(rs->topo, o);
+            ob_info_print_info(rs->topo, o);
         fflush(stdout);
     }
     return OB_EXIT_OK;
@@ -459,262 +333,6 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     return rc;
 }
 
-/* ---- the ladder -------------------------------------------------------------- */
-
-/* Tell the node's sampler which cores are active and which parked. */
-static void tag_sampler(run_state *rs, int step, const int *order, int k)
-{
-    if (!rs->sampler)
-        return;
-    int *active = calloc((size_t)rs->cores, sizeof *active);
-    int *parked = calloc((size_t)rs->cores, sizeof *parked);
-    if (!active || !parked) {
-        free(active);
-        free(parked);
-        return;
-    }
-    int na = 0, np = 0;
-    for (int i = 0; i < rs->cores; i++) {
-        int os = ob_topo_core_os_index(rs->topo, order[i]);
-        if (i < k)
-            active[na++] = os;
-        else
-            parked[np++] = os;
-    }
-    ob_sampler_set_step(rs->sampler, step, active, na, parked, np);
-    free(active);
-    free(parked);
-}
-
-static int write_monitor(run_state *rs, char *err, size_t errlen)
-{
-    ob_monitor_sample *samples = NULL;
-    float *busy = NULL;
-    int ncpus = 0;
-    size_t n = 0;
-    if (rs->sampler)
-        n = ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus);
-    int rc = ob_results_append_monitor(rs->results, rs->sampler ? rs->launch.node_index : -1,
-                                       samples, n, busy, ncpus, err, errlen);
-    free(samples);
-    free(busy);
-    return rc;
-}
-
-/* Gather the step's repetition records on rank 0 (one step only: memory
- * is bounded by ranks x repetitions of this step), summarise, share. */
-static int summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
-                     ob_summary_row *row)
-{
-    const ob_launch *l = &rs->launch;
-    int mine = (int)(run->nreps * sizeof(ob_rep_record));
-    int *counts = NULL, *displs = NULL;
-    char *all = NULL;
-    if (l->rank == 0) {
-        counts = calloc((size_t)l->size, sizeof *counts);
-        displs = calloc((size_t)l->size, sizeof *displs);
-    }
-    MPI_Request req;
-    MPI_Igather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, l->world, &req);
-    ob_sleep_wait(&req);
-    size_t total = 0;
-    if (l->rank == 0) {
-        for (int i = 0; i < l->size; i++) {
-            displs[i] = (int)total;
-            total += (size_t)counts[i];
-        }
-        all = malloc(total ? total : 1);
-    }
-    ob_sleep_gatherv(run->reps, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, l->world);
-    if (l->rank == 0) {
-        ob_summary_row k1;
-        double thr1 = NAN;
-        if (sd->k != 1 && ob_results_read_summary(rs->results, sd->kernel->name,
-                                                  ob_placement_name(sd->placement), 1, &k1) == 0)
-            thr1 = k1.throughput_per_node;
-        ob_summarise_step((const ob_rep_record *)all, total / sizeof(ob_rep_record), sd->k,
-                          l->nnodes, valid, &sd->plan, thr1, row);
-        if (sd->k == 1 && isfinite(row->throughput_per_node))
-            row->efficiency = 1.0;
-    }
-    free(counts);
-    free(displs);
-    free(all);
-    double parked = run->parked_cpu, parked_max = 0.0;
-    ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
-    ob_sleep_bcast(row, (int)sizeof *row, MPI_BYTE, 0, l->world);
-    row->parked_cpu = parked_max;
-    return 0;
-}
-
-static void format_duration(double s, char *out, size_t len)
-{
-    long t = (long)(s + 0.5);
-    snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-}
-
-static void progress(const run_state *rs, int index, int done, int todo, double elapsed,
-                     const step_def *sd, const ob_summary_row *row, const char *status)
-{
-    if (rs->launch.rank != 0)
-        return;
-    char el[32], eta[32];
-    format_duration(elapsed, el, sizeof el);
-    format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
-    printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
-           "clock %.2f GHz  %s  elapsed %s ETA %s\n",
-           index + 1, rs->nsteps, sd->kernel->name, ob_placement_name(sd->placement), sd->k,
-           row->reps, row->throughput_per_node, row->efficiency, row->figure,
-           sd->plan.figure_name ? sd->plan.figure_name : "", row->f_probe, status, el, eta);
-    fflush(stdout);
-}
-
-/* Run one step on every rank; returns 0, or -1 when the results file
- * could not be written (fatal). */
-static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
-                    int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
-{
-    const step_def *sd = &rs->steps[index];
-    const ob_launch *l = &rs->launch;
-    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
-    int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
-    ob_step_run run = {.kernel = sd->kernel,
-                       .kopts = sd->kopts,
-                       .preset = rs->opt.preset,
-                       .machine = rs->machine,
-                       .io_dir = rs->opt.io_dir,
-                       .topo = rs->topo,
-                       .active = l->node_rank < sd->k,
-                       .core = order[slot],
-                       .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
-                       .node_index = l->node_index,
-                       .rank = l->rank,
-                       .window = rs->opt.window,
-                       .min_reps = rs->opt.min_reps,
-                       .probe_seconds = rs->opt.probe_seconds,
-                       .epoch = rs->epoch,
-                       .stop = &stop_requested,
-                       .world = l->world};
-
-    ob_sleep_barrier(l->world);
-    if (l->node_rank == 0)
-        tag_sampler(rs, index, order, sd->k);
-    double t_start = ob_now() - rs->epoch;
-    ob_step_setup(&run);
-    ob_sleep_barrier(l->world); /* every active rank set up: start together */
-    ob_step_measure(&run);
-    ob_step_teardown(&run);
-    double t_end = ob_now() - rs->epoch;
-    if (rs->sampler)
-        ob_sampler_set_step(rs->sampler, -1, NULL, 0, NULL, 0);
-
-    char reason[256] = "";
-    int first = ob_launch_first_failing(l, run.failed);
-    if (first >= 0) {
-        snprintf(reason, sizeof reason, "%s", run.reason);
-        ob_launch_bcast_text(l, first, reason, sizeof reason);
-    }
-    int short_of_reps = run.active && !run.failed && run.counted < rs->opt.min_reps;
-    *interrupted = ob_launch_any(l, run.interrupted);
-    if (*interrupted && ob_launch_any(l, short_of_reps)) {
-        /* Cut short before the minimum: not written, --resume redoes it. */
-        snprintf(status, statuslen, "interrupted, not recorded");
-        ob_step_free(&run);
-        return 0;
-    }
-    int valid = first < 0;
-    summarise(rs, &run, sd, valid, row);
-    ob_step_info info = {.kernel = sd->kernel->name,
-                         .placement = ob_placement_name(sd->placement),
-                         .phases = sd->kernel->phases,
-                         .attrs = {.k = sd->k,
-                                   .step = index,
-                                   .valid = valid,
-                                   .reason = reason,
-                                   .figure_name = sd->plan.figure_name,
-                                   .work_unit = sd->plan.work_unit,
-                                   .work_units = sd->plan.work_units,
-                                   .window = row->window,
-                                   .t_start = t_start,
-                                   .t_end = t_end,
-                                   .kernel_options = sd->kernel_options,
-                                   .plan = sd->plan.description}};
-    /* The summary row first: the step's `done` mark, written last by
-     * write_step, then guarantees its summary exists (a resumed step
-     * replaces a stale row). */
-    int rc =
-        ob_results_append_summary(rs->results, sd->kernel->name, ob_placement_name(sd->placement),
-                                  sd->plan.figure_name, row, err, errlen);
-    if (rc == 0)
-        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases, run.nphases,
-                                   err, errlen);
-    if (rc == 0)
-        rc = write_monitor(rs, err, errlen);
-    if (rc == 0)
-        rc = ob_results_flush(rs->results, err, errlen);
-    ob_step_free(&run);
-    if (valid) {
-        snprintf(status, statuslen, "Solution Validates");
-    } else {
-        snprintf(status, statuslen, "FAILED: %s", reason);
-        if (rs->failed_steps++ == 0)
-            snprintf(rs->first_failure, sizeof rs->first_failure, "%s %s k=%d: %s",
-                     sd->kernel->name, ob_placement_name(sd->placement), sd->k, reason);
-    }
-    return rc;
-}
-
-/* Which steps a resumed file already holds: rank 0 reads the file once,
- * every rank gets the list. */
-static int *steps_already_done(run_state *rs)
-{
-    int *done = calloc((size_t)rs->nsteps, sizeof *done);
-    if (!done)
-        return NULL;
-    for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->nsteps; i++)
-        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name,
-                                       ob_placement_name(rs->steps[i].placement), rs->steps[i].k);
-    ob_sleep_bcast(done, rs->nsteps, MPI_INT, 0, rs->launch.world);
-    return done;
-}
-
-static int run_ladder(run_state *rs, int *interrupted, char *err, size_t errlen)
-{
-    int *order = calloc((size_t)rs->cores, sizeof *order);
-    int *already = steps_already_done(rs);
-    if (!order || !already) {
-        free(order);
-        free(already);
-        return -1;
-    }
-    int todo = 0, done = 0;
-    for (int i = 0; i < rs->nsteps; i++)
-        todo += !already[i];
-    double t0 = ob_now();
-    int rc = 0;
-    *interrupted = 0;
-    for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
-        if (already[i]) {
-            if (rs->launch.rank == 0)
-                printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
-                       rs->steps[i].kernel->name, ob_placement_name(rs->steps[i].placement),
-                       rs->steps[i].k, rs->output);
-            continue;
-        }
-        ob_summary_row row;
-        memset(&row, 0, sizeof row);
-        char status[320] = "";
-        rc = run_step(rs, i, order, err, errlen, interrupted, &row, status, sizeof status);
-        done++;
-        if (rc == 0)
-            progress(rs, i, done, todo, ob_now() - t0, &rs->steps[i], &row, status);
-        *interrupted = *interrupted || ob_launch_any(&rs->launch, stop_requested);
-    }
-    free(order);
-    free(already);
-    return rc;
-}
-
 /* ---- main -------------------------------------------------------------------- */
 
 static int prepare(run_state *rs, int argc, char **argv)
@@ -755,7 +373,7 @@ static int finish(run_state *rs, int ladder_rc, int interrupted, const char *err
     /* The samplers' last samples (after the last step) join the series. */
     if (rs->sampler)
         ob_sampler_stop(rs->sampler);
-    int close_rc = ladder_rc == 0 ? write_monitor(rs, cerr, sizeof cerr) : 0;
+    int close_rc = ladder_rc == 0 ? ob_ladder_write_monitor(rs, cerr, sizeof cerr) : 0;
     if (rs->sampler)
         ob_sampler_free(rs->sampler);
     rs->sampler = NULL;
@@ -818,7 +436,7 @@ static int occbench_main(run_state *rs, int argc, char **argv)
     if (rc >= 0)
         return rc;
     int interrupted = 0;
-    int ladder_rc = run_ladder(rs, &interrupted, err, sizeof err);
+    int ladder_rc = ob_ladder_run(rs, &interrupted, err, sizeof err);
     return finish(rs, ladder_rc, interrupted, err);
 }
 

@@ -1,4 +1,7 @@
-/* Tile-sorted convolutional gridding and degridding (see gridder.h).
+/* Tile-sorted convolutional gridding and degridding (see gridder.h): the
+ * set-up (kernels, w-planes, w-projection kernels, the tile sort) and the
+ * grid correction. The tile loops are in gridder_tiles.c, the direct
+ * references in gridder_reference.c.
  *
  * Speed: the kernel is separable in the es style, so a visibility costs two
  * polynomial evaluations (the W x-weights and W y-weights, each a few vector
@@ -9,88 +12,12 @@
  * baseline x86-64 (target_clones) and picked at load time, as in fft2d.c.
  * Grid positions are computed in double (a float position would be off by
  * ~1e-4 cells on a 4096 grid, far above the kernel's accuracy). */
-#include "kernels/common/gridder.h"
+#include "kernels/common/gridder_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PI 3.14159265358979323846
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(OB_GRID_NO_CLONES)
-#define OB_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define OB_GRID_CLONES
-#endif
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-typedef float v8f __attribute__((vector_size(32)));
-/* The vector helpers are static and always inlined: no vector ever crosses
- * a call boundary, so GCC's note that the baseline ABI passes them
- * differently does not apply. */
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#endif
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-/* (re, im) -> (im, re) in each complex lane pair; GCC < 12 lacks
- * __builtin_shufflevector. */
-typedef int v8i __attribute__((vector_size(32)));
-#if defined(__clang__)
-#define SWAP_PAIRS(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
-#else
-#define SWAP_PAIRS(v) __builtin_shuffle(v, (v8i){1, 0, 3, 2, 5, 4, 7, 6})
-#endif
-
-/* Tile buffer: TILE + max W rows and columns, plus room for the lanes of
- * the last vector that run past the support (they carry weight 0). */
-#define WPROJ_MAX_S 31     /* largest w-projection kernel support */
-#define WPROJ_MAX_HALF 128 /* w-kernels for w = -128 dw .. 128 dw */
-#define TB_MAX_SUPPORT 32  /* >= OB_ES_MAX_W and WPROJ_MAX_S */
-#define TB_COLS (OB_GRID_TILE + TB_MAX_SUPPORT)
-#define TB_STRIDE (2 * TB_COLS + 16)
-#define TB_ROWS (OB_GRID_TILE + TB_MAX_SUPPORT)
-#define DDF_OFFSETS (OB_DDF_OVERSAMPLE + 1)
-/* An upper estimate: on the small preset the dirty-image error with W = 8
- * and 16 (kernel error < 3e-7) is 9e-8 .. 1.2e-7, a tenth of it; without
- * the batching it was 6e-6 .. 1.2e-5, 1.2x of sqrt(adds) ulps. */
-#define FLOOR_ULPS 1.0
-/* Visibilities summed in the tile buffer before it is added to the grid. */
-#define FLUSH_EVERY 4096u
-#define DDF_ROW 16 /* floats per table row: 7 duplicated weights + 1 zero pair */
-
-struct ob_gridder {
-    ob_grid_style style;
-    size_t n_grid, n_image, n_vis, n_chan;
-    int W;
-    double pixel_rad, eps, poly_error;
-    ob_es_params es;
-    ob_es_poly poly;
-    float *ddf_table;   /* DDF_OFFSETS^2 blocks of 7 rows x DDF_ROW */
-    double *corr;       /* 1/psihat(p/n_grid), p = 0..n_image/2 */
-    double *chan_scale; /* cells per metre of baseline, per channel */
-    size_t n_tiles_x, n_tiles;
-    uint32_t *tile_start; /* n_tiles + 1 */
-    uint32_t *key, *order;
-    float *tile; /* TB_ROWS x TB_STRIDE */
-    /* w-stacking (es only): plane p holds w = w0 + p dw, in wavelengths. */
-    int wstack;
-    size_t n_planes, n_keys;
-    double w0_planes; /* w0 / dw */
-    double dw, nm1max;
-    double *chan_w;     /* f/c/dw: planes per metre of w, per channel */
-    float *phasor0;     /* n_image^2 complex: exp(2 pi i w0 nm1) */
-    float *phasor_step; /* n_image^2 complex: exp(2 pi i dw nm1) */
-    float *phasor;      /* the current plane's exp(2 pi i w_p nm1) */
-    float *corr_w;      /* n_image^2: 1/psihat(nm1 dw) */
-    /* w-projection (ddf only): kernel k in -wp_half..wp_half serves
-     * w ~ k wp_dw; chan_w then holds f/c/wp_dw. */
-    int wproj, wp_half;
-    double wp_dw;
-    int *wp_support; /* per kernel, odd, 7..WPROJ_MAX_S */
-    float *wp_kern;  /* per kernel and sub-cell offset: WPROJ_MAX_S complex */
-};
 
 int ob_grid_style_parse(const char *name, ob_grid_style *out)
 {
@@ -241,12 +168,6 @@ static void build_ddf_table(ob_gridder *g)
         }
 }
 
-static double nm1_of(double l, double m)
-{
-    double r2 = l * l + m * m;
-    return -r2 / (1.0 + sqrt(1.0 - r2)); /* sqrt(1 - r2) - 1 without cancellation */
-}
-
 /* w-stacking as the wgridder does it: the ES kernel also spreads each
  * visibility over W w-planes, spaced so that |nm1| dw <= 1/(2 sigma). */
 static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_len)
@@ -264,7 +185,7 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
     }
     const size_t ni = g->n_image;
     const double sigma = (double)g->n_grid / (double)ni, h = 0.5 * (double)ni;
-    g->nm1max = fabs(nm1_of(h * g->pixel_rad, h * g->pixel_rad));
+    g->nm1max = fabs(ob_gridder_nm1(h * g->pixel_rad, h * g->pixel_rad));
     g->dw = 0.5 / (sigma * g->nm1max);
     /* +1: a visibility at wmax may round into one more first plane */
     g->n_planes = (size_t)ceil((wmax - wmin) / g->dw) + (size_t)g->W + 1;
@@ -293,7 +214,7 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
     for (size_t iy = 0; iy < ni; iy++)
         for (size_t ix = 0; ix < ni; ix++) {
             double l = ((double)ix - h) * g->pixel_rad, m = ((double)iy - h) * g->pixel_rad;
-            double nm1 = nm1_of(l, m), at = fabs(nm1) * g->dw / numax * NT;
+            double nm1 = ob_gridder_nm1(l, m), at = fabs(nm1) * g->dw / numax * NT;
             int i = (int)at;
             double f = at - i;
             size_t k = iy * ni + ix;
@@ -304,13 +225,6 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
             g->phasor_step[2 * k + 1] = (float)sin(2.0 * PI * g->dw * nm1);
         }
     return 0;
-}
-
-/* The w-projection kernel serving w (metres) at channel c. */
-static int wp_plane(const ob_gridder *g, double w_m, size_t c)
-{
-    long k = lround(w_m * g->chan_w[c]);
-    return (int)(k < -g->wp_half ? -g->wp_half : k > g->wp_half ? g->wp_half : k);
 }
 
 /* DDFacet-style w-projection kernels: the PSWF convolved with the w screen,
@@ -552,14 +466,6 @@ double ob_gridder_float_floor(const ob_gridder *g)
     return floor > 2e-6 ? floor : 2e-6;
 }
 
-/* First cell of the support and the polynomial variable s in [-1, 1). */
-static ALWAYS_INLINE int first_cell(double x, int W, float *s)
-{
-    double j0 = ceil(x - 0.5 * W);
-    *s = (float)(2.0 * (j0 - x + 0.5 * W) - 1.0);
-    return (int)j0;
-}
-
 void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
 {
     const double half = 0.5 * (double)g->n_grid;
@@ -569,13 +475,14 @@ void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
         const double *uvw = obs->uvw + 3 * r;
         for (size_t c = 0; c < nchan; c++, k++) {
             float s;
-            int W = g->wproj ? g->wp_support[wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
-            int jx = first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
-            int jy = first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
+            int W = g->wproj ? g->wp_support[ob_gridder_wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
+            int jx = ob_gridder_first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
+            int jy = ob_gridder_first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
             uint32_t key = (uint32_t)(jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x +
                            (uint32_t)(jx / OB_GRID_TILE);
             if (g->wstack) /* first w-plane of the support, then tile */
-                key += (uint32_t)first_cell(uvw[2] * g->chan_w[c] - g->w0_planes, g->W, &s) *
+                key += (uint32_t)ob_gridder_first_cell(uvw[2] * g->chan_w[c] - g->w0_planes, g->W,
+                                                       &s) *
                        (uint32_t)g->n_tiles;
             g->key[k] = key;
             g->tile_start[key + 1]++;
@@ -589,461 +496,6 @@ void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
     for (size_t t = g->n_keys; t > 0; t--)
         g->tile_start[t] = g->tile_start[t - 1];
     g->tile_start[0] = 0;
-}
-
-/* ---- per-visibility kernels ----------------------------------------------- */
-
-static ALWAYS_INLINE v8f ld8(const float *p)
-{
-    v8f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static ALWAYS_INLINE void st8(float *p, v8f v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-/* The x and y weights together: two independent Horner chains in one loop
- * overlap their latencies. */
-static ALWAYS_INLINE void horner2(const ob_es_poly *p, const int NV, const int deg, float sx,
-                                  float sy, v8f *kx, v8f *ky)
-{
-    for (int q = 0; q < NV; q++)
-        kx[q] = ky[q] = ld8(&p->coef[deg][8 * q]);
-    for (int d = deg - 1; d >= 0; d--)
-        for (int q = 0; q < NV; q++) {
-            v8f c = ld8(&p->coef[d][8 * q]);
-            kx[q] = kx[q] * sx + c;
-            ky[q] = ky[q] * sy + c;
-        }
-}
-
-typedef struct tile_job {
-    const ob_gridder *g;
-    const ob_obs *obs;
-    const float *vis_in; /* grid */
-    float *vis_out;      /* degrid */
-    uint32_t begin, end;
-    int tx0, ty0;
-    float *tile;
-    int plane, p0; /* w-plane being gridded and the visibilities' first plane; -1: 2-D */
-} tile_job;
-
-/* Weight of plane j->plane for visibility k whose w support starts at j->p0
- * (the same polynomial as in u and v, one lane). */
-static ALWAYS_INLINE float w_weight(const tile_job *j, uint32_t k, const int W, const int deg)
-{
-    uint32_t nchan = (uint32_t)j->g->n_chan, row = k / nchan, c = k - row * nchan;
-    double t = j->obs->uvw[3 * (size_t)row + 2] * j->g->chan_w[c] - j->g->w0_planes;
-    float s = (float)(2.0 * ((double)j->p0 - t + 0.5 * W) - 1.0);
-    int lane = 2 * (j->plane - j->p0);
-    float v = j->g->poly.coef[deg][lane];
-    for (int d = deg - 1; d >= 0; d--)
-        v = v * s + j->g->poly.coef[d][lane];
-    return v;
-}
-
-static ALWAYS_INLINE void vis_position(const tile_job *j, uint32_t k, double *x, double *y)
-{
-    uint32_t nchan = (uint32_t)j->g->n_chan, row = k / nchan, c = k - row * nchan;
-    const double *uvw = j->obs->uvw + 3 * row;
-    double sc = j->g->chan_scale[c], half = 0.5 * (double)j->g->n_grid;
-    *x = uvw[0] * sc + half;
-    *y = uvw[1] * sc + half;
-}
-
-static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
-{
-    const int NV = (2 * W + 7) / 8, deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        vis_position(j, k, &x, &y);
-        float sx, sy;
-        int jx = first_cell(x, W, &sx), jy = first_cell(y, W, &sy);
-        v8f kx[4], kyv[4];
-        float ky[4 * 8];
-        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
-        for (int q = 0; q < NV; q++)
-            st8(ky + 8 * q, kyv[q]);
-        float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
-        if (j->plane >= 0) {
-            float kw = w_weight(j, k, W, deg);
-            vr *= kw;
-            vi *= kw;
-        }
-        v8f vv = {vr, vi, vr, vi, vr, vi, vr, vi};
-        for (int q = 0; q < NV; q++)
-            kx[q] *= vv; /* the complex visibility times the x-weights, once */
-        float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        for (int r = 0; r < W; r++) {
-            float a = ky[2 * r];
-            float *row = base + (size_t)r * TB_STRIDE;
-            for (int q = 0; q < NV; q++)
-                st8(row + 8 * q, ld8(row + 8 * q) + kx[q] * a);
-        }
-    }
-}
-
-static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
-{
-    const int NV = (2 * W + 7) / 8, deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        vis_position(j, k, &x, &y);
-        float sx, sy;
-        int jx = first_cell(x, W, &sx), jy = first_cell(y, W, &sy);
-        v8f kx[4], kyv[4], acc[4] = {{0}};
-        float ky[4 * 8];
-        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
-        for (int q = 0; q < NV; q++)
-            st8(ky + 8 * q, kyv[q]);
-        const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        for (int r = 0; r < W; r++) {
-            float a = ky[2 * r];
-            const float *row = base + (size_t)r * TB_STRIDE;
-            for (int q = 0; q < NV; q++)
-                acc[q] += ld8(row + 8 * q) * a;
-        }
-        v8f sum = acc[0] * kx[0];
-        for (int q = 1; q < NV; q++)
-            sum += acc[q] * kx[q];
-        float re = sum[0] + sum[2] + sum[4] + sum[6], im = sum[1] + sum[3] + sum[5] + sum[7];
-        if (j->plane >= 0) { /* accumulate over the planes */
-            float kw = w_weight(j, k, W, deg);
-            j->vis_out[2 * (size_t)k] += kw * re;
-            j->vis_out[2 * (size_t)k + 1] += kw * im;
-        } else {
-            j->vis_out[2 * (size_t)k] = re;
-            j->vis_out[2 * (size_t)k + 1] = im;
-        }
-    }
-}
-
-static ALWAYS_INLINE const float *ddf_block(const tile_job *j, double x, double y, int *jx, int *jy)
-{
-    const int S = OB_DDF_SUPPORT;
-    float sx, sy;
-    *jx = first_cell(x, S, &sx);
-    *jy = first_cell(y, S, &sy);
-    /* Nearest of the 11 samples per cell (offset f = (s+1)/2 in [0, 1]). */
-    int ox = (int)lrintf(0.5f * (sx + 1.0f) * OB_DDF_OVERSAMPLE);
-    int oy = (int)lrintf(0.5f * (sy + 1.0f) * OB_DDF_OVERSAMPLE);
-    return j->g->ddf_table + (size_t)(oy * DDF_OFFSETS + ox) * S * DDF_ROW;
-}
-
-static ALWAYS_INLINE void ddf_grid_tile(const tile_job *j)
-{
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        int jx, jy;
-        vis_position(j, k, &x, &y);
-        const float *block = ddf_block(j, x, y, &jx, &jy);
-        float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
-        v8f vv = {vr, vi, vr, vi, vr, vi, vr, vi};
-        float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        for (int r = 0; r < OB_DDF_SUPPORT; r++) {
-            float *row = base + (size_t)r * TB_STRIDE;
-            const float *w = block + r * DDF_ROW;
-            st8(row, ld8(row) + vv * ld8(w));
-            st8(row + 8, ld8(row + 8) + vv * ld8(w + 8));
-        }
-    }
-}
-
-static ALWAYS_INLINE void ddf_degrid_tile(const tile_job *j)
-{
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        int jx, jy;
-        vis_position(j, k, &x, &y);
-        const float *block = ddf_block(j, x, y, &jx, &jy);
-        const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        v8f acc = {0};
-        for (int r = 0; r < OB_DDF_SUPPORT; r++) {
-            const float *row = base + (size_t)r * TB_STRIDE;
-            const float *w = block + r * DDF_ROW;
-            acc += ld8(row) * ld8(w) + ld8(row + 8) * ld8(w + 8);
-        }
-        j->vis_out[2 * (size_t)k] = acc[0] + acc[2] + acc[4] + acc[6];
-        j->vis_out[2 * (size_t)k + 1] = acc[1] + acc[3] + acc[5] + acc[7];
-    }
-}
-
-/* w-projection: separable complex kernels of run-time support S <= 31. The
- * visibility times the x-kernel is formed once (with its (re,im)-swapped
- * copy), then each row adds ky[r] times it, a complex multiply-add in two
- * vector multiply-adds. */
-enum { WP_NV = (2 * WPROJ_MAX_S + 7) / 8 };
-
-static ALWAYS_INLINE const float *wp_kernels(const tile_job *j, uint32_t k, double *x, double *y,
-                                             int *S, int *jx, int *jy, const float **ky)
-{
-    const ob_gridder *g = j->g;
-    uint32_t nchan = (uint32_t)g->n_chan, row = k / nchan, c = k - row * nchan;
-    int plane = wp_plane(g, j->obs->uvw[3 * (size_t)row + 2], c) + g->wp_half;
-    *S = g->wp_support[plane];
-    float sx, sy;
-    *jx = first_cell(*x, *S, &sx);
-    *jy = first_cell(*y, *S, &sy);
-    int ox = (int)lrintf(0.5f * (sx + 1.0f) * OB_DDF_OVERSAMPLE);
-    int oy = (int)lrintf(0.5f * (sy + 1.0f) * OB_DDF_OVERSAMPLE);
-    const float *base = g->wp_kern + (size_t)plane * DDF_OFFSETS * WPROJ_MAX_S * 2;
-    *ky = base + (size_t)oy * WPROJ_MAX_S * 2;
-    return base + (size_t)ox * WPROJ_MAX_S * 2;
-}
-
-static ALWAYS_INLINE void wproj_grid_tile(const tile_job *j)
-{
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        int S, jx, jy;
-        const float *ky;
-        vis_position(j, k, &x, &y);
-        const float *kx = wp_kernels(j, k, &x, &y, &S, &jx, &jy, &ky);
-        float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
-        float a[8 * WP_NV] = {0}, b[8 * WP_NV] = {0};
-        for (int c = 0; c < S; c++) { /* a = v kx, b = i v kx */
-            float re = vr * kx[2 * c] - vi * kx[2 * c + 1];
-            float im = vr * kx[2 * c + 1] + vi * kx[2 * c];
-            a[2 * c] = re, a[2 * c + 1] = im;
-            b[2 * c] = -im, b[2 * c + 1] = re;
-        }
-        const int nv = (2 * S + 7) / 8;
-        float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        for (int r = 0; r < S; r++) {
-            float kr = ky[2 * r], ki = ky[2 * r + 1];
-            float *row = base + (size_t)r * TB_STRIDE;
-            for (int q = 0; q < nv; q++)
-                st8(row + 8 * q, ld8(row + 8 * q) + ld8(a + 8 * q) * kr + ld8(b + 8 * q) * ki);
-        }
-    }
-}
-
-static ALWAYS_INLINE void wproj_degrid_tile(const tile_job *j)
-{
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        uint32_t k = j->g->order[i];
-        double x, y;
-        int S, jx, jy;
-        const float *ky;
-        vis_position(j, k, &x, &y);
-        const float *kx = wp_kernels(j, k, &x, &y, &S, &jx, &jy, &ky);
-        const int nv = (2 * S + 7) / 8;
-        const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
-        /* acc = sum_r G_r conj(ky_r): G kr + (G_im, -G_re) ki */
-        v8f acc[WP_NV] = {{0}};
-        const v8f flip = {1, -1, 1, -1, 1, -1, 1, -1};
-        for (int r = 0; r < S; r++) {
-            float kr = ky[2 * r], ki = ky[2 * r + 1];
-            const float *row = base + (size_t)r * TB_STRIDE;
-            for (int q = 0; q < nv; q++) {
-                v8f gq = ld8(row + 8 * q);
-                v8f sw = SWAP_PAIRS(gq);
-                acc[q] += gq * kr + sw * flip * ki;
-            }
-        }
-        float sum[8 * WP_NV];
-        for (int q = 0; q < nv; q++)
-            st8(sum + 8 * q, acc[q]);
-        float re = 0.0f, im = 0.0f;
-        for (int c = 0; c < S; c++) { /* times conj(kx_c) */
-            float ar = sum[2 * c], ai = sum[2 * c + 1], cr = kx[2 * c], ci = kx[2 * c + 1];
-            re += ar * cr + ai * ci;
-            im += ai * cr - ar * ci;
-        }
-        j->vis_out[2 * (size_t)k] = re;
-        j->vis_out[2 * (size_t)k + 1] = im;
-    }
-}
-
-/* One clone set per (operation, W): the constant W makes every loop above
- * a fixed-length vector sequence. */
-#define OB_GRID_INSTANCE(W)                                                                        \
-    static OB_GRID_CLONES void es_grid_w##W(const tile_job *j)                                     \
-    {                                                                                              \
-        es_grid_tile(j, W);                                                                        \
-    }                                                                                              \
-    static OB_GRID_CLONES void es_degrid_w##W(const tile_job *j)                                   \
-    {                                                                                              \
-        es_degrid_tile(j, W);                                                                      \
-    }
-OB_GRID_INSTANCE(4)
-OB_GRID_INSTANCE(5)
-OB_GRID_INSTANCE(6)
-OB_GRID_INSTANCE(7)
-OB_GRID_INSTANCE(8)
-OB_GRID_INSTANCE(9)
-OB_GRID_INSTANCE(10)
-OB_GRID_INSTANCE(11)
-OB_GRID_INSTANCE(12)
-OB_GRID_INSTANCE(13)
-OB_GRID_INSTANCE(14)
-OB_GRID_INSTANCE(15)
-OB_GRID_INSTANCE(16)
-static OB_GRID_CLONES void ddf_grid(const tile_job *j)
-{
-    ddf_grid_tile(j);
-}
-static OB_GRID_CLONES void ddf_degrid(const tile_job *j)
-{
-    ddf_degrid_tile(j);
-}
-static OB_GRID_CLONES void wproj_grid(const tile_job *j)
-{
-    wproj_grid_tile(j);
-}
-static OB_GRID_CLONES void wproj_degrid(const tile_job *j)
-{
-    wproj_degrid_tile(j);
-}
-
-typedef void (*tile_fn)(const tile_job *);
-
-static tile_fn pick(const ob_gridder *g, int degrid)
-{
-    static const tile_fn grid_fns[] = {
-        es_grid_w4,  es_grid_w5,  es_grid_w6,  es_grid_w7,  es_grid_w8,  es_grid_w9, es_grid_w10,
-        es_grid_w11, es_grid_w12, es_grid_w13, es_grid_w14, es_grid_w15, es_grid_w16};
-    static const tile_fn degrid_fns[] = {es_degrid_w4,  es_degrid_w5,  es_degrid_w6,  es_degrid_w7,
-                                         es_degrid_w8,  es_degrid_w9,  es_degrid_w10, es_degrid_w11,
-                                         es_degrid_w12, es_degrid_w13, es_degrid_w14, es_degrid_w15,
-                                         es_degrid_w16};
-    if (g->wproj)
-        return degrid ? wproj_degrid : wproj_grid;
-    if (g->style == OB_GRID_STYLE_DDF)
-        return degrid ? ddf_degrid : ddf_grid;
-    return degrid ? degrid_fns[g->W - OB_ES_MIN_W] : grid_fns[g->W - OB_ES_MIN_W];
-}
-
-/* Rows and columns of tile (tx, ty)'s buffer that lie inside the grid. */
-static void tile_extent(const ob_gridder *g, size_t tx, size_t ty, size_t *rows, size_t *cols)
-{
-    size_t x0 = tx * OB_GRID_TILE, y0 = ty * OB_GRID_TILE, span = OB_GRID_TILE + (size_t)g->W;
-    *cols = x0 + span <= g->n_grid ? span : g->n_grid - x0;
-    *rows = y0 + span <= g->n_grid ? span : g->n_grid - y0;
-}
-
-/* Grid the visibilities of keys [key0, key1) (key = first plane x tiles +
- * tile) into `grid`, weighting by w-plane `plane` (-1: no w weight). */
-static void grid_keys(ob_gridder *g, const ob_obs *obs, const float *vis, float *grid, size_t key0,
-                      size_t key1, int plane, int p0)
-{
-    const size_t n = g->n_grid;
-    tile_fn fn = pick(g, 0);
-    for (size_t key = key0; key < key1; key++) {
-        size_t t = key % g->n_tiles, tx = t % g->n_tiles_x, ty = t / g->n_tiles_x, rows, cols;
-        tile_extent(g, tx, ty, &rows, &cols);
-        /* A dense tile is gridded FLUSH_EVERY visibilities at a time, each
-         * batch summed in the buffer and then added to the grid: two short
-         * float sums instead of one of up to ~1e6 terms (see float_floor). */
-        for (uint32_t begin = g->tile_start[key]; begin < g->tile_start[key + 1];
-             begin += FLUSH_EVERY) {
-            uint32_t end = g->tile_start[key + 1] - begin > FLUSH_EVERY ? begin + FLUSH_EVERY
-                                                                        : g->tile_start[key + 1];
-            memset(g->tile, 0, (OB_GRID_TILE + (size_t)g->W) * TB_STRIDE * sizeof(float));
-            tile_job j = {.g = g,
-                          .obs = obs,
-                          .vis_in = vis,
-                          .begin = begin,
-                          .end = end,
-                          .tx0 = (int)(tx * OB_GRID_TILE),
-                          .ty0 = (int)(ty * OB_GRID_TILE),
-                          .tile = g->tile,
-                          .plane = plane,
-                          .p0 = p0};
-            fn(&j);
-            for (size_t r = 0; r < rows; r++) {
-                float *dst = grid + 2 * ((ty * OB_GRID_TILE + r) * n + tx * OB_GRID_TILE);
-                const float *src = g->tile + r * TB_STRIDE;
-                for (size_t c = 0; c < 2 * cols; c++)
-                    dst[c] += src[c];
-            }
-        }
-    }
-}
-
-static void degrid_keys(ob_gridder *g, const ob_obs *obs, const float *grid, float *vis_out,
-                        size_t key0, size_t key1, int plane, int p0)
-{
-    const size_t n = g->n_grid;
-    tile_fn fn = pick(g, 1);
-    for (size_t key = key0; key < key1; key++) {
-        uint32_t begin = g->tile_start[key], end = g->tile_start[key + 1];
-        if (begin == end)
-            continue;
-        size_t t = key % g->n_tiles, tx = t % g->n_tiles_x, ty = t / g->n_tiles_x, rows, cols;
-        tile_extent(g, tx, ty, &rows, &cols);
-        for (size_t r = 0; r < rows; r++)
-            memcpy(g->tile + r * TB_STRIDE,
-                   grid + 2 * ((ty * OB_GRID_TILE + r) * n + tx * OB_GRID_TILE),
-                   2 * cols * sizeof(float));
-        tile_job j = {.g = g,
-                      .obs = obs,
-                      .vis_out = vis_out,
-                      .begin = begin,
-                      .end = end,
-                      .tx0 = (int)(tx * OB_GRID_TILE),
-                      .ty0 = (int)(ty * OB_GRID_TILE),
-                      .tile = g->tile,
-                      .plane = plane,
-                      .p0 = p0};
-        fn(&j);
-    }
-}
-
-void ob_gridder_grid(ob_gridder *g, const ob_obs *obs, const float *vis, float *grid)
-{
-    memset(grid, 0, 2 * g->n_grid * g->n_grid * sizeof(float));
-    grid_keys(g, obs, vis, grid, 0, g->n_keys, -1, -1);
-}
-
-void ob_gridder_degrid(ob_gridder *g, const ob_obs *obs, const float *grid, float *vis_out)
-{
-    degrid_keys(g, obs, grid, vis_out, 0, g->n_keys, -1, -1);
-}
-
-size_t ob_gridder_planes(const ob_gridder *g)
-{
-    return g->wstack ? g->n_planes : 0;
-}
-int ob_gridder_uses_w(const ob_gridder *g)
-{
-    return g->wstack || g->wproj;
-}
-int ob_gridder_wproj_kernels(const ob_gridder *g)
-{
-    return g->wproj ? 2 * g->wp_half + 1 : 0;
-}
-
-/* Planes p0 whose visibilities reach plane p: p - W + 1 .. p. */
-static size_t first_reaching(const ob_gridder *g, size_t plane)
-{
-    return plane + 1 >= (size_t)g->W ? plane + 1 - (size_t)g->W : 0;
-}
-
-void ob_gridder_grid_plane(ob_gridder *g, const ob_obs *obs, const float *vis, float *grid,
-                           size_t plane)
-{
-    memset(grid, 0, 2 * g->n_grid * g->n_grid * sizeof(float));
-    for (size_t p0 = first_reaching(g, plane); p0 <= plane && p0 < g->n_planes; p0++)
-        grid_keys(g, obs, vis, grid, p0 * g->n_tiles, (p0 + 1) * g->n_tiles, (int)plane, (int)p0);
-}
-
-void ob_gridder_degrid_plane(ob_gridder *g, const ob_obs *obs, const float *grid, size_t plane,
-                             float *vis_out)
-{
-    if (plane == 0)
-        memset(vis_out, 0, 2 * g->n_vis * sizeof(float));
-    for (size_t p0 = first_reaching(g, plane); p0 <= plane && p0 < g->n_planes; p0++)
-        degrid_keys(g, obs, grid, vis_out, p0 * g->n_tiles, (p0 + 1) * g->n_tiles, (int)plane,
-                    (int)p0);
 }
 
 /* ---- grid correction ----------------------------------------------------------- */
@@ -1154,67 +606,4 @@ void ob_gridder_plane_from_image(ob_gridder *g, const float *image, size_t plane
         }
     }
     phasor_advance(g);
-}
-
-/* ---- references ------------------------------------------------------------------ */
-
-void ob_grid_dirty_reference(const ob_obs *obs, const float *vis, double pixel_rad, size_t n_image,
-                             int with_w, const int *pix, size_t npix, double *out)
-{
-    const double f0 = obs->freq[0] / OB_SPEED_OF_LIGHT;
-    const double df = obs->n_chan > 1 ? (obs->freq[1] - obs->freq[0]) / OB_SPEED_OF_LIGHT : 0.0;
-    const long h = (long)n_image / 2;
-    for (size_t p = 0; p < npix; p++) {
-        double l = (double)(pix[2 * p] - h) * pixel_rad,
-               m = (double)(pix[2 * p + 1] - h) * pixel_rad;
-        double sum = 0.0, nm1 = with_w ? nm1_of(l, m) : 0.0;
-        for (size_t r = 0; r < obs->n_row; r++) {
-            const double *uvw = obs->uvw + 3 * r;
-            const float *v = vis + 2 * r * obs->n_chan;
-            /* exp(+2 pi i (u l + v m + w nm1) f/c), stepped across the equally spaced channels. */
-            double ph = 2.0 * PI * (uvw[0] * l + uvw[1] * m + uvw[2] * nm1);
-            double zr = cos(ph * f0), zi = sin(ph * f0), sr = cos(ph * df), si = sin(ph * df);
-            for (size_t c = 0; c < obs->n_chan; c++) {
-                sum += v[2 * c] * zr - v[2 * c + 1] * zi;
-                double t = zr * sr - zi * si;
-                zi = zr * si + zi * sr;
-                zr = t;
-            }
-        }
-        out[p] = sum;
-    }
-}
-
-void ob_grid_model_reference(const ob_obs *obs, double pixel_rad, size_t n_image, int with_w,
-                             const int *pix, const double *flux, size_t npix, const size_t *idx,
-                             size_t nidx, double *out)
-{
-    const long h = (long)n_image / 2;
-    for (size_t i = 0; i < nidx; i++) {
-        size_t row = idx[i] / obs->n_chan, c = idx[i] % obs->n_chan;
-        double f = obs->freq[c] / OB_SPEED_OF_LIGHT;
-        double u = obs->uvw[3 * row] * f, v = obs->uvw[3 * row + 1] * f, re = 0.0, im = 0.0;
-        double w = with_w ? obs->uvw[3 * row + 2] * f : 0.0;
-        for (size_t p = 0; p < npix; p++) {
-            double l = (double)(pix[2 * p] - h) * pixel_rad;
-            double m = (double)(pix[2 * p + 1] - h) * pixel_rad;
-            double ph = -2.0 * PI * (u * l + v * m + w * nm1_of(l, m));
-            re += flux[p] * cos(ph);
-            im += flux[p] * sin(ph);
-        }
-        out[2 * i] = re;
-        out[2 * i + 1] = im;
-    }
-}
-
-double ob_rel_l2(const double *a, const double *b, size_t n)
-{
-    double d = 0.0, na = 0.0, nb = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        d += (a[i] - b[i]) * (a[i] - b[i]);
-        na += a[i] * a[i];
-        nb += b[i] * b[i];
-    }
-    double den = na > nb ? na : nb;
-    return den > 0.0 ? sqrt(d / den) : sqrt(d);
 }

@@ -1,0 +1,60 @@
+/* an_load: read a results file in a child process first (see below). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "h5read.h"
+
+/* HDF5 1.10 trusts what it reads: a damaged variable-length string heap
+ * can make it crash or spin inside the library. So a file is first read
+ * in a child process; only when that child comes back cleanly is it read
+ * here. The child's limit is OB_ANALYZE_LOAD_TIMEOUT seconds (default 300);
+ * OB_ANALYZE_NO_PRECHECK=1 skips the child (debugging). */
+int an_load(const char *path, an_file *f, char *err, size_t errlen)
+{
+    const char *skip = getenv("OB_ANALYZE_NO_PRECHECK");
+    if (skip && *skip == '1')
+        return an_load_in_process(path, f, err, errlen);
+    const char *lim = getenv("OB_ANALYZE_LOAD_TIMEOUT");
+    unsigned limit = lim && atoi(lim) > 0 ? (unsigned)atoi(lim) : 300;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, STDERR_FILENO);
+        alarm(limit);
+        an_file tmp;
+        char e[16];
+        _exit(an_load_in_process(path, &tmp, e, sizeof e) == 0 ? 0 : 2);
+    }
+    if (pid > 0) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            if (errno != EINTR) {
+                st = 0;
+                break;
+            }
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
+            memset(f, 0, sizeof *f);
+            an_seterr(err, errlen, "%s: corrupted file: reading it did not finish in %u s", path,
+                      limit);
+            return -1;
+        }
+        if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 2)) {
+            memset(f, 0, sizeof *f);
+            an_seterr(err, errlen, "%s: corrupted file: the HDF5 library failed reading it (%s %d)",
+                      path, WIFSIGNALED(st) ? "signal" : "exit",
+                      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            return -1;
+        }
+    }
+    /* fork failed, or the child read it (or failed cleanly): read it here */
+    return an_load_in_process(path, f, err, errlen);
+}

@@ -1,0 +1,58 @@
+/* What a launch holds between steps, shared by the orchestration
+ * (driver/main.c) and the ladder (driver/ladder.c). */
+#ifndef OCCBENCH_RUN_STATE_H
+#define OCCBENCH_RUN_STATE_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "driver/launch.h"
+#include "driver/measure.h"
+#include "driver/options.h"
+#include "driver/results.h"
+#include "driver/sampler.h"
+#include "driver/topo.h"
+
+/* One step of the ladder. */
+typedef struct step_def {
+    const ob_kernel *kernel;
+    ob_placement placement;
+    int k;
+    const ob_kopt_values *kopts; /* the kernel's option values */
+    ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
+    char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
+} step_def;
+
+/* Everything a launch holds between steps. */
+typedef struct run_state {
+    ob_launch launch;
+    ob_options opt;
+    ob_topo *topo;
+    ob_machine machine;
+    int cores;
+    int ladder[OB_MAX_LADDER];
+    int nladder;
+    step_def *steps;
+    int nsteps;
+    ob_results *results;
+    ob_sampler *sampler;
+    double epoch;
+    char output[PATH_MAX];
+    int failed_steps;
+    char first_failure[512];
+    ob_metric_source sources[OB_METRIC_COUNT];
+    char cpu_label[64];
+    ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
+} run_state;
+
+/* Set by the SIGTERM handler; the ladder finishes the current step. */
+extern volatile sig_atomic_t ob_stop_requested;
+
+/* Run every step not already in the file (a resumed run skips those);
+ * returns 0, or -1 when the results file could not be written. */
+int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen);
+/* Append the node samplers' samples since the last call (collective). */
+int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen);
+
+#endif
