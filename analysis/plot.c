@@ -54,7 +54,7 @@ static FILE *openf(const plotctx *p, const char *name, const char *mode)
 
 static const char *find_gnuplot(void)
 {
-    const char *env = getenv("OB_GNUPLOT");
+    const char *env = getenv("OCCBENCH_GNUPLOT");
     if (env)
         return *env && access(env, X_OK) == 0 ? env : NULL;
     const char *path = getenv("PATH");

@@ -14,14 +14,14 @@
 /* HDF5 1.10 trusts what it reads: a damaged variable-length string heap
  * can make it crash or spin inside the library. So a file is first read
  * in a child process; only when that child comes back cleanly is it read
- * here. The child's limit is OB_ANALYZE_LOAD_TIMEOUT seconds (default 300);
- * OB_ANALYZE_NO_PRECHECK=1 skips the child (debugging). */
+ * here. The child's limit is OCCBENCH_ANALYZE_LOAD_TIMEOUT seconds (default 300);
+ * OCCBENCH_ANALYZE_NO_PRECHECK=1 skips the child (debugging). */
 int an_load(const char *path, an_file *f, char *err, size_t errlen)
 {
-    const char *skip = getenv("OB_ANALYZE_NO_PRECHECK");
+    const char *skip = getenv("OCCBENCH_ANALYZE_NO_PRECHECK");
     if (skip && *skip == '1')
         return an_load_in_process(path, f, err, errlen);
-    const char *lim = getenv("OB_ANALYZE_LOAD_TIMEOUT");
+    const char *lim = getenv("OCCBENCH_ANALYZE_LOAD_TIMEOUT");
     unsigned limit = lim && atoi(lim) > 0 ? (unsigned)atoi(lim) : 300;
     fflush(NULL);
     pid_t pid = fork();

@@ -18,7 +18,6 @@
 typedef struct type_build {
     hid_t type;
     const char *drop;
-    hid_t file_type; /* when >= 0: only columns present in it */
 } type_build;
 
 static int insert_column(const ob_field *col, void *user)
@@ -26,15 +25,13 @@ static int insert_column(const ob_field *col, void *user)
     type_build *b = user;
     if (b->drop && !strcmp(b->drop, col->name))
         return 0;
-    if (b->file_type >= 0 && H5Tget_member_index(b->file_type, col->name) < 0)
-        return 0;
     hid_t h5t = col->type == OB_FT_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
     return H5Tinsert(b->type, col->name, col->offset, h5t) < 0 ? -1 : 0;
 }
 
-static hid_t build_type(const ob_record_kind *kind, const char *drop, hid_t file_type)
+hid_t ob_h5_record_type(const ob_record_kind *kind, const char *drop)
 {
-    type_build b = {H5Tcreate(H5T_COMPOUND, kind->size), drop, file_type};
+    type_build b = {H5Tcreate(H5T_COMPOUND, kind->size), drop};
     if (b.type < 0)
         return -1;
     if (ob_record_each_column(kind, insert_column, &b) != 0) {
@@ -42,11 +39,6 @@ static hid_t build_type(const ob_record_kind *kind, const char *drop, hid_t file
         return -1;
     }
     return b.type;
-}
-
-hid_t ob_h5_record_type(const ob_record_kind *kind, const char *drop)
-{
-    return build_type(kind, drop, -1);
 }
 
 hid_t ob_h5_rep_type(void)
@@ -366,6 +358,52 @@ static int find_missing_required(const ob_field *col, void *user)
     return 0;
 }
 
+/* The columns a file has, packed one after the other in a read buffer
+ * (packed[i] -> record[i]): the row's C struct is then filled column by
+ * column, so a column the file lacks keeps its "missing" value whatever
+ * bytes HDF5 would copy for it. */
+typedef struct packed_layout {
+    hid_t file_type, mem_type;
+    size_t ncols, size;
+    size_t packed[512], record[512], width[512];
+} packed_layout;
+
+static int add_packed_column(const ob_field *col, void *user)
+{
+    packed_layout *l = user;
+    if (H5Tget_member_index(l->file_type, col->name) < 0)
+        return 0;
+    if (l->ncols >= sizeof l->packed / sizeof l->packed[0])
+        return -1;
+    size_t w = col->type == OB_FT_I32 ? sizeof(int32_t) : sizeof(double);
+    hid_t h5t = col->type == OB_FT_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
+    if (H5Tinsert(l->mem_type, col->name, l->size, h5t) < 0)
+        return -1;
+    l->packed[l->ncols] = l->size;
+    l->record[l->ncols] = col->offset;
+    l->width[l->ncols++] = w;
+    l->size += w;
+    return 0;
+}
+
+/* 0, or -1 when no column of the kind is in the file or HDF5 fails. */
+static int packed_layout_of(const ob_record_kind *kind, hid_t file_type, packed_layout *l)
+{
+    memset(l, 0, sizeof *l);
+    l->file_type = file_type;
+    /* an upper bound of the packed size: every leaf column is at most a double */
+    l->mem_type = H5Tcreate(H5T_COMPOUND, kind->size + 8 * OB_SAMPLE_NFIELDS + 8);
+    if (l->mem_type < 0)
+        return -1;
+    if (ob_record_each_column(kind, add_packed_column, l) != 0 || l->ncols == 0 ||
+        H5Tset_size(l->mem_type, l->size) < 0) {
+        H5Tclose(l->mem_type);
+        l->mem_type = -1;
+        return -1;
+    }
+    return 0;
+}
+
 int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, void **rows,
                        size_t *nrows, char *err, size_t errlen)
 {
@@ -377,8 +415,14 @@ int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, 
         return -1;
     }
     int rc = -1;
-    unsigned char *buf = NULL;
-    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d), mt = -1;
+    unsigned char *buf = NULL, *packed = NULL;
+    packed_layout *l = calloc(1, sizeof *l);
+    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
+    if (!l) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+        goto out;
+    }
+    l->mem_type = -1;
     if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
         snprintf(err, errlen, "dataset %s is not a table (compound)", path);
         goto out;
@@ -397,22 +441,26 @@ int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, 
         snprintf(err, errlen, "dataset %s has no readable extent", path);
         goto out;
     }
-    /* The memory type holds only the columns the file has; HDF5 leaves the
-     * other members of each row as they are, the "missing" values. */
-    if ((mt = build_type(kind, NULL, ft)) < 0 || H5Tget_nmembers(mt) <= 0) {
+    if (packed_layout_of(kind, ft, l) != 0) {
         snprintf(err, errlen, "dataset %s has none of the %s columns", path, kind->name);
         goto out;
     }
     buf = calloc(n ? (size_t)n : 1, kind->size);
-    if (!buf) {
+    packed = calloc(n ? (size_t)n : 1, l->size);
+    if (!buf || !packed) {
         snprintf(err, errlen, "out of memory reading %s (%lld rows)", path, (long long)n);
         goto out;
     }
-    for (hssize_t i = 0; i < n; i++)
-        ob_record_fill_missing(kind, buf + (size_t)i * kind->size);
-    if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    if (n && H5Dread(d, l->mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed) < 0) {
         snprintf(err, errlen, "cannot read %s (truncated or corrupted file?)", path);
         goto out;
+    }
+    for (hssize_t i = 0; i < n; i++) {
+        unsigned char *row = buf + (size_t)i * kind->size;
+        const unsigned char *src = packed + (size_t)i * l->size;
+        ob_record_fill_missing(kind, row);
+        for (size_t c = 0; c < l->ncols; c++)
+            memcpy(row + l->record[c], src + l->packed[c], l->width[c]);
     }
     *rows = buf;
     *nrows = (size_t)n;
@@ -420,8 +468,10 @@ int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, 
     rc = 0;
 out:
     free(buf);
-    if (mt >= 0)
-        H5Tclose(mt);
+    free(packed);
+    if (l && l->mem_type >= 0)
+        H5Tclose(l->mem_type);
+    free(l);
     if (ft >= 0)
         H5Tclose(ft);
     if (sp >= 0)

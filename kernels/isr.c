@@ -5,7 +5,7 @@
  * repetition reads it back, processes it, writes the result, and verify()
  * checks the image against the truth, the crosstalk ghosts, the clipped
  * statistics against a sort-based recomputation and the file's checksum.
- * OB_ISR_DEBUG=1 in the environment prints verify()'s per-amp residuals. */
+ * OCCBENCH_ISR_DEBUG=1 in the environment prints verify()'s per-amp residuals. */
 #include "kernels/common/ccd_sim.h"
 #include "kernels/common/datastore.h"
 #include "kernels/common/isr_steps.h"
@@ -522,7 +522,7 @@ static int check_residuals(isr_state *s, char *why, size_t why_len)
         /* 5 sigma of the predicted spread of the mean, plus 0.1 ADU for the
          * small bias of a median of integer data */
         double mean_bound = 5.0 * s->truth.resid_mean_sigma[a] + 0.1 * s->calib.gain[a];
-        if (getenv("OB_ISR_DEBUG"))
+        if (getenv("OCCBENCH_ISR_DEBUG"))
             fprintf(stderr, "amp %2d n %zu mean %7.3f (bound %6.3f) rms %7.3f pred %7.3f\n", a, cnt,
                     sum / (double)cnt, mean_bound, sqrt(sum2 / cnt - (sum / cnt) * (sum / cnt)),
                     sigma);
@@ -555,7 +555,7 @@ static int check_bright(isr_state *s, char *why, size_t why_len)
             cnt++;
         }
     double rms = cnt ? sqrt(sum2 / (double)cnt) : 0.0;
-    if (getenv("OB_ISR_DEBUG"))
+    if (getenv("OCCBENCH_ISR_DEBUG"))
         fprintf(stderr, "bright pixels %zu rms %.3f\n", cnt, rms);
     if (cnt < 20 || !(rms <= 3.0 * sigma_max)) {
         snprintf(why, why_len,

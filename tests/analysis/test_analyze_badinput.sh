@@ -2,7 +2,7 @@
 # Bad input: each case exits 2 with one clear line (naming the file), no
 # crash. Run by the sanitizer build too (ASan+UBSan abort would fail it).
 source "$(dirname "$0")/lib.sh"
-export OB_ANALYZE_LOAD_TIMEOUT=20
+export OCCBENCH_ANALYZE_LOAD_TIMEOUT=20
 "$MK" good.h5 --placements compact,spread --phases compute,write --level k=1 --level k=2,ghz=2.5
 "$MK" goodv.h5 --vlen --placements compact,spread --phases compute,write --level k=1 --level k=2,ghz=2.5
 head -c 8192 /dev/urandom > random.h5

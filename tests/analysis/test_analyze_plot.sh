@@ -38,7 +38,7 @@ else
     echo "gnuplot not installed: checking the tables-only path only"
 fi
 # without gnuplot: says so, exit 0, still writes the tables
-OB_GNUPLOT=/nonexistent/gnuplot "$A" plot a.h5 -o bare > bare.log 2>&1; rc=$?
+OCCBENCH_GNUPLOT=/nonexistent/gnuplot "$A" plot a.h5 -o bare > bare.log 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "gnuplot not found" bare.log && ok "says gnuplot is missing" || fail "no-gnuplot rc=$rc: $(cat bare.log)"
 [ -s bare/summary.csv ] && [ -s bare/summary.txt ] && [ -s bare/index.html ] && ok "tables written" || fail "tables missing without gnuplot"
 [ "$(ls bare/*.svg 2>/dev/null | wc -l)" -eq 0 ] && ok "no figures claimed" || fail "SVGs without gnuplot?"
