@@ -167,14 +167,8 @@ int an_h5_read_table(hid_t loc, const char *path, an_field *f, int nf, an_table 
     }
     int rc = -1;
     hid_t ft = H5Dget_type(d), sp = H5Dget_space(d), mt = -1;
-    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
-        an_seterr(err, errlen, "dataset %s is not a table (compound)", path);
+    if (ob_h5_table_check(ft, sp, path, err, errlen) != 0)
         goto out;
-    }
-    if (!ob_h5_compound_sane(ft)) {
-        an_seterr(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
-        goto out;
-    }
     size_t off = 0;
     for (int i = 0; i < nf; i++) {
         int idx = H5Tget_member_index(ft, f[i].name);

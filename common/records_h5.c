@@ -343,6 +343,19 @@ int ob_h5_compound_sane(hid_t ft)
     return 1;
 }
 
+int ob_h5_table_check(hid_t ft, hid_t sp, const char *path, char *err, size_t errlen)
+{
+    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
+        snprintf(err, errlen, "dataset %s is not a table (compound)", path);
+        return -1;
+    }
+    if (!ob_h5_compound_sane(ft)) {
+        snprintf(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
+        return -1;
+    }
+    return 0;
+}
+
 typedef struct required_check {
     hid_t file_type;
     const char *missing;
@@ -423,14 +436,8 @@ int ob_h5_read_records(hid_t loc, const char *path, const ob_record_kind *kind, 
         goto out;
     }
     l->mem_type = -1;
-    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_COMPOUND) {
-        snprintf(err, errlen, "dataset %s is not a table (compound)", path);
+    if (ob_h5_table_check(ft, sp, path, err, errlen) != 0)
         goto out;
-    }
-    if (!ob_h5_compound_sane(ft)) {
-        snprintf(err, errlen, "dataset %s has a damaged row type (corrupted file?)", path);
-        goto out;
-    }
     required_check check = {ft, NULL};
     if (ob_record_each_column(kind, find_missing_required, &check)) {
         snprintf(err, errlen, "column '%s' missing from %s", check.missing, path);

@@ -66,6 +66,10 @@ int ob_h5_write_step_attrs(hid_t group, const ob_step_attrs *attrs);
 int ob_h5_read_step_attrs(hid_t group, ob_step_attrs *attrs);
 void ob_step_attrs_free(ob_step_attrs *attrs);
 
+/* 0 when dataset `path`'s type ft and space sp make a sane record table
+ * (compound, members inside the row), else -1 with one line in err. */
+int ob_h5_table_check(hid_t ft, hid_t sp, const char *path, char *err, size_t errlen);
+
 /* 0 when a compound file type has members outside its row or of a class
  * no record uses (a corrupted file), else 1. */
 int ob_h5_compound_sane(hid_t file_type);
