@@ -26,50 +26,68 @@ double an_ols_slope(const double *x, const double *y, size_t n, double *a, doubl
 
 /* One repetition (or phase) reduced to what the model needs. */
 typedef struct dc_rep {
-    double wall;   /* T */
-    double cpu;    /* C = user + sys */
-    double runq;   /* Q = run-queue delay */
-    double cycles; /* Y: counter cycles, or C * f_probe */
-    double instr;  /* NaN when missing */
-    double llc;    /* NaN when missing */
+    long long rank; /* which rank ran it (node and rank): the resampling unit */
+    double wall;    /* T */
+    double cpu;     /* C: the thread's exact CPU time (see dc_cpu_source) */
+    double runq;    /* Q = run-queue delay */
+    double io;      /* block-I/O delay (delay accounting); NaN when not measured */
+    double cycles;  /* Y: counter cycles, or C * f_probe */
+    double instr;   /* NaN when missing */
+    double llc;     /* NaN when missing */
 } dc_rep;
 
 typedef enum dc_cycles_source { DC_SRC_COUNTERS, DC_SRC_PROBE, DC_SRC_NONE } dc_cycles_source;
 const char *dc_source_name(dc_cycles_source s); /* "counters", "probe", "none" */
 
-/* Reduce a rep record; `probe_ghz` is used when cycles are NaN (the
- * record's own f_probe, or a level median for phases). */
-dc_rep dc_from_sample(const ob_sample *s, double probe_ghz, dc_cycles_source *src);
+/* Where C came from: the thread CPU clock (exact), perf's task clock
+ * (exact), or getrusage user+sys (tick-accounted: files of occbench 0.1). */
+typedef enum dc_cpu_source { DC_CPU_THREAD_CLOCK, DC_CPU_TASK_CLOCK, DC_CPU_RUSAGE } dc_cpu_source;
+const char *dc_cpu_source_name(dc_cpu_source s); /* "thread_clock", "task_clock", "rusage" */
 
-/* Medians of one occupancy level. f is the median per-rep clock Y/C (Hz). */
+/* Reduce a rep record of rank `rank`; `probe_ghz` is used when cycles are
+ * NaN (the record's own f_probe, or a level median for phases). */
+dc_rep dc_from_sample(const ob_sample *s, long long rank, double probe_ghz, dc_cycles_source *src,
+                      dc_cpu_source *cpu_src);
+
+/* One occupancy level: pooled means over its counted repetitions (sums
+ * over all ranks' repetitions divided by their number), so T is the time
+ * per repetition that the throughput implies, and every term is a mean of
+ * the same repetitions. f = sum Y / sum C (Hz). B = T - C - Q, all off-CPU
+ * time that was not waiting for a CPU; IO its measured block-I/O part
+ * (NaN without delay accounting), O = B - IO the rest. Tmed: the median
+ * repetition, kept as robustness information. */
 typedef struct dc_level {
-    double T, C, Q, B, Y, f, instr, llc;
+    double T, C, Q, B, IO, O, Y, f, instr, llc, Tmed;
     size_t n;
 } dc_level;
 dc_level dc_level_of(const dc_rep *reps, size_t n);
 
-enum { DC_SLOWDOWN, DC_CLOCK, DC_CYCLES, DC_BLOCKED, DC_SCHED, DC_RESIDUAL, DC_NTERMS };
-extern const char *const dc_term_names[DC_NTERMS]; /* "slowdown","clock","cycles",... */
+enum { DC_SLOWDOWN, DC_CLOCK, DC_CYCLES, DC_BLOCKED, DC_SCHED, DC_OTHER, DC_NTERMS };
+extern const char *const dc_term_names[DC_NTERMS]; /* "slowdown","clock",...,"other_offcpu" */
 
-/* The DESIGN section 5 split of T(k) - T(1), seconds. */
+/* The split of T(k) - T(base), seconds per repetition:
+ *   clock   Y1/f(k) - Y1/f(1)     cycles (Y(k)-Y1)/f(k)      (together: C(k) - C(1))
+ *   blocked IO(k) - IO(1), or B(k) - B(1) when IO is not measured
+ *   scheduler Q(k) - Q(1)         other_offcpu O(k) - O(1) (NaN when IO is not measured)
+ * The terms add up to the slowdown by construction: each is a measured
+ * quantity, and none is a remainder of the statistics. */
 typedef struct dc_terms {
     double v[DC_NTERMS];
 } dc_terms;
 dc_terms dc_decompose(const dc_level *base, const dc_level *lvl);
 
-/* Point estimate plus percentile bootstrap (95%) resampling the reps of
- * both levels independently; nboot 0 gives NaN intervals. */
+/* Point estimate plus a 95% percentile bootstrap that resamples whole
+ * ranks of each level (repetitions of one rank are not independent); a
+ * level of one rank resamples its repetitions. nboot 0: NaN intervals. */
 typedef struct dc_result {
     dc_terms point, lo, hi;
 } dc_result;
 dc_result dc_decompose_ci(const dc_rep *base, size_t nb, const dc_rep *lvl, size_t nl, int nboot,
                           unsigned long long seed);
 
-/* The sanity checks behind the warnings: instructions per repetition
- * moved by more than `tolerance` (0.02: the work changed); |residual| above
- * `share` (0.10) of a slowdown that is itself above 1% of T(1). */
+/* Instructions per repetition moved by more than `tolerance` (0.02: the
+ * work changed). */
 int dc_instr_changed(double instr_ratio, double tolerance);
-int dc_residual_large(const dc_terms *t, double T1, double share);
 
 /* Efficiency vs linear: ob_efficiency (common/summary.h). */
 /* First k (ks ascending) with efficiency below `bound`; 0 when none. */
@@ -145,6 +163,11 @@ double an_mem_gb(const an_file *f);
 typedef struct an_row {
     int k, reps, nodes, valid;
     double throughput, efficiency;
+    /* imbalance: the slowest and fastest rank's rate (reps/s) and core */
+    double rate_min, rate_max;
+    int core_slowest, core_fastest;
+    double harness_share; /* of the ranks' spans outside repetitions */
+    dc_cpu_source cpu_src;
     dc_level lvl;
     dc_result terms;
     double ghz, ipc, mpki;
@@ -161,12 +184,14 @@ typedef struct an_group {
     an_row *prow; /* per-phase rows (with --phases) */
     size_t nprow;
     int knee;
+    int baseline_k; /* the reference occupancy of the terms; 0 when the file lacks it */
     double cycles_per_miss, cpm_r2;
 } an_group;
 
 typedef struct an_opts {
     int phases, nboot, min_reps;
-    int warn; /* print warnings to stderr */
+    int baseline; /* the reference occupancy K of efficiency and terms (default 1) */
+    int warn;     /* print warnings to stderr */
 } an_opts;
 
 /* Analyse every (kernel, placement) of a file. Returns the group count

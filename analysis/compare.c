@@ -257,7 +257,7 @@ int an_cmd_compare(int argc, char **argv)
         free(paths);
         return rc;
     }
-    an_opts o = {0, 0, 1, 0};
+    an_opts o = {.nboot = 0, .min_reps = 1, .baseline = 1, .warn = 0};
     an_group **g;
     size_t *ng;
     if (an_analyse_all(files, np, &o, &g, &ng) < 0) {
@@ -276,10 +276,11 @@ int an_cmd_compare(int argc, char **argv)
     warn_preset_mismatch(files, np, ref);
 
     if (fmt == AN_CSV)
-        printf("file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
-               "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
-               "scheduler_share,residual_share,throughput_ratio,efficiency_ratio,fom_throughput,"
-               "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels\n");
+        printf(
+            "file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
+            "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
+            "scheduler_share,other_offcpu_share,throughput_ratio,efficiency_ratio,fom_throughput,"
+            "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels\n");
     /* every (kernel, placement) of any file, in first-seen order */
     for (int i = 0; i < np; i++)
         for (size_t j = 0; j < ng[i]; j++) {
@@ -296,7 +297,7 @@ int an_cmd_compare(int argc, char **argv)
                 printf("\n== %s / %s ==\n%-20s %6s %6s %11s %6s %6s %6s %6s %7s %7s %7s %7s %7s "
                        "%8s\n",
                        key->kernel, key->placement, "site", "cores", "k", "thr/node/s", "eff",
-                       "knee", "k/cor", "GHz", "clock%", "cycle%", "block%", "sched%", "resid%",
+                       "knee", "k/cor", "GHz", "clock%", "cycle%", "block%", "sched%", "offcpu%",
                        rg ? "thr/ref" : "");
             for (int a = 0; a < np; a++) {
                 const an_group *sg = an_find_group(g[a], ng[a], key->kernel, key->placement);

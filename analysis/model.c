@@ -10,7 +10,6 @@
 
 #define KNEE_EFFICIENCY 0.9
 #define INSTR_TOLERANCE 0.02
-#define RESIDUAL_SHARE 0.10
 
 static int cmp_step_k(const void *a, const void *b)
 {
@@ -33,7 +32,13 @@ static double median_probe(const an_step *st)
 }
 
 /* Counted repetitions of a step as model values. */
-static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src)
+/* The resampling unit of a record: its rank on its node. */
+static long long rank_id(int node, int rank)
+{
+    return (long long)node * 1000000LL + rank;
+}
+
+static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu_source *cpu)
 {
     dc_rep *r = malloc((st->nreps + 1) * sizeof *r);
     size_t m = 0, from_counters = 0, from_probe = 0;
@@ -45,7 +50,8 @@ static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src)
         if (st->reps[i].rep < 1)
             continue; /* rep 0 is the warm-up */
         dc_cycles_source s;
-        r[m++] = dc_from_sample(&st->reps[i].s, st->reps[i].f_probe, &s);
+        r[m++] = dc_from_sample(&st->reps[i].s, rank_id(st->reps[i].node, st->reps[i].rank),
+                                st->reps[i].f_probe, &s, cpu);
         from_counters += s == DC_SRC_COUNTERS;
         from_probe += s == DC_SRC_PROBE;
     }
@@ -55,7 +61,8 @@ static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src)
     return r;
 }
 
-static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_source *src)
+static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_source *src,
+                          dc_cpu_source *cpu)
 {
     dc_rep *r = malloc((st->nph + 1) * sizeof *r);
     double probe = median_probe(st);
@@ -67,7 +74,8 @@ static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_sou
     }
     for (size_t i = 0; i < st->nph; i++)
         if (st->ph[i].rep >= 1 && st->ph[i].phase == phase)
-            r[m++] = dc_from_sample(&st->ph[i].s, probe, src);
+            r[m++] = dc_from_sample(&st->ph[i].s, rank_id(st->ph[i].node, st->ph[i].rank), probe,
+                                    src, cpu);
     *n = m;
     return r;
 }
@@ -94,17 +102,33 @@ static void warn_row(const an_group *g, const an_row *r, const an_row *base, con
         return;
     if (dc_instr_changed(r->instr_ratio, INSTR_TOLERANCE))
         fprintf(stderr,
-                "warning: %s %s/%s k=%d%s%s: instructions per repetition %+.1f%% vs k=1 (more "
+                "warning: %s %s/%s k=%d%s%s: instructions per repetition %+.1f%% vs k=%d (more "
                 "than 2%%: the work changed)\n",
                 g->file->label, g->kernel, g->placement, r->k, sep, ph,
-                100.0 * (r->instr_ratio - 1.0));
-    double slow = r->terms.point.v[DC_SLOWDOWN], res = r->terms.point.v[DC_RESIDUAL];
-    if (dc_residual_large(&r->terms.point, base->lvl.T, RESIDUAL_SHARE))
-        fprintf(stderr,
-                "warning: %s %s/%s k=%d%s%s: residual %.3g s is %.0f%% of the slowdown %.3g s "
-                "(above 10%%: the model does not explain this level)\n",
-                g->file->label, g->kernel, g->placement, r->k, sep, ph, res,
-                100.0 * fabs(res / slow), slow);
+                100.0 * (r->instr_ratio - 1.0), base->k);
+}
+
+/* The slowest and fastest rank of a step, and the harness's share. */
+static void imbalance(an_row *row, const an_step *st)
+{
+    ob_rank_stat *r;
+    size_t n = ob_rank_stats(st->reps, st->nreps, &r);
+    row->rate_min = row->rate_max = NAN;
+    row->core_slowest = row->core_fastest = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(r[i].rate))
+            continue;
+        if (!(r[i].rate >= row->rate_min)) {
+            row->rate_min = r[i].rate;
+            row->core_slowest = r[i].core;
+        }
+        if (!(r[i].rate <= row->rate_max)) {
+            row->rate_max = r[i].rate;
+            row->core_fastest = r[i].core;
+        }
+    }
+    free(r);
+    row->harness_share = ob_harness_share(st->reps, st->nreps);
 }
 
 static void decompose_row(an_row *row, const an_row *base, const dc_rep *br, size_t nb,
@@ -129,15 +153,19 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
     g->prow = calloc(total + 1, sizeof *g->prow);
     if (!g->prow)
         return;
-    const an_step *b = ns && st[0]->k == 1 ? st[0] : NULL;
+    const an_step *b = NULL;
+    for (size_t i = 0; i < ns; i++)
+        if (st[i]->k == o->baseline)
+            b = st[i];
     for (size_t i = 0; i < ns; i++)
         for (int p = 0; p < st[i]->nphases; p++) {
             an_row *row = &g->prow[g->nprow++];
             size_t nk, nb = 0;
-            dc_rep *kr = phase_reps(st[i], p, &nk, &row->src), *br = NULL;
+            dc_rep *kr = phase_reps(st[i], p, &nk, &row->src, &row->cpu_src), *br = NULL;
             dc_cycles_source bs;
+            dc_cpu_source bc;
             if (b)
-                br = phase_reps(b, p, &nb, &bs);
+                br = phase_reps(b, p, &nb, &bs, &bc);
             row->k = st[i]->k;
             row->phase = st[i]->phases[p];
             row->reps = (int)nk;
@@ -147,6 +175,7 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
             row->lvl = dc_level_of(kr, nk);
             fill_rates(row);
             an_row base_row;
+            base_row.k = b ? b->k : 0;
             base_row.lvl = dc_level_of(br, nb);
             decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
             warn_row(g, row, b && nb ? &base_row : NULL, o);
@@ -162,17 +191,22 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
     if (!g->rows)
         return;
     g->nrows = ns;
-    size_t nb = 0;
+    size_t nb = 0, ib = ns;
+    for (size_t i = 0; i < ns; i++)
+        if (st[i]->k == o->baseline)
+            ib = i;
     dc_cycles_source bsrc;
-    dc_rep *br = st[0]->k == 1 ? step_reps(st[0], &nb, &bsrc) : NULL;
-    an_row *base = br ? &g->rows[0] : NULL;
+    dc_cpu_source bcpu;
+    dc_rep *br = ib < ns ? step_reps(st[ib], &nb, &bsrc, &bcpu) : NULL;
+    an_row *base = br ? &g->rows[ib] : NULL;
+    g->baseline_k = base ? st[ib]->k : 0;
     int *ks = malloc(ns * sizeof *ks);
     double *eff = malloc(ns * sizeof *eff), *dx = malloc(ns * sizeof *dx),
            *dy = malloc(ns * sizeof *dy);
     for (size_t i = 0; i < ns; i++) {
         an_row *row = &g->rows[i];
         size_t nk;
-        dc_rep *kr = step_reps(st[i], &nk, &row->src);
+        dc_rep *kr = step_reps(st[i], &nk, &row->src, &row->cpu_src);
         row->k = st[i]->k;
         row->reps = (int)nk;
         row->nodes = ob_count_nodes(st[i]->reps, st[i]->nreps);
@@ -184,13 +218,16 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
         /* the driver's derivation (common/summary.c), so /summary and these
          * tables agree */
         row->throughput = ob_throughput_per_node(st[i]->reps, st[i]->nreps, row->nodes);
+        imbalance(row, st[i]);
         fill_rates(row);
         decompose_row(row, base, br, nb, kr, nk, o);
         free(kr);
     }
     for (size_t i = 0; i < ns; i++) {
         an_row *row = &g->rows[i];
-        row->efficiency = base ? ob_efficiency(row->throughput, row->k, base->throughput) : NAN;
+        /* against the baseline occupancy K: thr(k) K / (k thr(K)); K = 1 is linear */
+        row->efficiency =
+            base ? ob_efficiency(row->throughput, row->k, base->throughput / base->k) : NAN;
         ks[i] = row->k;
         eff[i] = row->efficiency;
         dx[i] = base ? row->lvl.llc - base->lvl.llc : NAN;
@@ -200,8 +237,8 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
     g->knee = dc_knee(ks, eff, ns, KNEE_EFFICIENCY);
     g->cycles_per_miss = an_ols_slope(dx, dy, ns, NULL, &g->cpm_r2);
     if (!base && o->warn)
-        fprintf(stderr, "warning: %s %s/%s: no k=1 step: no baseline for efficiency and terms\n",
-                g->file->label, g->kernel, g->placement);
+        fprintf(stderr, "warning: %s %s/%s: no k=%d step: no baseline for efficiency and terms\n",
+                g->file->label, g->kernel, g->placement, o->baseline);
     if (o->phases)
         analyse_phases(g, st, ns, o);
     free(br);

@@ -107,7 +107,7 @@ static void col_i(emitter *e, const char *name, int v)
 static void row_columns(emitter *e, const an_group *g, const an_row *r)
 {
     static const char *const names[DC_NTERMS] = {"slowdown_s", "clock_s",     "cycles_s",
-                                                 "blocked_s",  "scheduler_s", "residual_s"};
+                                                 "blocked_s",  "scheduler_s", "other_offcpu_s"};
     col_s(e, "file", g->file->path);
     col_s(e, "kernel", g->kernel);
     col_s(e, "placement", g->placement);
@@ -132,6 +132,14 @@ static void row_columns(emitter *e, const an_group *g, const an_row *r)
     col_d(e, "cpu_s", r->lvl.C);
     col_d(e, "runq_s", r->lvl.Q);
     col_d(e, "offcpu_blocked_s", r->lvl.B);
+    col_d(e, "io_delay_s", r->lvl.IO);
+    col_s(e, "cpu_source", dc_cpu_source_name(r->cpu_src));
+    col_d(e, "wall_median_s", r->lvl.Tmed);
+    col_d(e, "rank_rate_min", r->rate_min);
+    col_d(e, "rank_rate_max", r->rate_max);
+    col_i(e, "core_slowest", r->core_slowest);
+    col_i(e, "core_fastest", r->core_fastest);
+    col_d(e, "harness_share", r->harness_share);
     for (int t = 0; t < DC_NTERMS; t++) {
         char lo[40], hi[40];
         snprintf(lo, sizeof lo, "%.*s_lo", (int)strlen(names[t]) - 2, names[t]);
@@ -220,7 +228,7 @@ static void text_table(FILE *o, const an_row *rows, size_t n)
 {
     fprintf(o, "%5s %-10s %5s %10s %6s %9s %9s %9s %9s %9s %9s %9s %6s %5s %6s\n", "k", "phase",
             "reps", "thr/node/s", "eff", "wall_s", "slowdown", "clock", "cycles", "blocked",
-            "sched", "residual", "GHz", "IPC", "MPKI");
+            "sched", "offcpu", "GHz", "IPC", "MPKI");
     for (size_t i = 0; i < n; i++) {
         const an_row *r = &rows[i];
         char c[16][24];
@@ -239,23 +247,38 @@ static void text_table(FILE *o, const an_row *rows, size_t n)
 }
 
 /* Shares of the slowdown with 95% intervals, for the largest k. */
-static void text_shares(FILE *o, const an_row *r)
+static void text_shares(FILE *o, const an_row *r, const an_row *base)
 {
     double s = r->terms.point.v[DC_SLOWDOWN];
-    if (!isfinite(s) || r->k == 1)
+    if (!isfinite(s) || !base || r == base)
         return;
     fprintf(o, "  at k=%d the slowdown is %+.4g s [%.4g, %.4g] per repetition:\n", r->k, s,
             r->terms.lo.v[DC_SLOWDOWN], r->terms.hi.v[DC_SLOWDOWN]);
-    static const char *const what[DC_NTERMS] = {"",
-                                                "clock (power/TDP throttling)",
-                                                "cycles (cache and memory contention)",
-                                                "blocked (I/O contention)",
-                                                "scheduler (run-queue wait)",
-                                                "residual (unexplained)"};
-    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+    int io = isfinite(r->terms.point.v[DC_OTHER]);
+    const char *what[DC_NTERMS] = {"",
+                                   "clock (power/TDP throttling)",
+                                   "cycles (cache and memory contention)",
+                                   io ? "blocked (block-I/O delay)"
+                                      : "blocked (all off-CPU time, I/O included)",
+                                   "scheduler (run-queue wait)",
+                                   "other off-CPU (locks, sleeps, page cache, steal)"};
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++) {
+        if (t == DC_OTHER && !io) {
+            fprintf(o,
+                    "    %-38s not separated: no delay accounting (sysctl "
+                    "kernel.task_delayacct=1 measures block-I/O delay)\n",
+                    "other off-CPU");
+            continue;
+        }
         fprintf(o, "    %-38s %+9.4g s [%+.4g, %+.4g]  %6.1f%% of the slowdown\n", what[t],
                 r->terms.point.v[t], r->terms.lo.v[t], r->terms.hi.v[t],
                 s != 0 ? 100.0 * r->terms.point.v[t] / s : 0.0);
+    }
+    fprintf(o,
+            "    (per repetition, means over every rank; %s CPU time; slowest rank %.4g reps/s on "
+            "core %d, fastest %.4g on core %d; harness %.2f%% of the window)\n",
+            dc_cpu_source_name(r->cpu_src), r->rate_min, r->core_slowest, r->rate_max,
+            r->core_fastest, 100.0 * r->harness_share);
 }
 
 static void text_group(FILE *o, const an_group *g, int phases)
@@ -264,8 +287,12 @@ static void text_group(FILE *o, const an_group *g, int phases)
     fprintf(o, "\n== %s: kernel %s, placement %s (cycles from %s) ==\n", g->file->label, g->kernel,
             g->placement, last ? dc_source_name(last->src) : "none");
     text_table(o, g->rows, g->nrows);
+    const an_row *base = NULL;
+    for (size_t i = 0; i < g->nrows; i++)
+        if (g->rows[i].k == g->baseline_k)
+            base = &g->rows[i];
     if (last)
-        text_shares(o, last);
+        text_shares(o, last, base);
     if (g->knee)
         fprintf(o, "  knee: efficiency first below 90%% at k=%d\n", g->knee);
     else

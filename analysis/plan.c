@@ -235,7 +235,7 @@ static int node_from_file(const char *path, const char *kernel, an_file *f, an_g
     int rc = an_check_kernel(f, kernel);
     if (rc)
         return rc;
-    an_opts o = {0, 0, 1, 0};
+    an_opts o = {.nboot = 0, .min_reps = 1, .baseline = 1, .warn = 0};
     *ng = an_analyse(f, &o, g);
     const an_group *grp = an_find_group(*g, *ng, kernel, "compact");
     if (!grp)

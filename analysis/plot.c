@@ -314,7 +314,7 @@ static void decomposition_figure(plotctx *p, const an_group *gr, const an_row *r
     fig_end(p, &fg,
             !strcmp(what, "decomposition")
                 ? "stacked terms of the slowdown T(k)-T(1): clock, cycles, blocked, scheduler, "
-                  "residual"
+                  "other off-CPU"
                 : "the same split per phase (label phase:k)");
 }
 
@@ -481,7 +481,7 @@ int an_cmd_plot(int argc, char **argv)
         free(paths);
         return an_bad("plot: cannot create directory %s: %s", datadir, strerror(errno));
     }
-    an_opts o = {1, 200, 5, 0};
+    an_opts o = {.phases = 1, .nboot = 200, .min_reps = 5, .baseline = 1, .warn = 0};
     an_group **g;
     size_t *ng;
     if (an_analyse_all(files, np, &o, &g, &ng) < 0) {

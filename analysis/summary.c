@@ -69,9 +69,28 @@ int an_check_kernel(const an_file *f, const char *kernel)
                   *list ? list : "none");
 }
 
+/* --baseline K must be an occupancy the file measured. */
+static int check_baseline(const an_file *f, int k)
+{
+    char list[512] = "";
+    for (size_t i = 0; i < f->nsteps; i++) {
+        if (f->steps[i].k == k)
+            return AN_OK;
+        char one[16];
+        snprintf(one, sizeof one, ",%d,", f->steps[i].k);
+        char have[520];
+        snprintf(have, sizeof have, ",%s,", list);
+        if (!strstr(have, one) && strlen(list) < 480)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", *list ? "," : "",
+                     f->steps[i].k);
+    }
+    return an_bad("--baseline %d: %s measured no step at k=%d (accepted: %s)", k, f->path, k,
+                  *list ? list : "none");
+}
+
 int an_cmd_summary(int argc, char **argv)
 {
-    an_opts o = {0, 200, 5, 1};
+    an_opts o = {.nboot = 200, .min_reps = 5, .baseline = 1, .warn = 1};
     an_format fmt = AN_TEXT;
     const char *kernel = NULL;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
@@ -101,10 +120,16 @@ int an_cmd_summary(int argc, char **argv)
                 return rc;
             }
             i++;
+        } else if (!strcmp(a, "--baseline")) {
+            if ((rc = an_arg_int(a, v, 1, 100000, &o.baseline))) {
+                free(paths);
+                return rc;
+            }
+            i++;
         } else if (a[0] == '-' && a[1]) {
             free(paths);
             return an_bad("summary: unknown option '%s' (accepted: --phases, --format, --kernel, "
-                          "--boot, --min-reps)",
+                          "--boot, --min-reps, --baseline)",
                           a);
         } else
             paths[np++] = argv[i];
@@ -122,6 +147,8 @@ int an_cmd_summary(int argc, char **argv)
     }
     for (int i = 0; kernel && i < np && rc == AN_OK; i++)
         rc = an_check_kernel(&files[i], kernel);
+    for (int i = 0; i < np && rc == AN_OK; i++)
+        rc = check_baseline(&files[i], o.baseline);
     if (rc == AN_OK) {
         if (fmt == AN_JSON)
             an_write_json_open(stdout);

@@ -16,44 +16,84 @@ static double figure_of(const ob_plan *plan, double seconds)
                                 : plan->figure_scale * plan->work_units / seconds;
 }
 
-typedef struct rank_wall {
-    int32_t node, rank;
-    double wall;
-} rank_wall;
-
-static int compare_rank(const void *a, const void *b)
+static int compare_rank_of(const ob_rep_record *x, const ob_rep_record *y)
 {
-    const rank_wall *x = a, *y = b;
     if (x->node != y->node)
         return (x->node > y->node) - (x->node < y->node);
     return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+static int compare_rep_ptr(const void *a, const void *b)
+{
+    const ob_rep_record *x = *(const ob_rep_record *const *)a,
+                        *y = *(const ob_rep_record *const *)b;
+    return compare_rank_of(x, y);
+}
+
+size_t ob_rank_stats(const ob_rep_record *reps, size_t nreps, ob_rank_stat **out)
+{
+    *out = NULL;
+    const ob_rep_record **p = malloc((nreps + 1) * sizeof *p);
+    ob_rank_stat *r = calloc(nreps + 1, sizeof *r);
+    if (!p || !r) {
+        free(p);
+        free(r);
+        return 0;
+    }
+    size_t m = 0, nr = 0;
+    for (size_t i = 0; i < nreps; i++)
+        if (reps[i].rep >= 1)
+            p[m++] = &reps[i];
+    /* sort by (node, rank), then one pass over each rank's run of rows */
+    qsort(p, m, sizeof *p, compare_rep_ptr);
+    for (size_t i = 0; i < m;) {
+        ob_rank_stat *st = &r[nr++];
+        st->node = p[i]->node;
+        st->rank = p[i]->rank;
+        st->core = p[i]->core;
+        double first = INFINITY, last = -INFINITY;
+        size_t j = i;
+        for (; j < m && compare_rank_of(p[j], p[i]) == 0; j++) {
+            st->reps++;
+            st->wall += p[j]->s.wall;
+            first = fmin(first, p[j]->t0);
+            last = fmax(last, p[j]->t0 + p[j]->s.wall);
+        }
+        st->span = last > first ? last - first : NAN;
+        st->rate = st->wall > 0 ? (double)st->reps / st->wall : NAN;
+        i = j;
+    }
+    free(p);
+    *out = r;
+    return nr;
 }
 
 double ob_throughput_per_node(const ob_rep_record *reps, size_t nreps, int nodes)
 {
     if (nodes < 1)
         return NAN;
-    rank_wall *rw = malloc((nreps + 1) * sizeof *rw);
-    if (!rw)
-        return NAN;
-    size_t m = 0;
-    for (size_t i = 0; i < nreps; i++)
-        if (reps[i].rep >= 1)
-            rw[m++] = (rank_wall){reps[i].node, reps[i].rank, reps[i].s.wall};
-    /* sort by (node, rank), then one pass over each rank's run of rows */
-    qsort(rw, m, sizeof *rw, compare_rank);
+    ob_rank_stat *r;
+    size_t n = ob_rank_stats(reps, nreps, &r);
     double total = 0.0;
-    for (size_t i = 0; i < m;) {
-        size_t j = i;
-        double wall = 0.0;
-        for (; j < m && compare_rank(&rw[j], &rw[i]) == 0; j++)
-            wall += rw[j].wall;
-        if (wall > 0)
-            total += (double)(j - i) / wall;
-        i = j;
-    }
-    free(rw);
+    for (size_t i = 0; i < n; i++)
+        if (r[i].wall > 0)
+            total += r[i].rate;
+    free(r);
     return total / nodes;
+}
+
+double ob_harness_share(const ob_rep_record *reps, size_t nreps)
+{
+    ob_rank_stat *r;
+    size_t n = ob_rank_stats(reps, nreps, &r);
+    double in_reps = 0.0, span = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(r[i].span) && r[i].span > 0) {
+            in_reps += r[i].wall;
+            span += r[i].span;
+        }
+    free(r);
+    return span > 0 ? 1.0 - in_reps / span : NAN;
 }
 
 double ob_efficiency(double thr_k, int k, double thr_1)
@@ -112,7 +152,7 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     out->reps = (int32_t)counted;
     if (counted == 0) {
         out->throughput_per_node = out->efficiency = out->figure = out->f_probe = NAN;
-        out->parked_cpu = NAN;
+        out->parked_cpu = out->harness_share = NAN;
         ob_sample_set_nan(&out->median);
         out->window = 0.0;
         return -1;
@@ -130,5 +170,6 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     out->throughput_per_node = ob_throughput_per_node(reps, nreps, nodes);
     out->efficiency = ob_efficiency(out->throughput_per_node, k, throughput_k1);
     out->figure = figure_of(plan, out->median.wall);
+    out->harness_share = ob_harness_share(reps, nreps);
     return 0;
 }

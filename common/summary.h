@@ -5,6 +5,7 @@
 #define OCCBENCH_COMMON_SUMMARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "occbench/kernel.h"
 #include "occbench/records.h"
@@ -14,6 +15,23 @@
  * divided by `nodes`: repetitions per second per node while all k ranks
  * run, without the harness's time between repetitions. NaN when nodes < 1. */
 double ob_throughput_per_node(const ob_rep_record *reps, size_t nreps, int nodes);
+
+/* One active rank's counted repetitions: how many, the wall time in them,
+ * the span from its first start to its last end (what the harness adds in
+ * between is span - wall), its rate reps/wall and its core. */
+typedef struct ob_rank_stat {
+    int32_t node, rank, core;
+    size_t reps;
+    double wall, span, rate;
+} ob_rank_stat;
+
+/* Per-rank statistics of the counted repetitions, ordered by (node, rank):
+ * the number of ranks, *out malloc'ed (0 and NULL when none or no memory). */
+size_t ob_rank_stats(const ob_rep_record *reps, size_t nreps, ob_rank_stat **out);
+
+/* The share of the ranks' measuring spans not spent in repetitions (clock
+ * probe, phase marks, bookkeeping): 1 - sum(wall) / sum(span). */
+double ob_harness_share(const ob_rep_record *reps, size_t nreps);
 
 /* Efficiency versus linear: thr_k / (k * thr_1); NaN when either is unknown. */
 double ob_efficiency(double thr_k, int k, double thr_1);

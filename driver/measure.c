@@ -293,6 +293,11 @@ void ob_measure_snapshot(ob_snapshot *out)
     read_rusage(&out->at, &out->maxrss_kb);
     read_proc(&out->at);
     read_metrics(&out->at);
+    /* The thread's CPU clock is exact (ns of scheduler runtime); user and
+     * sys from getrusage are tick-accounted and stay information only. */
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        out->at.cpu_time = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out)

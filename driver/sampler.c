@@ -25,7 +25,7 @@
 #define OB_SAMPLER_MAX_KEPT 86400
 
 typedef struct cpu_times {
-    unsigned long long busy, total;
+    unsigned long long busy, total, steal;
     int present;
 } cpu_times;
 
@@ -93,6 +93,7 @@ static int read_proc_stat(cpu_times *t, int ncpus)
             continue;
         t[cpu].busy = us + ni + sy + irq + sirq;
         t[cpu].total = t[cpu].busy + id + io + st;
+        t[cpu].steal = st;
         t[cpu].present = 1;
     }
     fclose(f);
@@ -242,6 +243,7 @@ static void take_sample(ob_sampler *s)
     m.t = ob_now() - s->epoch;
     double busy_sum = 0;
     int busy_n = 0;
+    unsigned long long steal_sum = 0, total_sum = 0;
     if (read_proc_stat(now, ncpus) == 0) {
         for (int c = 0; c < ncpus; c++) {
             busy[c] = NAN;
@@ -253,6 +255,9 @@ static void take_sample(ob_sampler *s)
                 continue;
             busy[c] = (float)((double)db / (double)dt);
             busy_sum += busy[c];
+            total_sum += dt;
+            if (now[c].steal >= s->prev[c].steal)
+                steal_sum += now[c].steal - s->prev[c].steal;
             busy_n++;
         }
         memcpy(s->prev, now, (size_t)ncpus * sizeof *now);
@@ -262,6 +267,9 @@ static void take_sample(ob_sampler *s)
     }
     free(now);
     m.util_busy = busy_n ? busy_sum / busy_n : NAN;
+    /* a hypervisor running other guests on our CPUs: time neither we nor
+     * idle got, which a VM's off-CPU time may include */
+    m.steal = total_sum ? (double)steal_sum / (double)total_sum : NAN;
     m.psi_cpu_some = read_psi("/proc/pressure/cpu", "some");
     m.psi_io_some = read_psi("/proc/pressure/io", "some");
     m.psi_io_full = read_psi("/proc/pressure/io", "full");

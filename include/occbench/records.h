@@ -43,7 +43,8 @@
     X(F64, instr, "1", OB_NAN_OK, "PAPI metric instructions")                                      \
     X(F64, ref_cycles, "1", OB_NAN_OK | OB_OPTIONAL, "PAPI metric ref_cycles (TSC rate)")          \
     X(F64, llc_miss, "1", OB_NAN_OK, "PAPI metric llc_misses")                                     \
-    X(F64, task_clock, "s", OB_NAN_OK | OB_OPTIONAL, "metric task_clock: the thread's CPU time")
+    X(F64, task_clock, "s", OB_NAN_OK | OB_OPTIONAL, "metric task_clock: the thread's CPU time")   \
+    X(F64, cpu_time, "s", OB_NAN_OK | OB_OPTIONAL, "thread CPU clock (exact, not tick-accounted)")
 
 /* /steps/<kernel>/<placement>/kNNNN/reps: one row per repetition per active rank. */
 #define OB_REP_FIELDS(X)                                                                           \
@@ -78,7 +79,8 @@
     X(F64, figure, "", OB_NAN_OK, "kernel figure of merit per rank (median), see figure_name")     \
     X(SAMPLE, median, "", 0, "per-field medians of counted reps")                                  \
     X(F64, f_probe, "GHz", OB_NAN_OK, "median probe clock")                                        \
-    X(F64, parked_cpu, "cores", OB_NAN_OK, "most CPU any parked rank used while parked")
+    X(F64, parked_cpu, "cores", OB_NAN_OK, "most CPU any parked rank used while parked")           \
+    X(F64, harness_share, "1", OB_NAN_OK | OB_OPTIONAL, "share of the ranks' time not in reps")
 
 /* /monitor/<node>/samples: node-leader sampler series. */
 #define OB_MONITOR_FIELDS(X)                                                                       \
@@ -93,7 +95,8 @@
     X(F64, psi_mem_some, "%", OB_NAN_OK | OB_OPTIONAL, "PSI memory some avg10")                    \
     X(F64, mem_used_bytes, "B", OB_NAN_OK | OB_OPTIONAL, "MemTotal - MemAvailable")                \
     X(F64, mem_avail_bytes, "B", OB_NAN_OK | OB_OPTIONAL, "MemAvailable")                          \
-    X(F64, energy_j, "J", OB_NAN_OK | OB_OPTIONAL, "cumulative package energy (powercap)")
+    X(F64, energy_j, "J", OB_NAN_OK | OB_OPTIONAL, "cumulative package energy (powercap)")         \
+    X(F64, steal, "1", OB_NAN_OK | OB_OPTIONAL, "fraction of node CPU time stolen (VMs)")
 
 /* Attributes of a step group /steps/<kernel>/<placement>/kNNNN, besides
  * `phases` (the kernel's phase names, a string list) and `done` (=1,

@@ -202,6 +202,7 @@ static ob_sample make_sample(const level *l, unsigned seed, double cshare, doubl
     s.ref_cycles = cfg.no_counters ? NAN : C * 2.5e9;
     s.llc_miss = cfg.no_counters ? NAN : l->mllc * 1e6 * cshare;
     s.task_clock = C;
+    s.cpu_time = C;
     return s;
 }
 

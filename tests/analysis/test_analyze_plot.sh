@@ -22,7 +22,7 @@ if command -v gnuplot > /dev/null; then
     has efficiency_synth "siteB compact"
     has efficiency_synth "knee bound (90%)"
     has clock_synth "siteA spread"
-    for t in clock cycles blocked scheduler residual; do has decomposition_siteA_synth_compact "$t"; done
+    for t in clock cycles blocked scheduler other_offcpu; do has decomposition_siteA_synth_compact "$t"; done
     has phases_siteA_synth_compact blocked
     has cycles_vs_llc "siteA synth compact"
     has monitor_siteA "node0 util_parked"

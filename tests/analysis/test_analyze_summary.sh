@@ -5,7 +5,7 @@
 # with and without hardware cycle counters; phases; JSON; warnings.
 source "$(dirname "$0")/lib.sh"
 
-HEADER='file,kernel,placement,k,reps,throughput_per_node,efficiency,wall_s,slowdown_s,clock_s,cycles_s,blocked_s,scheduler_s,residual_s,clock_ghz,ipc,llc_mpki,cycles_source'
+HEADER='file,kernel,placement,k,reps,throughput_per_node,efficiency,wall_s,slowdown_s,clock_s,cycles_s,blocked_s,scheduler_s,other_offcpu_s,clock_ghz,ipc,llc_mpki,cycles_source'
 # k=1 truth: 3 GHz, 3 Gcycles (C = 1 s), blocked 0.05 s, run queue 0.01 s  -> T1 = 1.06 s
 BASE="k=1,ghz=3,gcycles=3,blocked=0.05,runq=0.01"
 # name | level k=2 | expected slowdown clock cycles blocked scheduler
@@ -31,7 +31,7 @@ for hw in counters probe; do
             tol=$(awk -v x="${w[$i]}" -v s="$slow" 'BEGIN { a = x < 0 ? -x : x; print 0.01 * (a > 0 ? a : s) }')
             expect_col "$name-$hw.csv" 2 "${COLS[$i]}" "${w[$i]}" "$tol"
         done
-        expect_col "$name-$hw.csv" 2 residual_s 0 "$(awk -v s="$slow" 'BEGIN{print 0.01*s}')"
+        expect_col "$name-$hw.csv" 2 other_offcpu_s 0 "$(awk -v s="$slow" 'BEGIN{print 0.01*s}')"
         src=$(csv_get "$name-$hw.csv" cycles_source k=2)
         [ "$src" = "$hw" ] && ok "cycles_source=$src" || fail "$f cycles_source=$src, want $hw"
         # efficiency = T1/T2 with back-to-back repetitions
