@@ -197,6 +197,8 @@ typedef struct an_opts {
 /* Analyse every (kernel, placement) of a file. Returns the group count
  * (groups allocated in *out), warnings go to stderr. */
 size_t an_analyse(const an_file *f, const an_opts *o, an_group **out);
+/* A step's counted repetitions as model values (malloc'ed; *n of them). */
+dc_rep *an_step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu_source *cpu);
 void an_groups_free(an_group *g, size_t n);
 /* an_analyse on each of files[0..n): (*g)[i] has (*ng)[i] groups. Returns
  * 0, or -1 out of memory; either way an_release_all frees what there is. */
@@ -272,6 +274,25 @@ int an_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out);
 int an_arg_double(const char *opt, const char *v, double lo, double hi, double *out);
 int an_load_all(char **paths, int n, an_file *files);
+
+/* ---- calibrate.c: the injected-contention check of occbench --calibrate ---- */
+
+typedef struct an_calibration {
+    char injection[AN_NAME_LEN], kernel[AN_NAME_LEN];
+    int ran;         /* 0: not run (reason in why) */
+    int expected;    /* the DC_* term it must land in */
+    dc_result terms; /* injected vs the kernel's "none" step, k=1 */
+    double T0;       /* the baseline's time per repetition */
+    double share;    /* expected term / slowdown */
+    int pass;
+    char why[256]; /* not run, or why it failed */
+} an_calibration;
+
+/* Every injection of a calibration file (*out malloc'ed): the count, 0 when
+ * the file holds no calibration. PASS: the expected term holds at least
+ * `pass_share` of a slowdown above 3% of the baseline. */
+size_t an_calibrations(const an_file *f, int nboot, double pass_share, an_calibration **out);
+int an_cmd_calibrate(int argc, char **argv);
 int an_check_kernel(const an_file *f, const char *kernel);
 
 #endif

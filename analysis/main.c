@@ -10,13 +10,14 @@ static void usage(FILE *o)
 {
     fprintf(o, "usage: occbench-analyze VERB [options]\n"
                "  summary FILE... [--phases] [--format text|csv|json] [--kernel K] [--boot N] "
-               "[--min-reps N]\n"
+               "[--min-reps N] [--baseline K]\n"
                "  compare FILE... [--reference FILE] [--format text|csv]\n"
                "  plan --workload W.csv (--node cores=N,mem_gb=M,cpu_factor=F | --node FILE.h5 "
                "--kernel K [--cpu-factor F] [--mem-gb M]) [--scaling linear|measured] [--format "
                "text|csv]\n"
                "  validate FILE [--min-reps N] [--max-spread F] [--max-parked-util F]\n"
                "  plot FILE... -o DIR\n"
+               "  calibrate FILE [--boot N]   (a file of occbench --calibrate)\n"
                "  version\n"
                "exit status: 0 ok, 1 validate found a failing rule, 2 bad input or usage\n");
 }
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return an_cmd_validate(argc - 1, argv + 1);
     if (!strcmp(verb, "plot"))
         return an_cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(verb, "calibrate"))
+        return an_cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
         printf("occbench-analyze %s (%s), reads schema_version <= %d\n", OB_VERSION,
                OB_GIT_REVISION, OB_SCHEMA_VERSION);
@@ -47,6 +50,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return AN_OK;
     }
-    return an_bad("unknown verb '%s' (accepted: summary, compare, plan, validate, plot, version)",
+    return an_bad("unknown verb '%s' (accepted: summary, compare, plan, validate, plot, calibrate, "
+                  "version)",
                   verb);
 }

@@ -38,7 +38,7 @@ static long long rank_id(int node, int rank)
     return (long long)node * 1000000LL + rank;
 }
 
-static dc_rep *step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu_source *cpu)
+dc_rep *an_step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu_source *cpu)
 {
     dc_rep *r = malloc((st->nreps + 1) * sizeof *r);
     size_t m = 0, from_counters = 0, from_probe = 0;
@@ -197,7 +197,7 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
             ib = i;
     dc_cycles_source bsrc;
     dc_cpu_source bcpu;
-    dc_rep *br = ib < ns ? step_reps(st[ib], &nb, &bsrc, &bcpu) : NULL;
+    dc_rep *br = ib < ns ? an_step_reps(st[ib], &nb, &bsrc, &bcpu) : NULL;
     an_row *base = br ? &g->rows[ib] : NULL;
     g->baseline_k = base ? st[ib]->k : 0;
     int *ks = malloc(ns * sizeof *ks);
@@ -206,7 +206,7 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
     for (size_t i = 0; i < ns; i++) {
         an_row *row = &g->rows[i];
         size_t nk;
-        dc_rep *kr = step_reps(st[i], &nk, &row->src, &row->cpu_src);
+        dc_rep *kr = an_step_reps(st[i], &nk, &row->src, &row->cpu_src);
         row->k = st[i]->k;
         row->reps = (int)nk;
         row->nodes = ob_count_nodes(st[i]->reps, st[i]->nreps);

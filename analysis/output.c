@@ -259,7 +259,7 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
                                    "clock (power/TDP throttling)",
                                    "cycles (cache and memory contention)",
                                    io ? "blocked (block-I/O delay)"
-                                      : "blocked (all off-CPU time, I/O included)",
+                                      : "blocked (off-CPU, I/O included)",
                                    "scheduler (run-queue wait)",
                                    "other off-CPU (locks, sleeps, page cache, steal)"};
     for (int t = DC_CLOCK; t < DC_NTERMS; t++) {

@@ -98,8 +98,8 @@ static int summarise(run_state *rs, const ob_step_run *run, const step_def *sd, 
     if (l->rank == 0) {
         ob_summary_row k1;
         double thr1 = NAN;
-        if (sd->k != 1 && ob_results_read_summary(rs->results, sd->kernel->name,
-                                                  ob_placement_name(sd->placement), 1, &k1) == 0)
+        if (sd->k != 1 &&
+            ob_results_read_summary(rs->results, sd->kernel->name, sd->label, 1, &k1) == 0)
             thr1 = k1.throughput_per_node;
         ob_summarise_step((const ob_rep_record *)all, total / sizeof(ob_rep_record), sd->k,
                           l->nnodes, valid, &sd->plan, thr1, row);
@@ -132,10 +132,28 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
     format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
     printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
            "clock %.2f GHz  %s  elapsed %s ETA %s\n",
-           index + 1, rs->nsteps, sd->kernel->name, ob_placement_name(sd->placement), sd->k,
-           row->reps, row->throughput_per_node, row->efficiency, row->figure,
+           index + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, row->reps,
+           row->throughput_per_node, row->efficiency, row->figure,
            sd->plan.figure_name ? sd->plan.figure_name : "", row->f_probe, status, el, eta);
     fflush(stdout);
+}
+
+/* --calibrate: the first parked rank of each node hosts the step's
+ * injection (threads pinned where they act), so the measured rank's own
+ * accounting never includes it. */
+static ob_injection *start_injection(const run_state *rs, const step_def *sd, const int *order)
+{
+    if (sd->inject == OB_INJECT_NONE || rs->launch.node_rank != sd->k)
+        return NULL;
+    int target, others[64], nothers;
+    ob_calibration_cores(rs, order, &target, others, &nothers);
+    char why[256] = "";
+    ob_injection *inj = ob_inject_start(sd->inject, target, others, nothers, rs->opt.io_dir,
+                                        rs->opt.calibrate_khz, why, sizeof why);
+    if (!inj)
+        fprintf(stderr, "occbench: node %d: injection %s did not start: %s\n",
+                rs->launch.node_index, ob_inject_name(sd->inject), why);
+    return inj;
 }
 
 /* Run one step on every rank; returns 0, or -1 when the results file
@@ -171,7 +189,9 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     double t_start = ob_now() - rs->epoch;
     ob_step_setup(&run);
     ob_sleep_barrier(l->world); /* every active rank set up: start together */
+    ob_injection *inj = start_injection(rs, sd, order);
     ob_step_measure(&run);
+    ob_inject_stop(inj);
     ob_step_teardown(&run);
     double t_end = ob_now() - rs->epoch;
     if (rs->sampler)
@@ -194,7 +214,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     int valid = first < 0;
     summarise(rs, &run, sd, valid, row);
     ob_step_info info = {.kernel = sd->kernel->name,
-                         .placement = ob_placement_name(sd->placement),
+                         .placement = sd->label,
                          .phases = sd->kernel->phases,
                          .attrs = {.k = sd->k,
                                    .step = index,
@@ -211,9 +231,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     /* The summary row first: the step's `done` mark, written last by
      * write_step, then guarantees its summary exists (a resumed step
      * replaces a stale row). */
-    int rc =
-        ob_results_append_summary(rs->results, sd->kernel->name, ob_placement_name(sd->placement),
-                                  sd->plan.figure_name, row, err, errlen);
+    int rc = ob_results_append_summary(rs->results, sd->kernel->name, sd->label,
+                                       sd->plan.figure_name, row, err, errlen);
     if (rc == 0)
         rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases, run.nphases,
                                    err, errlen);
@@ -228,7 +247,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
         snprintf(status, statuslen, "FAILED: %s", reason);
         if (rs->failed_steps++ == 0)
             snprintf(rs->first_failure, sizeof rs->first_failure, "%s %s k=%d: %s",
-                     sd->kernel->name, ob_placement_name(sd->placement), sd->k, reason);
+                     sd->kernel->name, sd->label, sd->k, reason);
     }
     return rc;
 }
@@ -241,8 +260,8 @@ static int *steps_already_done(run_state *rs)
     if (!done)
         return NULL;
     for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->nsteps; i++)
-        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name,
-                                       ob_placement_name(rs->steps[i].placement), rs->steps[i].k);
+        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name, rs->steps[i].label,
+                                       rs->steps[i].k);
     ob_sleep_bcast(done, rs->nsteps, MPI_INT, 0, rs->launch.world);
     return done;
 }
@@ -266,8 +285,7 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
         if (already[i]) {
             if (rs->launch.rank == 0)
                 printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
-                       rs->steps[i].kernel->name, ob_placement_name(rs->steps[i].placement),
-                       rs->steps[i].k, rs->output);
+                       rs->steps[i].kernel->name, rs->steps[i].label, rs->steps[i].k, rs->output);
             continue;
         }
         ob_summary_row row;

@@ -93,6 +93,8 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
     return 0;
 }
 
+static int check_calibration(run_state *rs, char *err, size_t errlen);
+
 /* Every selected kernel's plan, once per launch: a kernel that refuses its
  * preset or options is bad input. */
 static int plan_kernels(run_state *rs, char *err, size_t errlen)
@@ -181,20 +183,105 @@ static void default_output(run_state *rs)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
+static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *label,
+                     ob_inject_kind inject)
+{
+    step_def *sd = &rs->steps[rs->nsteps++];
+    *sd =
+        (step_def){rs->opt.kernels[ki], p, k, label, inject, &rs->opt.kopts[ki], rs->plans[ki], ""};
+    ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
+}
+
+void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
+                          int *nothers)
+{
+    int per_l3 = ob_topo_cores_per_l3(rs->topo);
+    int span = per_l3 > 1 && per_l3 <= rs->cores ? per_l3 : rs->cores;
+    *target = ob_topo_core_os_index(rs->topo, order[0]);
+    *nothers = 0;
+    for (int i = 1; i < span && *nothers < 64; i++) /* compact: the same L3 first */
+        others[(*nothers)++] = ob_topo_core_os_index(rs->topo, order[i]);
+}
+
+/* Which injections --calibrate runs (with the kernel each needs), or why not. */
+static const struct {
+    const char *kernel;
+    ob_inject_kind inject;
+} calibration[] = {
+    {"freq", OB_INJECT_NONE},       {"freq", OB_INJECT_CPU_HOG},    {"freq", OB_INJECT_CLOCK_CAP},
+    {"triad", OB_INJECT_NONE},      {"triad", OB_INJECT_STREAMERS}, {"io", OB_INJECT_NONE},
+    {"io", OB_INJECT_FSYNC_WRITER},
+};
+enum { NCALIBRATION = sizeof calibration / sizeof calibration[0] };
+
+static int kernel_index(const run_state *rs, const char *name)
+{
+    for (int i = 0; i < rs->opt.nkernels; i++)
+        if (!strcmp(rs->opt.kernels[i]->name, name))
+            return i;
+    return -1;
+}
+
+/* Rank 0's node decides (every node gets the same steps); the verdicts go
+ * to /system as calibration_<injection>. */
+static void calibration_possible(run_state *rs, int *possible, char (*why)[256])
+{
+    int *order = calloc((size_t)rs->cores, sizeof *order);
+    int target = 0, others[64], nothers = 0;
+    if (order) {
+        ob_topo_order(rs->topo, OB_PLACE_COMPACT, order, rs->cores);
+        ob_calibration_cores(rs, order, &target, others, &nothers);
+    }
+    for (int i = 0; i < NCALIBRATION; i++) {
+        why[i][0] = '\0';
+        possible[i] =
+            calibration[i].inject == OB_INJECT_NONE ||
+            ob_inject_possible(calibration[i].inject, target, others, nothers, rs->opt.io_dir,
+                               rs->opt.calibrate_khz, why[i], sizeof why[i]) == 0;
+    }
+    free(order);
+    ob_sleep_bcast(possible, NCALIBRATION, MPI_INT, 0, rs->launch.world);
+    ob_sleep_bcast(why, NCALIBRATION * 256, MPI_CHAR, 0, rs->launch.world);
+}
+
+/* --calibrate needs a second rank per node to host the injections and a
+ * second core; the verdict of every injection is taken before the file. */
+static int check_calibration(run_state *rs, char *err, size_t errlen)
+{
+    if (!rs->opt.calibrate)
+        return 0;
+    if (rs->launch.min_node_size < 2 || rs->cores < 2) {
+        snprintf(err, errlen,
+                 "--calibrate: %d rank(s) per node on %d core(s) (accepted: at least 2 ranks per "
+                 "node on at least 2 cores: one measures, one hosts the injected contention)",
+                 rs->launch.min_node_size, rs->cores);
+        return -1;
+    }
+    calibration_possible(rs, rs->calibration_ok, rs->calibration_why);
+    for (int i = 0; rs->launch.rank == 0 && i < NCALIBRATION; i++)
+        if (!rs->calibration_ok[i])
+            fprintf(stderr, "occbench: --calibrate: %s not run: %s\n",
+                    ob_inject_name(calibration[i].inject), rs->calibration_why[i]);
+    return 0;
+}
+
 static void build_steps(run_state *rs)
 {
-    rs->nsteps = rs->opt.nkernels * rs->opt.nplacements * rs->nladder;
-    rs->steps = calloc((size_t)rs->nsteps, sizeof *rs->steps);
-    int n = 0;
+    size_t most = (size_t)rs->opt.nkernels * (size_t)rs->opt.nplacements * (size_t)rs->nladder;
+    rs->steps = calloc(most + NCALIBRATION, sizeof *rs->steps);
+    rs->nsteps = 0;
+    if (rs->opt.calibrate) {
+        for (int i = 0; i < NCALIBRATION; i++)
+            if (rs->calibration_ok[i])
+                add_step(rs, kernel_index(rs, calibration[i].kernel), OB_PLACE_COMPACT, 1,
+                         ob_inject_name(calibration[i].inject), calibration[i].inject);
+        return;
+    }
     for (int ki = 0; ki < rs->opt.nkernels; ki++)
         for (int p = 0; p < rs->opt.nplacements; p++)
-            for (int i = 0; i < rs->nladder; i++) {
-                step_def *sd = &rs->steps[n++];
-                *sd = (step_def){rs->opt.kernels[ki], rs->opt.placements[p], rs->ladder[i],
-                                 &rs->opt.kopts[ki],  rs->plans[ki],         ""};
-                ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options,
-                                   sizeof sd->kernel_options);
-            }
+            for (int i = 0; i < rs->nladder; i++)
+                add_step(rs, ki, rs->opt.placements[p], rs->ladder[i],
+                         ob_placement_name(rs->opt.placements[p]), OB_INJECT_NONE);
 }
 
 static char *join_command(int argc, char **argv)
@@ -311,6 +398,13 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
     ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
     add_occbench_environment(&prov);
+    for (int i = 0; rs->opt.calibrate && i < NCALIBRATION; i++)
+        if (calibration[i].inject != OB_INJECT_NONE) {
+            char key[64];
+            snprintf(key, sizeof key, "calibration_%s", ob_inject_name(calibration[i].inject));
+            ob_kvlist_add(&prov, key, "%s%s", rs->calibration_ok[i] ? "ran" : "not run: ",
+                          rs->calibration_ok[i] ? "" : rs->calibration_why[i]);
+        }
 
     char host[256] = "";
     gethostname(host, sizeof host - 1);
@@ -339,6 +433,9 @@ static int prepare(run_state *rs, int argc, char **argv)
 {
     char err[1024] = "";
     int failed = resolve_ladder(rs, err, sizeof err) != 0 || plan_kernels(rs, err, sizeof err) != 0;
+    if (checks_agree(rs, failed, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    failed = check_calibration(rs, err, sizeof err) != 0;
     if (checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     failed = check_memory(rs, err, sizeof err) != 0;

@@ -164,9 +164,9 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
 static const char *const valued_options[] = {
-    "--kernels",  "--occupancy",     "--placement",     "--preset", "--window",
-    "--min-reps", "--output",        "--site",          "--io-dir", "--events",
-    "--resume",   "--probe-seconds", "--sample-period", "--kopt",   NULL};
+    "--kernels",       "--occupancy", "--placement",      "--preset", "--window", "--min-reps",
+    "--output",        "--site",      "--io-dir",         "--events", "--resume", "--probe-seconds",
+    "--sample-period", "--kopt",      "--calibrate-freq", NULL};
 
 static int takes_value(const char *name)
 {
@@ -209,6 +209,16 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         o->min_reps = (int)n;
         return 0;
     }
+    if (strcmp(name, "--calibrate-freq") == 0) {
+        long long khz;
+        if (ob_parse_int(value, &khz) != 0 || khz < 100000 || khz > 10000000)
+            return usage_error(err, errlen,
+                               "--calibrate-freq: '%s' is not valid (accepted: a clock in kHz "
+                               "from 100000 to 10000000, e.g. 1500000)",
+                               value);
+        o->calibrate_khz = (long)khz;
+        return 0;
+    }
     if (strcmp(name, "--kopt") == 0) {
         if (o->nkopt_assign >= OB_MAX_KOPT_ARGS)
             return usage_error(err, errlen, "--kopt %s: more than %d --kopt options", value,
@@ -241,6 +251,8 @@ static int apply_flag(const char *arg, ob_options *o, char *err, size_t errlen)
 {
     if (strcmp(arg, "--force") == 0)
         o->force = 1;
+    else if (strcmp(arg, "--calibrate") == 0)
+        o->calibrate = 1;
     else if (strcmp(arg, "--list") == 0)
         o->list = 1;
     else if (strcmp(arg, "--info") == 0)
@@ -278,9 +290,32 @@ static int resolve_kernel_options(ob_options *o, char *err, size_t errlen)
     return 0;
 }
 
+/* --calibrate runs its own ladder: k=1 of freq (CPU hog, clock cap),
+ * triad (memory streamers) and io (fsync writer), each next to a baseline
+ * without injection, in the compact placement. */
+static int calibration_plan(ob_options *o, int kernels_given, int occupancy_given, char *err,
+                            size_t errlen)
+{
+    if (kernels_given || occupancy_given)
+        return usage_error(err, errlen,
+                           "--calibrate runs its own kernels and occupancy (accepted: --calibrate "
+                           "without --kernels and --occupancy)");
+    static const char *const kernels[] = {"freq", "triad", "io"};
+    o->nkernels = 3;
+    for (int i = 0; i < 3; i++)
+        o->kernels[i] = ob_kernel_find(kernels[i]);
+    o->occupancy_auto = 0;
+    o->occupancy[0] = 1;
+    o->noccupancy = 1;
+    o->placements[0] = OB_PLACE_COMPACT;
+    o->nplacements = 1;
+    return 0;
+}
+
 int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, size_t errlen)
 {
     set_defaults(o);
+    int kernels_given = 0, occupancy_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0 && strcmp(arg, "-V") != 0)
@@ -295,6 +330,8 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
             return usage_error(err, errlen, "unknown option '%.60s' (see occbench --help)", arg);
         memcpy(name, arg, namelen);
         name[namelen] = '\0';
+        kernels_given |= strcmp(name, "--kernels") == 0;
+        occupancy_given |= strcmp(name, "--occupancy") == 0;
         if (takes_value(name)) {
             const char *value = eq ? eq + 1 : NULL;
             if (!value) {
@@ -313,6 +350,11 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
                 return rc;
         }
     }
+    if (o->calibrate && calibration_plan(o, kernels_given, occupancy_given, err, errlen) != 0)
+        return OB_EXIT_USAGE;
+    if (o->calibrate_khz && !o->calibrate)
+        return usage_error(err, errlen,
+                           "--calibrate-freq needs --calibrate (accepted: both, or neither)");
     if (resolve_kernel_options(o, err, errlen) != 0)
         return OB_EXIT_USAGE;
     if (o->resume && o->output && strcmp(o->resume, o->output) != 0)
@@ -344,6 +386,8 @@ void ob_options_config(const ob_options *o, const int *ladder, int nladder, int 
     APPEND(";preset=%s;window=%g;min_reps=%d;ranks=%d;nodes=%d;events=%s;schema=%d",
            ob_preset_name(o->preset), o->window, o->min_reps, ranks, nodes,
            o->events ? o->events : "default", OB_SCHEMA_VERSION);
+    if (o->calibrate)
+        APPEND(";calibrate=1;calibrate_khz=%ld", o->calibrate_khz);
     /* one field per kernel option, so --resume names the one that changed */
     for (int i = 0; i < o->nkernels; i++)
         for (int j = 0; j < o->kopts[i].n; j++)
@@ -388,6 +432,10 @@ void ob_options_usage(FILE *f)
         "  --probe-seconds T     clock probe after each repetition, at most T and at most 2%% of\n"
         "                        the repetition (default 5ms; 0 disables)\n"
         "  --sample-period T     node monitor sampling period (default 0.5s)\n"
+        "  --calibrate           run a short ladder of known injected contention (CPU hog,\n"
+        "                        memory streamers, fsync writer, capped clock) to prove the\n"
+        "                        split on this node; check it with occbench-analyze calibrate\n"
+        "  --calibrate-freq KHZ  the clock cap of --calibrate (default: the core's minimum)\n"
         "  --list                list kernels with each preset's memory footprint, then exit\n"
         "  --info                print topology and counter availability (and why not), exit\n"
         "  --help, --version\n"

@@ -47,6 +47,8 @@ typedef struct ob_options {
     int nkopt_assign;
     ob_kopt_values kopts[OB_MAX_KERNELS];
     int force;
+    int calibrate;      /* --calibrate: the injection ladder instead of the kernels' */
+    long calibrate_khz; /* --calibrate-freq: the clock cap (0: the core's minimum) */
     int list, info, help, version;
 } ob_options;
 

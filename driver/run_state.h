@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "driver/inject.h"
 #include "driver/launch.h"
 #include "driver/measure.h"
 #include "driver/options.h"
@@ -19,6 +20,8 @@ typedef struct step_def {
     const ob_kernel *kernel;
     ob_placement placement;
     int k;
+    const char *label;           /* the step group's placement name ("compact", or an injection) */
+    ob_inject_kind inject;       /* --calibrate: the contention injected next to it */
     const ob_kopt_values *kopts; /* the kernel's option values */
     ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
     char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
@@ -44,6 +47,8 @@ typedef struct run_state {
     ob_metric_source sources[OB_METRIC_COUNT];
     char cpu_label[64];
     ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
+    int calibration_ok[16];        /* --calibrate: which injections run */
+    char calibration_why[16][256]; /* and why the others do not */
 } run_state;
 
 /* Set by the SIGTERM handler; the ladder finishes the current step. */
@@ -52,6 +57,11 @@ extern volatile sig_atomic_t ob_stop_requested;
 /* Run every step not already in the file (a resumed run skips those);
  * returns 0, or -1 when the results file could not be written. */
 int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen);
+/* --calibrate: the OS index of the active rank's PU (k=1, compact order)
+ * and of the other cores of its L3 domain. */
+void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
+                          int *nothers);
+
 /* Append the node samplers' samples since the last call (collective). */
 int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen);
 
