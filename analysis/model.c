@@ -40,6 +40,7 @@ static long long rank_id(int node, int rank)
 
 dc_rep *an_step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu_source *cpu)
 {
+    double step_probe = median_probe(st);
     dc_rep *r = malloc((st->nreps + 1) * sizeof *r);
     size_t m = 0, from_counters = 0, from_probe = 0;
     if (!r) {
@@ -50,8 +51,11 @@ dc_rep *an_step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu
         if (st->reps[i].rep < 1)
             continue; /* rep 0 is the warm-up */
         dc_cycles_source s;
-        r[m++] = dc_from_sample(&st->reps[i].s, rank_id(st->reps[i].node, st->reps[i].rank),
-                                st->reps[i].f_probe, &s, cpu);
+        /* the probe runs after some repetitions only (a budget of its time):
+         * the others take the step's probe clock */
+        double probe = isfinite(st->reps[i].f_probe) ? st->reps[i].f_probe : step_probe;
+        r[m++] = dc_from_sample(&st->reps[i].s, rank_id(st->reps[i].node, st->reps[i].rank), probe,
+                                &s, cpu);
         from_counters += s == DC_SRC_COUNTERS;
         from_probe += s == DC_SRC_PROBE;
     }

@@ -94,6 +94,21 @@ void ob_info_print_info(const ob_topo *t, const ob_options *o)
             printf("  %-12s %-32s %s\n", ob_metric_name((ob_metric)i),
                    src[i].available ? src[i].event : "MISSING", src[i].reason);
     }
+    FILE *da = fopen("/proc/sys/kernel/task_delayacct", "r");
+    int delayacct = -1;
+    if (da) {
+        if (fscanf(da, "%d", &delayacct) != 1)
+            delayacct = -1;
+        fclose(da);
+    }
+    printf("\ndelay accounting: %s\n",
+           delayacct == 1 ? "on: the blocked term is the measured block-I/O delay, the rest of the "
+                            "off-CPU time is reported as other off-CPU"
+           : delayacct == 0
+               ? "off: the blocked term is all off-CPU time (I/O included); sysctl -w "
+                 "kernel.task_delayacct=1 (as root, before the launch) measures block-I/O delay"
+               : "unknown (/proc/sys/kernel/task_delayacct unreadable): the blocked term is all "
+                 "off-CPU time");
     printf("\nprovenance and node passport:\n");
     ob_kvlist prov = {0};
     ob_provenance_collect(&prov);

@@ -290,14 +290,15 @@ void ob_measure_snapshot(ob_snapshot *out)
     ob_sample_set_nan(&out->at); /* whatever is not read below stays missing */
     out->maxrss_kb = NAN;
     out->at.wall = ob_now();
-    read_rusage(&out->at, &out->maxrss_kb);
-    read_proc(&out->at);
-    read_metrics(&out->at);
-    /* The thread's CPU clock is exact (ns of scheduler runtime); user and
-     * sys from getrusage are tick-accounted and stay information only. */
+    /* The thread's CPU clock is exact (ns of scheduler runtime), and read
+     * next to the wall clock so the two describe the same interval; user
+     * and sys from getrusage are tick-accounted and stay information only. */
     struct timespec ts;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
         out->at.cpu_time = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    read_rusage(&out->at, &out->maxrss_kb);
+    read_proc(&out->at);
+    read_metrics(&out->at);
 }
 
 void ob_measure_delta(const ob_snapshot *a, const ob_snapshot *b, ob_sample *out)

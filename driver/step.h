@@ -39,12 +39,13 @@ typedef struct ob_step_run {
     size_t nreps, reps_cap;
     ob_phase_record *phases;
     size_t nphases, phases_cap;
-    int failed;        /* setup/run/verify failed on this rank */
-    int enospc;        /* the failure was a full I/O directory */
-    char reason[256];  /* why, when failed */
-    int counted;       /* counted repetitions */
-    int interrupted;   /* stopped early by SIGTERM */
-    double parked_cpu; /* CPU seconds / wall seconds while parked (parked ranks) */
+    int failed;                      /* setup/run/verify failed on this rank */
+    int enospc;                      /* the failure was a full I/O directory */
+    char reason[256];                /* why, when failed */
+    int counted;                     /* counted repetitions */
+    double rep_seconds, probe_spent; /* time in repetitions and in the clock probe so far */
+    int interrupted;                 /* stopped early by SIGTERM */
+    double parked_cpu;               /* CPU seconds / wall seconds while parked (parked ranks) */
 
     /* private */
     void *state;

@@ -174,6 +174,34 @@ static void test_task_clock_matches_cpu_time(void **state)
     assert_true(fabs(d.task_clock - cpu) < 0.03 + 0.05 * cpu);
 }
 
+/* The exact on-CPU time: for a compute loop, wall = CPU time + run-queue
+ * wait to within 1% of the wall time per interval (getrusage's ticks are
+ * 4 ms apart here, so user+sys cannot do this for short intervals). */
+static void test_exact_cpu_time(void **state)
+{
+    (void)state;
+    int checked = 0;
+    for (int i = 0; i < 20; i++) {
+        ob_snapshot a, b;
+        ob_sample d;
+        ob_measure_snapshot(&a);
+        busy_for(0.02);
+        ob_measure_snapshot(&b);
+        ob_measure_delta(&a, &b, &d);
+        assert_false(isnan(d.cpu_time));
+        if (!(d.cpu_time > 0 && d.cpu_time <= d.wall + 20e-6))
+            fail_msg("interval %d: cpu %.9f s, wall %.9f s", i, d.cpu_time, d.wall);
+        if (isnan(d.run_delay))
+            continue;
+        double off = d.wall - d.cpu_time - d.run_delay;
+        if (fabs(off) > 0.01 * d.wall)
+            fail_msg("interval %d: wall %.6f - cpu %.6f - runq %.6f = %.6f s (> 1%%)", i, d.wall,
+                     d.cpu_time, d.run_delay, off);
+        checked++;
+    }
+    printf("exact CPU time: %d intervals of 20 ms with |T - C - Q| < 1%% of T\n", checked);
+}
+
 static void test_nan_propagates(void **state)
 {
     (void)state;
@@ -245,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_write_fsync_counts_bytes),
         cmocka_unit_test(test_unavailable_metrics_are_nan),
         cmocka_unit_test(test_task_clock_matches_cpu_time),
+        cmocka_unit_test(test_exact_cpu_time),
         cmocka_unit_test(test_nan_propagates),
         cmocka_unit_test(test_start_failure_marks_metric_missing),
         cmocka_unit_test(test_snapshot_cost),
