@@ -261,7 +261,7 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
                                    io ? "blocked (block-I/O delay)"
                                       : "blocked (off-CPU, I/O included)",
                                    "scheduler (run-queue wait)",
-                                   "other off-CPU (locks, sleeps, page cache, steal)"};
+                                   "other off-CPU (locks, sleeps, steal)"};
     for (int t = DC_CLOCK; t < DC_NTERMS; t++) {
         if (t == DC_OTHER && !io) {
             fprintf(o,

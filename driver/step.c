@@ -86,25 +86,31 @@ int ob_step_setup(ob_step_run *run)
  * repetitions (ci preset) are not dominated by it; 0.5 ms of chains is
  * still millions of adds, far above the timer's resolution. */
 /* The probe's share of a rank's measuring time stays below this: it runs
- * after a repetition only while what it has cost so far is within budget
- * (the warm-up is always probed), so a short repetition is probed every few
- * repetitions instead of doubling its cost; repetitions without a probe
- * record NaN and the analysis takes the step's probe clock for them. */
+ * after a counted repetition only while what it has cost so far is within
+ * budget (the warm-up and the first counted one are always probed), so a short repetition is probed
+ * every few repetitions instead of doubling its cost; repetitions without a probe record NaN and
+ * the analysis takes the step's probe clock for them. */
 #define PROBE_BUDGET 0.005
 
-static double probe_after(ob_step_run *run, double rep_wall)
+static double probe_after(ob_step_run *run, int rep, double rep_wall)
 {
-    run->rep_seconds += rep_wall;
-    if (!(run->probe_seconds > 0) ||
-        (run->nreps > 1 && run->probe_spent > PROBE_BUDGET * run->rep_seconds))
+    if (!(run->probe_seconds > 0))
         return NAN;
+    if (rep >= 1) { /* the budget counts the counted repetitions only */
+        if (run->rep_seconds > 0 && run->probe_spent > PROBE_BUDGET * run->rep_seconds) {
+            run->rep_seconds += rep_wall;
+            return NAN;
+        }
+        run->rep_seconds += rep_wall;
+    }
     double t = run->probe_seconds;
     if (t > 0.05 * rep_wall)
         t = 0.05 * rep_wall;
     if (t < 0.0005)
         t = 0.0005;
     double t0 = ob_now(), ghz = ob_freq_probe_ghz(t);
-    run->probe_spent += ob_now() - t0;
+    if (rep >= 1)
+        run->probe_spent += ob_now() - t0;
     return ghz;
 }
 
@@ -136,7 +142,7 @@ static int one_repetition(ob_step_run *run, int rep)
     r->ok = -1; /* set where verified */
     /* The probe runs while the other active ranks keep working, so it sees
      * the clock under this step's load. */
-    r->f_probe = probe_after(run, r->s.wall);
+    r->f_probe = probe_after(run, rep, r->s.wall);
     for (int p = 0; p < OB_MAX_PHASES; p++)
         if (run->phase_used[p])
             run->phases[run->nphases++] = (ob_phase_record){.node = run->node_index,
