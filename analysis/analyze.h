@@ -167,6 +167,7 @@ typedef struct an_row {
     double rate_min, rate_max;
     int core_slowest, core_fastest;
     double harness_share; /* of the ranks' spans outside repetitions */
+    double node_steal;    /* mean share of node CPU time stolen during the step (monitor) */
     dc_cpu_source cpu_src;
     dc_level lvl;
     dc_result terms;

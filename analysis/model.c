@@ -112,6 +112,20 @@ static void warn_row(const an_group *g, const an_row *r, const an_row *base, con
                 100.0 * (r->instr_ratio - 1.0), base->k);
 }
 
+/* The node monitor's mean steal share during step `index` (all nodes). */
+static double step_steal(const an_file *f, int index)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t m = 0; m < f->nmon; m++)
+        for (size_t i = 0; i < f->mon[m].n; i++)
+            if (f->mon[m].s[i].step == index && isfinite(f->mon[m].s[i].steal)) {
+                sum += f->mon[m].s[i].steal;
+                n++;
+            }
+    return n ? sum / (double)n : NAN;
+}
+
 /* The slowest and fastest rank of a step, and the harness's share. */
 static void imbalance(an_row *row, const an_step *st)
 {
@@ -223,6 +237,7 @@ static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o
          * tables agree */
         row->throughput = ob_throughput_per_node(st[i]->reps, st[i]->nreps, row->nodes);
         imbalance(row, st[i]);
+        row->node_steal = step_steal(g->file, (int)st[i]->attr.step);
         fill_rates(row);
         decompose_row(row, base, br, nb, kr, nk, o);
         free(kr);

@@ -140,6 +140,7 @@ static void row_columns(emitter *e, const an_group *g, const an_row *r)
     col_i(e, "core_slowest", r->core_slowest);
     col_i(e, "core_fastest", r->core_fastest);
     col_d(e, "harness_share", r->harness_share);
+    col_d(e, "node_steal", r->node_steal);
     for (int t = 0; t < DC_NTERMS; t++) {
         char lo[40], hi[40];
         snprintf(lo, sizeof lo, "%.*s_lo", (int)strlen(names[t]) - 2, names[t]);
@@ -276,9 +277,15 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
     }
     fprintf(o,
             "    (per repetition, means over every rank; %s CPU time; slowest rank %.4g reps/s on "
-            "core %d, fastest %.4g on core %d; harness %.2f%% of the window)\n",
+            "core %d, fastest %.4g on core %d; harness %.2f%% of the window",
             dc_cpu_source_name(r->cpu_src), r->rate_min, r->core_slowest, r->rate_max,
             r->core_fastest, 100.0 * r->harness_share);
+    if (r->node_steal > 0)
+        fprintf(o,
+                ";\n     the hypervisor stole %.2f%% of the node's CPU time in this step: off-CPU "
+                "time to the guest",
+                100.0 * r->node_steal);
+    fprintf(o, ")\n");
 }
 
 static void text_group(FILE *o, const an_group *g, int phases)
