@@ -168,6 +168,7 @@ typedef struct an_row {
     int core_slowest, core_fastest;
     double harness_share; /* of the ranks' spans outside repetitions */
     double node_steal;    /* mean share of node CPU time stolen during the step (monitor) */
+    int short_phase;      /* the phase's marks cost more than 1% of it */
     dc_cpu_source cpu_src;
     dc_level lvl;
     dc_result terms;

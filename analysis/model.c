@@ -163,11 +163,111 @@ static void decompose_row(an_row *row, const an_row *base, const dc_rep *br, siz
     }
 }
 
+/* The class of each phase of a step (attribute phase_classes): 0 compute,
+ * 1 io; -1 when the file does not say (occbench 0.1). */
+static int phase_class_of(const an_step *st, int phase)
+{
+    const char *p = st->attr.phase_classes;
+    if (!p || !*p)
+        return -1;
+    for (int i = 0; i < phase && p; i++) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return -1;
+    return !strncmp(p, "io", 2) && (p[2] == ',' || p[2] == '\0') ? 1 : 0;
+}
+
+static int cmp_phase_key(const void *a, const void *b)
+{
+    const ob_phase_record *x = *(const ob_phase_record *const *)a,
+                          *y = *(const ob_phase_record *const *)b;
+    if (x->node != y->node)
+        return (x->node > y->node) - (x->node < y->node);
+    if (x->rank != y->rank)
+        return (x->rank > y->rank) - (x->rank < y->rank);
+    return (x->rep > y->rep) - (x->rep < y->rep);
+}
+
+/* The repetitions of a step restricted to the phases of one class: each
+ * repetition's phase samples of that class summed (the DESC study's compute
+ * and datastore time per job). */
+static dc_rep *class_reps(const an_step *st, int cls, size_t *n, dc_cycles_source *src,
+                          dc_cpu_source *cpu)
+{
+    const ob_phase_record **p = malloc((st->nph + 1) * sizeof *p);
+    dc_rep *r = malloc((st->nph + 1) * sizeof *r);
+    size_t m = 0, out = 0;
+    *n = 0;
+    *src = DC_SRC_NONE;
+    if (!p || !r) {
+        free(p);
+        free(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < st->nph; i++)
+        if (st->ph[i].rep >= 1 && phase_class_of(st, st->ph[i].phase) == cls)
+            p[m++] = &st->ph[i];
+    qsort(p, m, sizeof *p, cmp_phase_key);
+    double probe = median_probe(st);
+    for (size_t i = 0; i < m;) {
+        ob_sample sum = p[i]->s;
+        size_t j = i + 1;
+        for (; j < m && cmp_phase_key(&p[j], &p[i]) == 0; j++)
+            for (size_t f = 0; f < OB_SAMPLE_NFIELDS; f++)
+                *ob_sample_at(&sum, f) += ob_sample_get(&p[j]->s, f);
+        r[out++] = dc_from_sample(&sum, rank_id(p[i]->node, p[i]->rank), probe, src, cpu);
+        i = j;
+    }
+    free(p);
+    *n = out;
+    return r;
+}
+
+static void analyse_classes(an_group *g, an_step **st, size_t ns, const an_step *b,
+                            const an_opts *o)
+{
+    static const char *const labels[2] = {"[compute]", "[io]"};
+    for (int cls = 0; cls < 2; cls++)
+        for (size_t i = 0; i < ns; i++) {
+            size_t nk, nb = 0;
+            dc_cycles_source bs;
+            dc_cpu_source bc;
+            an_row *row = &g->prow[g->nprow];
+            dc_rep *kr = class_reps(st[i], cls, &nk, &row->src, &row->cpu_src), *br = NULL;
+            if (nk == 0) {
+                free(kr);
+                continue;
+            }
+            if (b)
+                br = class_reps(b, cls, &nb, &bs, &bc);
+            g->nprow++;
+            row->k = st[i]->k;
+            row->phase = labels[cls];
+            row->reps = (int)nk;
+            row->valid = st[i]->valid;
+            row->throughput = g->rows[i].throughput;
+            row->efficiency = g->rows[i].efficiency;
+            row->rate_min = row->rate_max = row->harness_share = row->node_steal = NAN;
+            row->core_slowest = row->core_fastest = -1;
+            row->lvl = dc_level_of(kr, nk);
+            fill_rates(row);
+            an_row base_row;
+            base_row.k = b ? b->k : 0;
+            base_row.lvl = dc_level_of(br, nb);
+            decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
+            free(kr);
+            free(br);
+        }
+}
+
 static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *o)
 {
     size_t total = 0;
     for (size_t i = 0; i < ns; i++)
-        total += (size_t)st[i]->nphases;
+        total += (size_t)st[i]->nphases + 2; /* + the compute and io classes */
     g->prow = calloc(total + 1, sizeof *g->prow);
     if (!g->prow)
         return;
@@ -196,10 +296,21 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
             base_row.k = b ? b->k : 0;
             base_row.lvl = dc_level_of(br, nb);
             decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
+            row->rate_min = row->rate_max = row->harness_share = row->node_steal = NAN;
+            row->core_slowest = row->core_fastest = -1;
+            double cost = st[i]->attr.phase_mark_cost;
+            row->short_phase = isfinite(cost) && nk > 0 && cost > 0.01 * row->lvl.T;
+            if (row->short_phase && o->warn)
+                fprintf(stderr,
+                        "warning: %s %s/%s k=%d phase %s: %.3g s per repetition, its marks cost "
+                        "%.3g s (more than 1%%): too short to measure apart\n",
+                        g->file->label, g->kernel, g->placement, row->k, row->phase, row->lvl.T,
+                        cost);
             warn_row(g, row, b && nb ? &base_row : NULL, o);
             free(kr);
             free(br);
         }
+    analyse_classes(g, st, ns, b, o);
 }
 
 static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o)

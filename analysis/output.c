@@ -141,6 +141,10 @@ static void row_columns(emitter *e, const an_group *g, const an_row *r)
     col_i(e, "core_fastest", r->core_fastest);
     col_d(e, "harness_share", r->harness_share);
     col_d(e, "node_steal", r->node_steal);
+    /* T(k) / T(baseline): the DESC study's wall time scaled to the baseline */
+    double Tb = r->lvl.T - r->terms.point.v[DC_SLOWDOWN];
+    col_d(e, "wall_scaled", Tb > 0 ? r->lvl.T / Tb : NAN);
+    col_i(e, "short_phase", r->short_phase);
     for (int t = 0; t < DC_NTERMS; t++) {
         char lo[40], hi[40];
         snprintf(lo, sizeof lo, "%.*s_lo", (int)strlen(names[t]) - 2, names[t]);

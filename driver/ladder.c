@@ -227,6 +227,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .t_start = t_start,
                                    .t_end = t_end,
                                    .kernel_options = sd->kernel_options,
+                                   .phase_classes = sd->phase_classes,
+                                   .phase_mark_cost = rs->phase_mark_cost,
                                    .plan = sd->plan.description}};
     /* The summary row first: the step's `done` mark, written last by
      * write_step, then guarantees its summary exists (a resumed step

@@ -30,6 +30,7 @@
 #include "driver/results.h"
 #include "driver/sampler.h"
 #include "driver/step.h"
+#include "common/stats.h"
 #include "common/summary.h"
 #include "driver/topo.h"
 #include "driver/info.h"
@@ -94,6 +95,23 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
 }
 
 static int check_calibration(run_state *rs, char *err, size_t errlen);
+
+/* What a phase's pair of marks costs (two snapshots and a delta), so the
+ * analysis can flag phases too short to measure: the median of 200 pairs. */
+static double phase_mark_cost(void)
+{
+    double t[200];
+    for (int i = 0; i < 200; i++) {
+        ob_snapshot a, b;
+        ob_sample d;
+        double t0 = ob_now();
+        ob_measure_snapshot(&a);
+        ob_measure_snapshot(&b);
+        ob_measure_delta(&a, &b, &d);
+        t[i] = ob_now() - t0;
+    }
+    return ob_median(t, 200);
+}
 
 /* Every selected kernel's plan, once per launch: a kernel that refuses its
  * preset or options is bad input. */
@@ -187,9 +205,10 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
                      ob_inject_kind inject)
 {
     step_def *sd = &rs->steps[rs->nsteps++];
-    *sd =
-        (step_def){rs->opt.kernels[ki], p, k, label, inject, &rs->opt.kopts[ki], rs->plans[ki], ""};
+    *sd = (step_def){rs->opt.kernels[ki], p,  k, label, inject, &rs->opt.kopts[ki],
+                     rs->plans[ki],       "", ""};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
+    ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
 
 void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
@@ -459,6 +478,7 @@ static int prepare(run_state *rs, int argc, char **argv)
         return OB_EXIT_FAILED;
     }
     build_steps(rs);
+    rs->phase_mark_cost = phase_mark_cost();
     if (rs->launch.node_rank == 0)
         rs->sampler = ob_sampler_start(rs->opt.sample_period, rs->epoch);
     return -1;

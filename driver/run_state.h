@@ -25,6 +25,7 @@ typedef struct step_def {
     const ob_kopt_values *kopts; /* the kernel's option values */
     ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
     char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
+    char phase_classes[512];     /* "compute,io,...", for the step's attribute */
 } step_def;
 
 /* Everything a launch holds between steps. */
@@ -47,6 +48,7 @@ typedef struct run_state {
     ob_metric_source sources[OB_METRIC_COUNT];
     char cpu_label[64];
     ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
+    double phase_mark_cost;        /* seconds a pair of phase marks costs (measured at start) */
     int calibration_ok[16];        /* --calibrate: which injections run */
     char calibration_why[16][256]; /* and why the others do not */
 } run_state;

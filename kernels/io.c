@@ -30,6 +30,8 @@ enum { PH_WRITE, PH_READ, PH_COUNT };
 static const char *const io_phases[] = {
     [PH_WRITE] = "write", [PH_READ] = "read", [PH_COUNT] = NULL};
 OB_PHASES_MATCH(io_phases, PH_COUNT);
+static const ob_phase_class io_classes[PH_COUNT] = {
+    [PH_WRITE] = OB_PHASE_IO, [PH_READ] = OB_PHASE_IO};
 
 /* The postISRCCD file: image (float32), mask (int32), variance (float32). */
 static size_t file_bytes(ob_preset p, size_t *nx, size_t *ny)
@@ -247,6 +249,7 @@ const ob_kernel ob_kernel_io = {
     .name = "io",
     .summary = "datastore I/O alone: write + fsync + cold read of a postISRCCD-sized file",
     .phases = io_phases,
+    .phase_classes = io_classes,
     .plan = io_plan,
     .setup = io_setup,
     .run = io_run,

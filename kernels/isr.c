@@ -64,6 +64,9 @@ static const char *const isr_phases[] = {[PH_READ] = "read",
                                          [PH_WRITE] = "write",
                                          [PH_COUNT] = NULL};
 OB_PHASES_MATCH(isr_phases, PH_COUNT);
+/* the datastore read of the raw CCD and the write of the calibrated one */
+static const ob_phase_class isr_classes[PH_COUNT] = {
+    [PH_READ] = OB_PHASE_IO, [PH_WRITE] = OB_PHASE_IO};
 
 #ifndef ISR_SEED /* fixed: every site processes the same CCD */
 #define ISR_SEED 0x15A4072ULL
@@ -739,6 +742,7 @@ const ob_kernel ob_kernel_isr = {
     .summary = "Rubin ISR of one LSSTCam ITL CCD: raw read, overscan, crosstalk, "
                "brighter-fatter (FFT), flat, clipped stats, postISRCCD write",
     .phases = isr_phases,
+    .phase_classes = isr_classes,
     .plan = isr_plan,
     .setup = isr_setup,
     .run = isr_run,

@@ -2,6 +2,7 @@
  * line here. Order is the order of the default --kernels list. */
 #include "occbench/kernel.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,6 +60,21 @@ int ob_kernel_phase_count(const ob_kernel *k)
     while (k->phases[n])
         n++;
     return n;
+}
+
+const char *ob_phase_class_name(ob_phase_class c)
+{
+    return c == OB_PHASE_IO ? "io" : "compute";
+}
+
+void ob_kernel_phase_classes(const ob_kernel *k, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int p = 0; p < ob_kernel_phase_count(k) && used < len; p++)
+        used += (size_t)snprintf(
+            out + used, len - used, "%s%s", p ? "," : "",
+            ob_phase_class_name(k->phase_classes ? k->phase_classes[p] : OB_PHASE_COMPUTE));
 }
 
 static const char *const preset_names[OB_PRESET_COUNT] = {"ci", "small", "lsst"};

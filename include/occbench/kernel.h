@@ -136,10 +136,17 @@ enum {
 /* A kernel reports why a callback failed (one line, no newline). */
 void ob_ctx_set_error(ob_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What a phase does: computes, or moves data through the datastore (the
+ * DESC study's split of a job's time: compute versus datastore I/O). */
+typedef enum ob_phase_class { OB_PHASE_COMPUTE = 0, OB_PHASE_IO = 1 } ob_phase_class;
+const char *ob_phase_class_name(ob_phase_class c); /* "compute", "io" */
+
 typedef struct ob_kernel {
     const char *name;
     const char *summary;
     const char *const *phases; /* NULL-terminated, at least one */
+    /* The class of each phase, indexed like phases (NULL: all compute). */
+    const ob_phase_class *phase_classes;
     /* Declared options (NULL: none), and a check of their combination run
      * after each value passed its declaration (NULL: none): 0, or -1 with
      * a one-line reason naming the option and what is accepted. */
@@ -175,6 +182,8 @@ size_t ob_kernel_count(void);
 const ob_kernel *ob_kernel_at(size_t i);
 const ob_kernel *ob_kernel_find(const char *name);
 int ob_kernel_phase_count(const ob_kernel *k);
+/* "compute,io,..." for the phases of k, in order (the step attribute). */
+void ob_kernel_phase_classes(const ob_kernel *k, char *out, size_t len);
 int ob_kernel_option_count(const ob_kernel *k);
 
 /* plan() with the declared defaults when opts is NULL; why may be NULL. */

@@ -115,7 +115,9 @@
     X(F64, t_start, NAN, "step start, seconds since the launch's epoch")                           \
     X(F64, t_end, NAN, "step end")                                                                 \
     X(STR, kernel_options, "", "the kernel's options it ran with, NAME=VALUE;... (--kopt)")        \
-    X(STR, plan, "", "the kernel's plan description for these options and preset")
+    X(STR, plan, "", "the kernel's plan description for these options and preset")                 \
+    X(STR, phase_classes, "", "each phase's class in phase order, comma-separated: compute or io") \
+    X(F64, phase_mark_cost, NAN, "seconds one phase's pair of marks costs this rank")
 
 /* ---- the C structs, generated from the lists ---- */
 

@@ -255,7 +255,13 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                 }
             }
         }
-    /* the step attributes as the driver writes them (common/records_h5.c) */
+    /* the step attributes as the driver writes them (common/records_h5.c);
+     * a phase named write or read is datastore I/O, the others compute */
+    char classes[64] = "";
+    for (int ph = 0; ph < nph; ph++)
+        snprintf(classes + strlen(classes), sizeof classes - strlen(classes), "%s%s", ph ? "," : "",
+                 !strcmp(cfg.phases[ph], "write") || !strcmp(cfg.phases[ph], "read") ? "io"
+                                                                                     : "compute");
     ob_step_attrs attrs = {.k = l->k,
                            .step = step,
                            .valid = !invalid,
@@ -267,7 +273,8 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                            .t_start = *t,
                            .t_end = *t + window,
                            .kernel_options = "",
-                           .plan = "synthetic fixture level"};
+                           .plan = "synthetic fixture level",
+                           .phase_classes = classes};
     ob_h5_write_step_attrs(g, &attrs);
     *t += window + 1;
     hid_t rt = rep_type(), pt = phase_type();

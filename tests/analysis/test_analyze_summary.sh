@@ -54,6 +54,14 @@ expect_col ph.csv 2 blocked_s 0 0.004 phase=compute
 expect_col ph.csv 2 clock_s 0.45 0.0045 phase=compute
 expect_col ph.csv 2 clock_s 0.05 0.0015 phase=write
 "$A" summary ph.h5 --phases | grep -q "per phase:" && ok "text --phases" || fail "text --phases"
+# the two classes (compute and datastore I/O phases summed per repetition), as the
+# DESC study's figure 8: the io class carries the blocked term, its wall time scaled
+# to k=1 is (write time at k=2) / (write time at k=1)
+expect_col ph.csv 2 blocked_s 0.4 0.004 'phase=[io]'
+expect_col ph.csv 2 blocked_s 0 0.004 'phase=[compute]'
+w1=$(csv_get ph.csv wall_s k=1 phase=write); w2=$(csv_get ph.csv wall_s k=2 phase=write)
+expect_col ph.csv 2 wall_scaled "$(awk -v a="$w1" -v b="$w2" 'BEGIN{print b/a}')" 0.001 'phase=[io]'
+expect_col ph.csv 1 wall_scaled 1 0.000001 'phase=[compute]'
 
 # JSON parses and carries the same numbers
 "$A" summary mixed-counters.h5 --format json > mixed.json || fail "summary json"
