@@ -315,11 +315,6 @@ static int is_builtin(const char *event)
     return strncmp(event, OB_BUILTIN_EVENT_PREFIX, strlen(OB_BUILTIN_EVENT_PREFIX)) == 0;
 }
 
-static int builtin_known(const char *event)
-{
-    return strcmp(event, OB_EVENT_THREAD_CPUTIME) == 0;
-}
-
 /* snprintf-append that never overflows and marks truncation with "...". */
 static void appendf(char *buf, size_t len, const char *fmt, ...)
 {
@@ -436,13 +431,8 @@ static int try_candidate(const ob_papi_ops *ops, int papi_ok, const char *init_e
                          const char **accepted, int naccepted, const char *event, char *err,
                          size_t errlen)
 {
-    if (is_builtin(event)) {
-        if (builtin_known(event))
-            return 0;
-        snprintf(err, errlen, "unknown occbench built-in event (known: %s)",
-                 OB_EVENT_THREAD_CPUTIME);
-        return -1;
-    }
+    if (is_builtin(event))
+        return ob_builtin_try(event, err, errlen);
     if (!papi_ok) {
         snprintf(err, errlen, "%s", init_err);
         return -1;

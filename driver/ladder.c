@@ -178,7 +178,9 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                        .rank = l->rank,
                        .window = rs->opt.window,
                        .min_reps = rs->opt.min_reps,
-                       .probe_seconds = rs->opt.probe_seconds,
+                       /* cycles counted (PMU or APERF): the clock needs no probe */
+                       .probe_seconds =
+                           rs->sources[OB_METRIC_CYCLES].available ? 0.0 : rs->opt.probe_seconds,
                        .epoch = rs->epoch,
                        .stop = &ob_stop_requested,
                        .world = l->world};

@@ -417,6 +417,12 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
     ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
     add_occbench_environment(&prov);
+    /* where the clock of the decomposition comes from on this node */
+    ob_kvlist_add(&prov, "clock_source", "%s",
+                  !rs->sources[OB_METRIC_CYCLES].available ? "probe (dependent-add chain)"
+                  : ob_builtin_kind(rs->sources[OB_METRIC_CYCLES].event)
+                      ? "APERF via the msr PMU (cycles metric)"
+                      : "cycle counter (cycles metric)");
     for (int i = 0; rs->opt.calibrate && i < NCALIBRATION; i++)
         if (calibration[i].inject != OB_INJECT_NONE) {
             char key[64];

@@ -5,6 +5,8 @@
  * ob_measure_start is the one measured (one measuring thread per rank). */
 #include "driver/measure.h"
 
+#include "driver/msr_pmu.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -32,12 +34,16 @@ typedef struct measure_state {
     int eventset;                     /* PAPI_NULL when none */
     int npapi;                        /* events in the set */
     int papi_metric[OB_METRIC_COUNT]; /* metric of the i-th value in the set */
-    int builtin[OB_METRIC_COUNT];     /* metric read by occbench itself */
+    int builtin[OB_METRIC_COUNT];     /* metric read by occbench itself: its ob_builtin_kind */
+    int msr_fd[OB_METRIC_COUNT];      /* APERF/MPERF counters of this thread; -1 when none */
     double scale[OB_METRIC_COUNT];
 } measure_state;
 
-static _Thread_local measure_state st = {
-    .fd_schedstat = -1, .fd_io = -1, .fd_stat = -1, .eventset = PAPI_NULL};
+static _Thread_local measure_state st = {.fd_schedstat = -1,
+                                         .fd_io = -1,
+                                         .fd_stat = -1,
+                                         .eventset = PAPI_NULL,
+                                         .msr_fd = {-1, -1, -1, -1, -1}};
 
 static int read_sysctl_int(const char *path, int fallback)
 {
@@ -108,20 +114,65 @@ static void discard_eventset(void)
     st.npapi = 0;
 }
 
+enum { BUILTIN_CPUTIME = 1, BUILTIN_APERF = 2, BUILTIN_MPERF = 3 };
+
+int ob_builtin_kind(const char *event)
+{
+    if (!strcmp(event, OB_EVENT_THREAD_CPUTIME))
+        return BUILTIN_CPUTIME;
+    if (!strcmp(event, OB_EVENT_APERF))
+        return BUILTIN_APERF;
+    if (!strcmp(event, OB_EVENT_MPERF))
+        return BUILTIN_MPERF;
+    return 0;
+}
+
+int ob_builtin_try(const char *event, char *why, size_t why_len)
+{
+    int kind = ob_builtin_kind(event);
+    if (kind == BUILTIN_CPUTIME)
+        return 0;
+    if (kind == 0) {
+        snprintf(why, why_len, "unknown occbench built-in event (known: %s, %s, %s)",
+                 OB_EVENT_THREAD_CPUTIME, OB_EVENT_APERF, OB_EVENT_MPERF);
+        return -1;
+    }
+    int fd = ob_msr_pmu_open("/sys", kind == BUILTIN_APERF ? "aperf" : "mperf", why, why_len);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static void close_msr_fds(void)
+{
+    for (int m = 0; m < OB_METRIC_COUNT; m++) {
+        if (st.msr_fd[m] >= 0)
+            close(st.msr_fd[m]);
+        st.msr_fd[m] = -1;
+    }
+}
+
 int ob_measure_start(ob_metric_source sources[OB_METRIC_COUNT], char *err, size_t errlen)
 {
     open_proc_files();
     discard_eventset();
+    close_msr_fds();
     int want_papi = 0;
     for (int m = 0; m < OB_METRIC_COUNT; m++) {
         st.builtin[m] = 0;
         st.scale[m] = sources[m].scale > 0 ? sources[m].scale : 1.0;
         if (!sources[m].available)
             continue;
-        if (strcmp(sources[m].event, OB_EVENT_THREAD_CPUTIME) == 0)
-            st.builtin[m] = 1;
-        else
-            want_papi = 1;
+        st.builtin[m] = ob_builtin_kind(sources[m].event);
+        if (st.builtin[m] == BUILTIN_APERF || st.builtin[m] == BUILTIN_MPERF) {
+            char why[256];
+            st.msr_fd[m] = ob_msr_pmu_open(
+                "/sys", st.builtin[m] == BUILTIN_APERF ? "aperf" : "mperf", why, sizeof why);
+            if (st.msr_fd[m] < 0)
+                mark_unavailable(&sources[m], why);
+        }
+        want_papi |= st.builtin[m] == 0;
     }
     if (!want_papi)
         return 0;
@@ -171,6 +222,7 @@ void ob_measure_stop(void)
         PAPI_stop(st.eventset, values);
     }
     discard_eventset();
+    close_msr_fds();
     close_fd(&st.fd_schedstat);
     close_fd(&st.fd_io);
     close_fd(&st.fd_stat);
@@ -276,11 +328,15 @@ static void read_metrics(ob_sample *at)
                 set_metric(at, st.papi_metric[i], (double)v[i] * st.scale[st.papi_metric[i]]);
     }
     for (int m = 0; m < OB_METRIC_COUNT; m++) {
-        if (!st.builtin[m])
-            continue;
-        struct timespec ts;
-        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-            set_metric(at, m, (1e9 * (double)ts.tv_sec + (double)ts.tv_nsec) * st.scale[m]);
+        if (st.builtin[m] == BUILTIN_CPUTIME) {
+            struct timespec ts;
+            if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+                set_metric(at, m, (1e9 * (double)ts.tv_sec + (double)ts.tv_nsec) * st.scale[m]);
+        } else if (st.builtin[m] && st.msr_fd[m] >= 0) {
+            long long v = ob_msr_pmu_read(st.msr_fd[m]);
+            if (v >= 0)
+                set_metric(at, m, (double)v * st.scale[m]);
+        }
     }
 }
 

@@ -62,6 +62,16 @@ typedef struct ob_papi_ops {
  * task-clock counts. */
 #define OB_BUILTIN_EVENT_PREFIX "occbench::"
 #define OB_EVENT_THREAD_CPUTIME "occbench::THREAD-CPUTIME"
+/* The calling thread's APERF and MPERF through the kernel's msr PMU
+ * (driver/msr_pmu.h): actual and reference cycles while it ran, so the
+ * clock needs neither PMU counters nor the probe on bare metal. */
+#define OB_EVENT_APERF "occbench::APERF"
+#define OB_EVENT_MPERF "occbench::MPERF"
+
+/* Which built-in event `event` is (1 thread CPU time, 2 APERF, 3 MPERF), 0
+ * when it is none; and whether it can be counted here (0, or -1 with why). */
+int ob_builtin_kind(const char *event);
+int ob_builtin_try(const char *event, char *why, size_t why_len);
 
 /* The candidate file to use: $OCCBENCH_DATA_DIR/events.conf when that
  * variable is set, else the source tree's data/events.conf when it exists

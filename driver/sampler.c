@@ -49,6 +49,7 @@ struct ob_sampler {
     int *next_active, next_nactive, *next_parked, next_nparked;
 
     /* owned by the thread */
+    char stat_path[512];
     int ncpus;
     cpu_times *prev;
     energy_domain *domains;
@@ -73,9 +74,16 @@ static int is_per_cpu_line(const char *line)
     return strncmp(line, "cpu", 3) == 0 && isdigit((unsigned char)line[3]);
 }
 
-static int read_proc_stat(cpu_times *t, int ncpus)
+/* /proc/stat, or the fake file OCCBENCH_PROC_STAT names (tests). */
+static const char *proc_stat_path(void)
 {
-    FILE *f = fopen("/proc/stat", "r");
+    const char *p = getenv("OCCBENCH_PROC_STAT");
+    return p && *p ? p : "/proc/stat";
+}
+
+static int read_proc_stat(const char *path, cpu_times *t, int ncpus)
+{
+    FILE *f = fopen(path, "r");
     if (!f)
         return -1;
     for (int i = 0; i < ncpus; i++)
@@ -100,9 +108,9 @@ static int read_proc_stat(cpu_times *t, int ncpus)
     return 0;
 }
 
-static int count_cpus(void)
+static int count_cpus(const char *path)
 {
-    FILE *f = fopen("/proc/stat", "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return 0;
     char line[512];
@@ -244,7 +252,7 @@ static void take_sample(ob_sampler *s)
     double busy_sum = 0;
     int busy_n = 0;
     unsigned long long steal_sum = 0, total_sum = 0;
-    if (read_proc_stat(now, ncpus) == 0) {
+    if (read_proc_stat(s->stat_path, now, ncpus) == 0) {
         for (int c = 0; c < ncpus; c++) {
             busy[c] = NAN;
             if (!now[c].present || !s->prev[c].present)
@@ -386,13 +394,14 @@ ob_sampler *ob_sampler_start(double period, double epoch)
     s->period = period;
     s->epoch = epoch;
     s->step = -1;
-    s->ncpus = count_cpus();
+    snprintf(s->stat_path, sizeof s->stat_path, "%s", proc_stat_path());
+    s->ncpus = count_cpus(s->stat_path);
     s->prev = calloc(s->ncpus ? (size_t)s->ncpus : 1, sizeof *s->prev);
     if (!s->prev) {
         free(s);
         return NULL;
     }
-    read_proc_stat(s->prev, s->ncpus);
+    read_proc_stat(s->stat_path, s->prev, s->ncpus);
     find_energy_domains(s);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

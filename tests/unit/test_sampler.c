@@ -207,12 +207,43 @@ static void test_energy_sum_and_wrap(void **state)
     rmdir(root);
 }
 
+/* The node's steal share from /proc/stat (a fake one): the stolen jiffies
+ * over all jiffies of the interval, summed over CPUs. */
+static void test_steal_share(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/occbench-test-stat-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    /* cpuN user nice system idle iowait irq softirq steal */
+    write_file(dir, "stat",
+               "cpu  0 0 0 0 0 0 0 0\ncpu0 100 0 0 100 0 0 0 0\n"
+               "cpu1 100 0 0 100 0 0 0 0\nintr 0\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/stat", dir);
+    setenv("OCCBENCH_PROC_STAT", path, 1);
+    ob_sampler *s = ob_sampler_start(10.0, ob_now());
+    unsetenv("OCCBENCH_PROC_STAT");
+    assert_non_null(s);
+    /* +100 jiffies per CPU; cpu0 lost 10 of them to the hypervisor, cpu1 30 */
+    write_file(dir, "stat",
+               "cpu  0 0 0 0 0 0 0 0\ncpu0 150 0 0 140 0 0 0 10\n"
+               "cpu1 120 0 0 150 0 0 0 30\nintr 0\n");
+    ob_sampler_set_step(s, 1, NULL, 0, NULL, 0);
+    ob_monitor_sample m = wait_sample(s);
+    assert_true(fabs(m.steal - 40.0 / 200.0) < 1e-12);
+    assert_true(fabs(m.util_busy - (0.5 + 0.2) / 2) < 1e-6);
+    ob_sampler_free(s);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_cpu_tagged_with_step),
         cmocka_unit_test(test_stop_is_prompt),
         cmocka_unit_test(test_energy_sum_and_wrap),
+        cmocka_unit_test(test_steal_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
