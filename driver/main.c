@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,22 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
 }
 
 static int check_calibration(run_state *rs, char *err, size_t errlen);
+
+static int io_dir_is_tmpfs(const char *dir)
+{
+    struct statfs sf;
+    return statfs(dir, &sf) == 0 && (unsigned long)sf.f_type == 0x01021994UL; /* TMPFS_MAGIC */
+}
+
+/* Does a selected kernel have datastore I/O phases? */
+static int uses_datastore(const ob_options *o)
+{
+    for (int i = 0; i < o->nkernels; i++)
+        for (int p = 0; o->kernels[i]->phase_classes && o->kernels[i]->phases[p]; p++)
+            if (o->kernels[i]->phase_classes[p] == OB_PHASE_IO)
+                return 1;
+    return 0;
+}
 
 /* What a phase's pair of marks costs (two snapshots and a delta), so the
  * analysis can flag phases too short to measure: the median of 200 pairs. */
@@ -469,6 +486,11 @@ static int prepare(run_state *rs, int argc, char **argv)
     if (checks_agree(rs, failed, err, sizeof err) != 0 ||
         resolve_counters(rs, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
+    if (rs->launch.rank == 0 && io_dir_is_tmpfs(rs->opt.io_dir) && uses_datastore(&rs->opt))
+        fprintf(stderr,
+                "occbench: warning: --io-dir %s is tmpfs: the io and isr kernels then move "
+                "memory, not block I/O (give a directory on the file system jobs use)\n",
+                rs->opt.io_dir);
     if (rs->launch.rank == 0 && rs->launch.min_node_size > rs->cores)
         fprintf(stderr,
                 "occbench: warning: %d ranks per node on %d cores: ranks share cores, "

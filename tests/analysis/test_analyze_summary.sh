@@ -63,6 +63,21 @@ w1=$(csv_get ph.csv wall_s k=1 phase=write); w2=$(csv_get ph.csv wall_s k=2 phas
 expect_col ph.csv 2 wall_scaled "$(awk -v a="$w1" -v b="$w2" 'BEGIN{print b/a}')" 0.001 'phase=[io]'
 expect_col ph.csv 1 wall_scaled 1 0.000001 'phase=[compute]'
 
+# --baseline K: efficiency and terms against k=K (the DESC study used 16)
+"$MK" base.h5 --level "$BASE" --level "k=2,ghz=2.5,gcycles=3,blocked=0.05,runq=0.01" \
+    --level "k=4,ghz=2,gcycles=3,blocked=0.05,runq=0.01"
+"$A" summary base.h5 --baseline 2 --format csv > base.csv || fail "summary --baseline 2"
+expect_col base.csv 2 efficiency 1 0.000001
+expect_col base.csv 2 slowdown_s 0 0.000001
+# T(4) - T(2) = 3/2 - 3/2.5 = 0.3 s, all clock
+expect_col base.csv 4 slowdown_s 0.3 0.003
+expect_col base.csv 4 clock_s 0.3 0.003
+T2=$(csv_get base.csv wall_s k=2); T4=$(csv_get base.csv wall_s k=4)
+expect_col base.csv 4 efficiency "$(awk -v a="$T2" -v b="$T4" 'BEGIN{print a/b}')" 0.005
+"$A" summary base.h5 --baseline 3 > /dev/null 2> base.err; rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < base.err)" -eq 1 ] && grep -q "baseline 3: .*measured no step at k=3 (accepted: 1,2,4)" base.err \
+    && ok "--baseline 3 refused: $(cat base.err)" || fail "--baseline 3: rc=$rc $(cat base.err)"
+
 # JSON parses and carries the same numbers
 "$A" summary mixed-counters.h5 --format json > mixed.json || fail "summary json"
 if command -v python3 >/dev/null; then
