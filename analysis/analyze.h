@@ -287,6 +287,7 @@ typedef struct an_calibration {
     double T0;       /* the baseline's time per repetition */
     double share;    /* expected term / slowdown */
     int pass;
+    int no_effect; /* ran, but slowed the kernel by less than 3%: proves nothing */
     char why[256]; /* not run, or why it failed */
 } an_calibration;
 

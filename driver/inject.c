@@ -1,6 +1,7 @@
 /* Injected contention for occbench --calibrate (see inject.h). */
 #include "driver/inject.h"
 
+#define _GNU_SOURCE 1 /* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #define MAX_THREADS 64
 #define STREAM_BYTES (64u << 20) /* per streamer: far beyond any L3 slice */
 #define WRITE_CHUNK (1u << 20)   /* the fsync writer's unit */
+#define FSYNC_WRITERS 3          /* threads, each with its own file */
 #define TMPFS_MAGIC_NUMBER 0x01021994
 
 static const char *const names[OB_INJECT_COUNT] = {"none", "cpu_hog", "streamers", "fsync_writer",
@@ -45,7 +47,8 @@ struct ob_injection {
 
 typedef struct worker {
     ob_injection *inj;
-    int cpu;
+    int cpu;  /* pinned there; -1: not pinned */
+    int file; /* the fsync writer's file number */
 } worker;
 
 static void pin_self(int cpu)
@@ -89,12 +92,28 @@ static void *streamer(void *arg)
     return NULL;
 }
 
+static void fsync_file(const ob_injection *inj, int i, char *out, size_t len)
+{
+    snprintf(out, len, "%s.%d.tmp", inj->path, i);
+}
+
+/* Writes with O_DIRECT where the file system allows it, so the writer
+ * contends for the disk (and the journal, through fsync), not for CPU time
+ * or memory bandwidth copying into the page cache; pinned off the active
+ * rank's core for the same reason. */
 static void *fsync_writer(void *arg)
 {
     worker *w = arg;
     ob_injection *inj = w->inj;
-    char *buf = malloc(WRITE_CHUNK);
-    int fd = open(inj->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    pin_self(w->cpu);
+    char path[4200];
+    fsync_file(inj, w->file, path, sizeof path);
+    void *buf = NULL;
+    if (posix_memalign(&buf, 4096, WRITE_CHUNK) != 0)
+        buf = NULL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0600);
+    if (fd < 0)
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (buf && fd >= 0) {
         memset(buf, 0x5a, WRITE_CHUNK);
         off_t at = 0;
@@ -189,12 +208,12 @@ int ob_inject_possible(ob_inject_kind k, int target_cpu, const int *others, int 
     }
 }
 
-static int spawn(ob_injection *inj, void *(*fn)(void *), int cpu)
+static int spawn(ob_injection *inj, void *(*fn)(void *), int cpu, int file)
 {
     worker *w = malloc(sizeof *w);
     if (!w || inj->nthreads >= MAX_THREADS)
         return free(w), -1;
-    *w = (worker){inj, cpu};
+    *w = (worker){inj, cpu, file};
     if (pthread_create(&inj->threads[inj->nthreads], NULL, fn, w) != 0) {
         free(w);
         return -1;
@@ -236,15 +255,16 @@ ob_injection *ob_inject_start(ob_inject_kind k, int target_cpu, const int *other
     int rc = 0;
     switch (k) {
     case OB_INJECT_CPU_HOG:
-        rc = spawn(inj, hog, target_cpu);
+        rc = spawn(inj, hog, target_cpu, 0);
         break;
     case OB_INJECT_STREAMERS:
         for (int i = 0; i < nothers && rc == 0; i++)
-            rc = spawn(inj, streamer, others[i]);
+            rc = spawn(inj, streamer, others[i], 0);
         break;
     case OB_INJECT_FSYNC_WRITER:
-        snprintf(inj->path, sizeof inj->path, "%s/occbench-inject-%d.tmp", io_dir, (int)getpid());
-        rc = spawn(inj, fsync_writer, -1);
+        snprintf(inj->path, sizeof inj->path, "%s/occbench-inject-%d", io_dir, (int)getpid());
+        for (int i = 0; i < FSYNC_WRITERS && rc == 0; i++)
+            rc = spawn(inj, fsync_writer, nothers > 0 ? others[i % nothers] : -1, i);
         break;
     case OB_INJECT_CLOCK_CAP:
         rc = cap_clock(inj, target_cpu, cap_khz, why, why_len);
@@ -268,8 +288,11 @@ void ob_inject_stop(ob_injection *inj)
     atomic_store(&inj->stop, 1);
     for (int i = 0; i < inj->nthreads; i++)
         pthread_join(inj->threads[i], NULL);
-    if (inj->path[0])
-        unlink(inj->path);
+    for (int i = 0; inj->path[0] && i < inj->nthreads; i++) {
+        char path[4200];
+        fsync_file(inj, i, path, sizeof path);
+        unlink(path);
+    }
     if (inj->freq_path[0] && inj->old_freq[0])
         write_text(inj->freq_path, inj->old_freq);
     free(inj);

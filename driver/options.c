@@ -293,13 +293,16 @@ static int resolve_kernel_options(ob_options *o, char *err, size_t errlen)
 /* --calibrate runs its own ladder: k=1 of freq (CPU hog, clock cap),
  * triad (memory streamers) and io (fsync writer), each next to a baseline
  * without injection, in the compact placement. */
-static int calibration_plan(ob_options *o, int kernels_given, int occupancy_given, char *err,
-                            size_t errlen)
+static int calibration_plan(ob_options *o, int kernels_given, int occupancy_given, int preset_given,
+                            char *err, size_t errlen)
 {
-    if (kernels_given || occupancy_given)
+    if (kernels_given || occupancy_given || preset_given)
         return usage_error(err, errlen,
-                           "--calibrate runs its own kernels and occupancy (accepted: --calibrate "
-                           "without --kernels and --occupancy)");
+                           "--calibrate runs its own kernels, occupancy and preset (accepted: "
+                           "--calibrate without --kernels, --occupancy and --preset)");
+    /* short repetitions, many per window: the sizes at which injected
+     * contention shows soonest and most clearly */
+    o->preset = OB_PRESET_CI;
     static const char *const kernels[] = {"freq", "triad", "io"};
     o->nkernels = 3;
     for (int i = 0; i < 3; i++)
@@ -315,7 +318,7 @@ static int calibration_plan(ob_options *o, int kernels_given, int occupancy_give
 int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, size_t errlen)
 {
     set_defaults(o);
-    int kernels_given = 0, occupancy_given = 0;
+    int kernels_given = 0, occupancy_given = 0, preset_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0 && strcmp(arg, "-V") != 0)
@@ -332,6 +335,7 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
         name[namelen] = '\0';
         kernels_given |= strcmp(name, "--kernels") == 0;
         occupancy_given |= strcmp(name, "--occupancy") == 0;
+        preset_given |= strcmp(name, "--preset") == 0;
         if (takes_value(name)) {
             const char *value = eq ? eq + 1 : NULL;
             if (!value) {
@@ -350,7 +354,8 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
                 return rc;
         }
     }
-    if (o->calibrate && calibration_plan(o, kernels_given, occupancy_given, err, errlen) != 0)
+    if (o->calibrate &&
+        calibration_plan(o, kernels_given, occupancy_given, preset_given, err, errlen) != 0)
         return OB_EXIT_USAGE;
     if (o->calibrate_khz && !o->calibrate)
         return usage_error(err, errlen,
