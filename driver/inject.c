@@ -1,6 +1,8 @@
 /* Injected contention for occbench --calibrate (see inject.h). */
 #include "driver/inject.h"
 
+#include "driver/provenance.h"
+
 #define _GNU_SOURCE 1 /* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,17 +139,6 @@ static int cpufreq_path(int cpu, const char *file, char *out, size_t len)
                : -1;
 }
 
-static int read_text(const char *path, char *out, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(out, (int)len, f) != NULL;
-    fclose(f);
-    out[strcspn(out, "\n")] = '\0';
-    return ok ? 0 : -1;
-}
-
 static int write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -189,7 +180,7 @@ int ob_inject_possible(ob_inject_kind k, int target_cpu, const int *others, int 
     case OB_INJECT_CLOCK_CAP: {
         char path[256], old[64];
         cpufreq_path(target_cpu, "scaling_max_freq", path, sizeof path);
-        if (read_text(path, old, sizeof old) != 0) {
+        if (ob_read_line(path, old, sizeof old) != 0) {
             snprintf(why, why_len,
                      "no cpufreq for CPU %d (%s unreadable): the clock cannot be "
                      "capped here",
@@ -227,11 +218,11 @@ static int cap_clock(ob_injection *inj, int cpu, long cap_khz, char *why, size_t
     char minp[256], min[64], value[64];
     cpufreq_path(cpu, "scaling_max_freq", inj->freq_path, sizeof inj->freq_path);
     cpufreq_path(cpu, "cpuinfo_min_freq", minp, sizeof minp);
-    if (read_text(inj->freq_path, inj->old_freq, sizeof inj->old_freq) != 0)
+    if (ob_read_line(inj->freq_path, inj->old_freq, sizeof inj->old_freq) != 0)
         return snprintf(why, why_len, "%s unreadable", inj->freq_path), -1;
     if (cap_khz > 0)
         snprintf(value, sizeof value, "%ld", cap_khz);
-    else if (read_text(minp, min, sizeof min) == 0)
+    else if (ob_read_line(minp, min, sizeof min) == 0)
         snprintf(value, sizeof value, "%s", min);
     else
         return snprintf(why, why_len, "%s unreadable (give --calibrate-freq KHZ)", minp), -1;

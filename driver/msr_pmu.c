@@ -1,6 +1,8 @@
 /* The msr PMU reader (see msr_pmu.h). */
 #include "driver/msr_pmu.h"
 
+#include "driver/provenance.h"
+
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -9,29 +11,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int read_first_line(const char *path, char *out, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(out, (int)len, f) != NULL;
-    fclose(f);
-    out[strcspn(out, "\n")] = '\0';
-    return ok ? 0 : -1;
-}
-
 int ob_msr_pmu_lookup(const char *sysfs, const char *name, unsigned *type,
                       unsigned long long *config, char *why, size_t why_len)
 {
     char path[512], buf[128];
     snprintf(path, sizeof path, "%s/bus/event_source/devices/msr/type", sysfs);
-    if (read_first_line(path, buf, sizeof buf) != 0) {
+    if (ob_read_line(path, buf, sizeof buf) != 0) {
         snprintf(why, why_len, "no msr PMU (%s unreadable)", path);
         return -1;
     }
     *type = (unsigned)strtoul(buf, NULL, 10);
     snprintf(path, sizeof path, "%s/bus/event_source/devices/msr/events/%s", sysfs, name);
-    if (read_first_line(path, buf, sizeof buf) != 0) {
+    if (ob_read_line(path, buf, sizeof buf) != 0) {
         snprintf(why, why_len, "the msr PMU has no %s event (%s absent: a VM, or a CPU without it)",
                  name, path);
         return -1;
