@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/procfs.h"
+#include "driver/parse.h"
 
 #ifndef OB_DATA_DIR_SOURCE
 #define OB_DATA_DIR_SOURCE "data"
@@ -395,6 +396,14 @@ static int parse_overrides(const char *s, override ov[OB_METRIC_COUNT], char *er
     if (!copy)
         FAIL("--events: out of memory");
     int rc = 0;
+    if (ob_list_has_empty(s)) {
+        snprintf(err, errlen,
+                 "--events '%s': an empty element (accepted: METRIC=EVENT items "
+                 "separated by single commas)",
+                 s);
+        free(copy);
+        return -1;
+    }
     for (char *save = NULL, *item = strtok_r(copy, ",", &save); item && rc == 0;
          item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
@@ -546,10 +555,17 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
             if (!is_builtin(src->event))
                 accepted[naccepted++] = src->event;
         } else if (rc == 0) {
-            if (ov[m].set)
-                snprintf(src->reason, sizeof src->reason,
-                         "--events %s=%s failed: ", metric_names[m], ov[m].event);
-            else if (n == 0)
+            if (ov[m].set) {
+                /* asked for by name: refusing it is better than a run without it */
+                snprintf(err, errlen, "--events %s=%s: not countable here: ", metric_names[m],
+                         ov[m].event);
+                describe_failures(fails, nfail, err, errlen);
+                appendf(err, errlen,
+                        " (accepted: an event PAPI can count on this node, see occbench --info; "
+                        "or leave %s to events.conf)",
+                        metric_names[m]);
+                rc = -1;
+            } else if (n == 0)
                 snprintf(src->reason, sizeof src->reason,
                          "no candidate listed for %s in sections %s+generic", metric_names[m],
                          match ? match->name : "(none)");

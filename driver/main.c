@@ -174,9 +174,16 @@ static int check_memory(run_state *rs, char *err, size_t errlen)
 static int check_io_dir(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+    const char *why = NULL;
+    if (stat(dir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a directory"; /* errno is stale here: say what is wrong */
+    else if (access(dir, W_OK | X_OK) != 0)
+        why = strerror(errno);
+    if (why) {
         snprintf(err, errlen, "--io-dir %s: %s (accepted: an existing writable directory)", dir,
-                 errno ? strerror(errno) : "not a directory");
+                 why);
         return -1;
     }
     return 0;

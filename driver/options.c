@@ -58,6 +58,11 @@ static int parse_kernels(const char *value, ob_options *o, char *err, size_t err
     if (strlen(value) >= sizeof buf)
         return usage_error(err, errlen, "--kernels '%.40s...': list too long", value);
     strcpy(buf, value);
+    if (ob_list_has_empty(value))
+        return usage_error(err, errlen,
+                           "--kernels '%s': an empty element (accepted: kernel names separated "
+                           "by single commas)",
+                           value);
     o->nkernels = 0;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -100,6 +105,11 @@ static int parse_occupancy(const char *value, ob_options *o, char *err, size_t e
     if (strlen(value) >= sizeof buf)
         return usage_error(err, errlen, "--occupancy: list too long");
     strcpy(buf, value);
+    if (ob_list_has_empty(value))
+        return usage_error(err, errlen,
+                           "--occupancy '%s': an empty element (accepted: 'auto' or positive "
+                           "integers separated by single commas)",
+                           value);
     o->occupancy_auto = 0;
     o->noccupancy = 0;
     char *save = NULL;
@@ -111,6 +121,12 @@ static int parse_occupancy(const char *value, ob_options *o, char *err, size_t e
                                "positive integers separated by commas, each at most the ranks "
                                "per node)",
                                tok);
+        for (int i = 0; i < o->noccupancy; i++)
+            if (o->occupancy[i] == (int)k)
+                return usage_error(err, errlen,
+                                   "--occupancy: %lld given twice (accepted: each "
+                                   "occupancy once)",
+                                   k);
         if (o->noccupancy == OB_MAX_LADDER)
             return usage_error(err, errlen, "--occupancy: more than %d levels", OB_MAX_LADDER);
         o->occupancy[o->noccupancy++] = (int)k;

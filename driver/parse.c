@@ -30,8 +30,8 @@ static int parse_number_unit(const char *s, double *value, const char **unit)
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno != 0 || end == s || !isfinite(v) || v < 0)
-        return -1;
+    if (errno != 0 || end == s || !isfinite(v) || v < 0 || signbit(v))
+        return -1; /* signbit: "-0" is a typo, not zero */
     *value = v;
     *unit = end;
     return 0;
@@ -83,4 +83,11 @@ int ob_parse_bytes(const char *s, size_t *out)
             return 0;
         }
     return -1;
+}
+
+int ob_list_has_empty(const char *list)
+{
+    if (!list || !*list || list[0] == ',' || list[strlen(list) - 1] == ',')
+        return 1;
+    return strstr(list, ",,") != NULL;
 }

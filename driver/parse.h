@@ -12,4 +12,8 @@ int ob_parse_seconds(const char *s, double *out);
 /* Size: "64", "64K", "64M", "2G", "2GiB", "64k" -> bytes (binary units). Returns 0 or -1. */
 int ob_parse_bytes(const char *s, size_t *out);
 
+/* 1 when a comma-separated list has an empty element: empty, a leading or
+ * trailing comma, or two commas in a row. */
+int ob_list_has_empty(const char *list);
+
 #endif

@@ -31,6 +31,11 @@ expect_usage_error "/nonexistent-dir" 2 "${common[@]}" --output /nonexistent-dir
 expect_usage_error "/proc" 2 "${common[@]}" --output /proc/r.h5
 expect_usage_error "--io-dir /nonexistent" 2 "${common[@]}" --io-dir /nonexistent --output "$out"
 expect_usage_error "unknown metric 'bogus'" 2 "${common[@]}" --events bogus=X --output "$out"
+expect_usage_error "events cycles=bogus::NOSUCH: not countable here" 2 "${common[@]}" \
+    --events cycles=bogus::NOSUCH --output "$out"
+: > "$TMP/plainfile"
+expect_usage_error "io-dir $TMP/plainfile: not a directory" 2 "${common[@]}" --io-dir "$TMP/plainfile" \
+    --output "$out"
 # kernel options: checked against the kernel's declarations before anything exists
 expect_usage_error "--kopt grid.style=bogus: one of es,ddf" 2 --preset ci --kernels grid \
     --kopt grid.style=bogus --output "$out"

@@ -261,13 +261,17 @@ static void test_overrides(void **state)
     assert_int_equal(r.rc, -1);
     assert_non_null(strstr(r.err, "METRIC=EVENT"));
 
-    /* A failing override leaves the metric missing: no fallback to A. */
+    /* An override that cannot be counted is bad input (no silent run without
+     * it, no fallback to A), naming the event and PAPI's reason. */
     r = resolve(&f, conf_basic, "cycles=NOPE");
-    assert_int_equal(r.rc, 0);
-    assert_false(r.src[OB_METRIC_CYCLES].available);
-    assert_string_equal(r.src[OB_METRIC_CYCLES].event, "");
-    assert_non_null(strstr(r.src[OB_METRIC_CYCLES].reason, "--events cycles=NOPE failed"));
-    assert_non_null(strstr(r.src[OB_METRIC_CYCLES].reason, "Event does not exist"));
+    assert_int_equal(r.rc, -1);
+    assert_non_null(strstr(r.err, "--events cycles=NOPE: not countable here"));
+    assert_non_null(strstr(r.err, "Event does not exist"));
+    r = resolve(&f, conf_basic, "cycles=A,");
+    assert_int_equal(r.rc, -1);
+    assert_non_null(strstr(r.err, "an empty element"));
+    r = resolve(&f, conf_basic, ",");
+    assert_int_equal(r.rc, -1);
 }
 
 static void expect_parse_error(const char *text, const char *line_tag, const char *what)

@@ -40,7 +40,7 @@ static void test_values_both_forms(void **state)
     ob_options o;
     char err[512] = "";
     assert_int_equal(PARSE(&o, err, "--window=1.5s", "--min-reps", "7", "--preset=ci",
-                           "--placement", "spread", "--occupancy", "4,1,2,2", "--output", "x.h5",
+                           "--placement", "spread", "--occupancy", "4,1,2", "--output", "x.h5",
                            "--site=here", "--force"),
                      0);
     assert_true(fabs(o.window - 1.5) < 1e-12);
@@ -49,7 +49,7 @@ static void test_values_both_forms(void **state)
     assert_int_equal(o.nplacements, 1);
     assert_int_equal(o.placements[0], OB_PLACE_SPREAD);
     assert_false(o.occupancy_auto);
-    assert_int_equal(o.noccupancy, 3); /* sorted, duplicates removed */
+    assert_int_equal(o.noccupancy, 3); /* sorted (a repeated level is refused) */
     assert_int_equal(o.occupancy[0], 1);
     assert_int_equal(o.occupancy[1], 2);
     assert_int_equal(o.occupancy[2], 4);
@@ -102,6 +102,13 @@ static void test_bad_inputs(void **state)
     BAD("stray", "stray");
     BAD("takes no value", "--force=yes");
     BAD("different files", "--resume", "a.h5", "--output", "b.h5");
+    /* lists: no empty element, no repeated occupancy; no negative zero */
+    BAD("'freq,,': an empty element", "--kernels", "freq,,");
+    BAD("an empty element", "--kernels", ",freq");
+    BAD("an empty element", "--occupancy", "1,2,");
+    BAD("--occupancy: 1 given twice", "--occupancy", "1,1");
+    BAD("'-0'", "--window", "-0");
+    BAD("'-0s'", "--window", "-0s");
 }
 
 static void test_parse_numbers(void **state)
