@@ -226,6 +226,28 @@ static dc_rep *class_reps(const an_step *st, int cls, size_t *n, dc_cycles_sourc
     return r;
 }
 
+/* The common part of a per-phase or per-class row of step `st` (its
+ * whole-repetition row `whole`): level, rates and terms against the
+ * baseline's repetitions br (base_row is filled for the warnings). */
+static void part_row(an_row *row, const an_step *st, const an_row *whole, const char *label,
+                     const dc_rep *kr, size_t nk, const an_step *b, const dc_rep *br, size_t nb,
+                     an_row *base_row, const an_opts *o)
+{
+    row->k = st->k;
+    row->phase = label;
+    row->reps = (int)nk;
+    row->valid = st->valid;
+    row->throughput = whole->throughput;
+    row->efficiency = whole->efficiency;
+    row->rate_min = row->rate_max = row->harness_share = row->node_steal = NAN;
+    row->core_slowest = row->core_fastest = -1;
+    row->lvl = dc_level_of(kr, nk);
+    fill_rates(row);
+    base_row->k = b ? b->k : 0;
+    base_row->lvl = dc_level_of(br, nb);
+    decompose_row(row, b && nb ? base_row : NULL, br, nb, kr, nk, o);
+}
+
 static void analyse_classes(an_group *g, an_step **st, size_t ns, const an_step *b,
                             const an_opts *o)
 {
@@ -244,20 +266,8 @@ static void analyse_classes(an_group *g, an_step **st, size_t ns, const an_step 
             if (b)
                 br = class_reps(b, cls, &nb, &bs, &bc);
             g->nprow++;
-            row->k = st[i]->k;
-            row->phase = labels[cls];
-            row->reps = (int)nk;
-            row->valid = st[i]->valid;
-            row->throughput = g->rows[i].throughput;
-            row->efficiency = g->rows[i].efficiency;
-            row->rate_min = row->rate_max = row->harness_share = row->node_steal = NAN;
-            row->core_slowest = row->core_fastest = -1;
-            row->lvl = dc_level_of(kr, nk);
-            fill_rates(row);
             an_row base_row;
-            base_row.k = b ? b->k : 0;
-            base_row.lvl = dc_level_of(br, nb);
-            decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
+            part_row(row, st[i], &g->rows[i], labels[cls], kr, nk, b, br, nb, &base_row, o);
             free(kr);
             free(br);
         }
@@ -284,20 +294,8 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
             dc_cpu_source bc;
             if (b)
                 br = phase_reps(b, p, &nb, &bs, &bc);
-            row->k = st[i]->k;
-            row->phase = st[i]->phases[p];
-            row->reps = (int)nk;
-            row->valid = st[i]->valid;
-            row->throughput = g->rows[i].throughput;
-            row->efficiency = g->rows[i].efficiency;
-            row->lvl = dc_level_of(kr, nk);
-            fill_rates(row);
             an_row base_row;
-            base_row.k = b ? b->k : 0;
-            base_row.lvl = dc_level_of(br, nb);
-            decompose_row(row, b && nb ? &base_row : NULL, br, nb, kr, nk, o);
-            row->rate_min = row->rate_max = row->harness_share = row->node_steal = NAN;
-            row->core_slowest = row->core_fastest = -1;
+            part_row(row, st[i], &g->rows[i], st[i]->phases[p], kr, nk, b, br, nb, &base_row, o);
             double cost = st[i]->attr.phase_mark_cost;
             row->short_phase = isfinite(cost) && nk > 0 && cost > 0.01 * row->lvl.T;
             if (row->short_phase && o->warn)
