@@ -145,8 +145,8 @@ static void imbalance(an_row *row, const an_step *st)
             row->core_fastest = r[i].core;
         }
     }
+    row->harness_share = ob_harness_share(r, n);
     free(r);
-    row->harness_share = ob_harness_share(st->reps, st->nreps);
 }
 
 static void decompose_row(an_row *row, const an_row *base, const dc_rep *br, size_t nb,

@@ -68,31 +68,35 @@ size_t ob_rank_stats(const ob_rep_record *reps, size_t nreps, ob_rank_stat **out
     return nr;
 }
 
+/* Sum over ranks of counted repetitions / the wall time in them. */
+static double rate_sum(const ob_rank_stat *r, size_t n)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].wall > 0)
+            total += r[i].rate;
+    return total;
+}
+
 double ob_throughput_per_node(const ob_rep_record *reps, size_t nreps, int nodes)
 {
     if (nodes < 1)
         return NAN;
     ob_rank_stat *r;
     size_t n = ob_rank_stats(reps, nreps, &r);
-    double total = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (r[i].wall > 0)
-            total += r[i].rate;
+    double total = rate_sum(r, n);
     free(r);
     return total / nodes;
 }
 
-double ob_harness_share(const ob_rep_record *reps, size_t nreps)
+double ob_harness_share(const ob_rank_stat *r, size_t n)
 {
-    ob_rank_stat *r;
-    size_t n = ob_rank_stats(reps, nreps, &r);
     double in_reps = 0.0, span = 0.0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(r[i].span) && r[i].span > 0) {
             in_reps += r[i].wall;
             span += r[i].span;
         }
-    free(r);
     return span > 0 ? 1.0 - in_reps / span : NAN;
 }
 
@@ -167,9 +171,12 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     free(x);
 
     out->window = measuring_window(reps, nreps);
-    out->throughput_per_node = ob_throughput_per_node(reps, nreps, nodes);
+    ob_rank_stat *r; /* once: the throughput and the harness share both need them */
+    size_t nr = ob_rank_stats(reps, nreps, &r);
+    out->throughput_per_node = nodes > 0 ? rate_sum(r, nr) / nodes : NAN;
+    out->harness_share = ob_harness_share(r, nr);
+    free(r);
     out->efficiency = ob_efficiency(out->throughput_per_node, k, throughput_k1);
     out->figure = figure_of(plan, out->median.wall);
-    out->harness_share = ob_harness_share(reps, nreps);
     return 0;
 }

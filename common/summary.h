@@ -30,8 +30,9 @@ typedef struct ob_rank_stat {
 size_t ob_rank_stats(const ob_rep_record *reps, size_t nreps, ob_rank_stat **out);
 
 /* The share of the ranks' measuring spans not spent in repetitions (clock
- * probe, phase marks, bookkeeping): 1 - sum(wall) / sum(span). */
-double ob_harness_share(const ob_rep_record *reps, size_t nreps);
+ * probe, phase marks, bookkeeping): 1 - sum(wall) / sum(span), from the
+ * per-rank statistics of ob_rank_stats. */
+double ob_harness_share(const ob_rank_stat *ranks, size_t nranks);
 
 /* Efficiency versus linear: thr_k / (k * thr_1); NaN when either is unknown. */
 double ob_efficiency(double thr_k, int k, double thr_1);
