@@ -1,6 +1,7 @@
 /* Injected contention for occbench --calibrate (see inject.h). */
 #include "driver/inject.h"
 
+#include "driver/passport.h"
 #include "driver/provenance.h"
 
 #define _GNU_SOURCE 1 /* O_DIRECT */
@@ -13,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #define MAX_THREADS 64
 #define STREAM_BYTES (64u << 20) /* per streamer: far beyond any L3 slice */
 #define WRITE_CHUNK (1u << 20)   /* the fsync writer's unit */
 #define FSYNC_WRITERS 3          /* threads, each with its own file */
-#define TMPFS_MAGIC_NUMBER 0x01021994
 
 static const char *const names[OB_INJECT_COUNT] = {"none", "cpu_hog", "streamers", "fsync_writer",
                                                    "clock_cap"};
@@ -163,12 +162,12 @@ int ob_inject_possible(ob_inject_kind k, int target_cpu, const int *others, int 
         }
         return 0;
     case OB_INJECT_FSYNC_WRITER: {
-        struct statfs sf;
-        if (statfs(io_dir, &sf) != 0) {
-            snprintf(why, why_len, "--io-dir %s: %s", io_dir, strerror(errno));
+        char fs[128], mount[4096];
+        if (ob_fs_of_path(io_dir, fs, sizeof fs, mount, sizeof mount) != 0) {
+            snprintf(why, why_len, "--io-dir %s: %s", io_dir, fs);
             return -1;
         }
-        if ((unsigned long)sf.f_type == TMPFS_MAGIC_NUMBER) {
+        if (!strcmp(fs, "tmpfs")) {
             snprintf(why, why_len,
                      "--io-dir %s is tmpfs: no block I/O to contend for (give a directory on "
                      "a disk)",

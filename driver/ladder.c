@@ -138,6 +138,17 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
     fflush(stdout);
 }
 
+void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
+                          int *nothers)
+{
+    int per_l3 = ob_topo_cores_per_l3(rs->topo);
+    int span = per_l3 > 1 && per_l3 <= rs->cores ? per_l3 : rs->cores;
+    *target = ob_topo_core_os_index(rs->topo, order[0]);
+    *nothers = 0;
+    for (int i = 1; i < span && *nothers < 64; i++) /* compact: the same L3 first */
+        others[(*nothers)++] = ob_topo_core_os_index(rs->topo, order[i]);
+}
+
 /* --calibrate: the first parked rank of each node hosts the step's
  * injection (threads pinned where they act), so the measured rank's own
  * accounting never includes it. */

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,8 +98,8 @@ static int check_calibration(run_state *rs, char *err, size_t errlen);
 
 static int io_dir_is_tmpfs(const char *dir)
 {
-    struct statfs sf;
-    return statfs(dir, &sf) == 0 && (unsigned long)sf.f_type == 0x01021994UL; /* TMPFS_MAGIC */
+    char fs[128], mount[PATH_MAX];
+    return ob_fs_of_path(dir, fs, sizeof fs, mount, sizeof mount) == 0 && !strcmp(fs, "tmpfs");
 }
 
 /* Does a selected kernel have datastore I/O phases? */
@@ -233,17 +232,6 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
                      rs->plans[ki],       "", ""};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
-}
-
-void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
-                          int *nothers)
-{
-    int per_l3 = ob_topo_cores_per_l3(rs->topo);
-    int span = per_l3 > 1 && per_l3 <= rs->cores ? per_l3 : rs->cores;
-    *target = ob_topo_core_os_index(rs->topo, order[0]);
-    *nothers = 0;
-    for (int i = 1; i < span && *nothers < 64; i++) /* compact: the same L3 first */
-        others[(*nothers)++] = ob_topo_core_os_index(rs->topo, order[i]);
 }
 
 /* Which injections --calibrate runs (with the kernel each needs), or why not. */
