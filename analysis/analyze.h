@@ -293,8 +293,8 @@ typedef struct an_calibration {
 
 /* Every injection of a calibration file (*out malloc'ed): the count, 0 when
  * the file holds no calibration. PASS: the expected term holds at least
- * `pass_share` of a slowdown above 3% of the baseline. */
-size_t an_calibrations(const an_file *f, int nboot, double pass_share, an_calibration **out);
+ * 80% of a slowdown above 3% of the baseline. */
+size_t an_calibrations(const an_file *f, int nboot, an_calibration **out);
 int an_cmd_calibrate(int argc, char **argv);
 int an_check_kernel(const an_file *f, const char *kernel);
 

@@ -65,9 +65,8 @@ static void judge(an_calibration *c, const an_step *base, const an_step *inj, in
     c->no_effect = !(slow > MIN_SLOWDOWN * c->T0);
 }
 
-size_t an_calibrations(const an_file *f, int nboot, double pass_share, an_calibration **out)
+size_t an_calibrations(const an_file *f, int nboot, an_calibration **out)
 {
-    (void)pass_share;
     *out = calloc(NINJECTIONS, sizeof **out);
     size_t n = 0;
     for (int i = 0; *out && i < NINJECTIONS; i++) {
@@ -133,7 +132,7 @@ int an_cmd_calibrate(int argc, char **argv)
     if (an_load(path, &f, err, sizeof err) != 0)
         return an_bad("%s", err);
     an_calibration *c;
-    size_t n = an_calibrations(&f, nboot, PASS_SHARE, &c);
+    size_t n = an_calibrations(&f, nboot, &c);
     if (n == 0) {
         free(c);
         an_free(&f);

@@ -318,7 +318,7 @@ int an_cmd_validate(int argc, char **argv)
     /* a calibration file (occbench --calibrate) also answers: does the split
      * put injected contention where it belongs on this node? */
     an_calibration *cal;
-    size_t ncal = an_calibrations(&f, 200, 0.8, &cal);
+    size_t ncal = an_calibrations(&f, 200, &cal);
     if (ncal > 0) {
         int ran = 0, bad = 0, good = 0;
         char detail[1024] = "";
