@@ -130,11 +130,14 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
     char el[32], eta[32];
     format_duration(elapsed, el, sizeof el);
     format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
+    /* the probe does not run where cycles are counted: their clock then */
+    double ghz =
+        isfinite(row->f_probe) ? row->f_probe : 1e-9 * row->median.cycles / row->median.cpu_time;
     printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
            "clock %.2f GHz  %s  elapsed %s ETA %s\n",
            index + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, row->reps,
            row->throughput_per_node, row->efficiency, row->figure,
-           sd->plan.figure_name ? sd->plan.figure_name : "", row->f_probe, status, el, eta);
+           sd->plan.figure_name ? sd->plan.figure_name : "", ghz, status, el, eta);
     fflush(stdout);
 }
 
