@@ -70,50 +70,52 @@ int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen)
     return rc;
 }
 
-/* Gather the step's repetition records on rank 0 (one step only: memory
- * is bounded by ranks x repetitions of this step), summarise, share. */
-static int summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
-                     ob_summary_row *row)
+/* A step's records of every rank, on rank 0 (one step only: memory is
+ * bounded by ranks x repetitions of this step). */
+typedef struct step_rows {
+    ob_rep_record *reps;
+    size_t nreps;
+    ob_phase_record *phases;
+    size_t nphases;
+} step_rows;
+
+static void gather_rows(const run_state *rs, const ob_step_run *run, step_rows *rows)
+{
+    void *reps = NULL, *phases = NULL;
+    ob_gather_records(run->reps, run->nreps, sizeof *run->reps, &reps, &rows->nreps, 0,
+                      rs->launch.world);
+    ob_gather_records(run->phases, run->nphases, sizeof *run->phases, &phases, &rows->nphases, 0,
+                      rs->launch.world);
+    rows->reps = reps;
+    rows->phases = phases;
+}
+
+static void step_rows_free(step_rows *rows)
+{
+    free(rows->reps);
+    free(rows->phases);
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Rank 0 summarises the gathered rows; every rank gets the row. */
+static void summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
+                      const step_rows *rows, ob_summary_row *row)
 {
     const ob_launch *l = &rs->launch;
-    int mine = (int)(run->nreps * sizeof(ob_rep_record));
-    int *counts = NULL, *displs = NULL;
-    char *all = NULL;
-    if (l->rank == 0) {
-        counts = calloc((size_t)l->size, sizeof *counts);
-        displs = calloc((size_t)l->size, sizeof *displs);
-    }
-    MPI_Request req;
-    MPI_Igather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, l->world, &req);
-    ob_sleep_wait(&req);
-    size_t total = 0;
-    if (l->rank == 0) {
-        for (int i = 0; i < l->size; i++) {
-            displs[i] = (int)total;
-            total += (size_t)counts[i];
-        }
-        all = malloc(total ? total : 1);
-    }
-    ob_sleep_gatherv(run->reps, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, l->world);
     if (l->rank == 0) {
         ob_summary_row k1;
         double thr1 = NAN;
         if (sd->k != 1 &&
             ob_results_read_summary(rs->results, sd->kernel->name, sd->label, 1, &k1) == 0)
             thr1 = k1.throughput_per_node;
-        ob_summarise_step((const ob_rep_record *)all, total / sizeof(ob_rep_record), sd->k,
-                          l->nnodes, valid, &sd->plan, thr1, row);
+        ob_summarise_step(rows->reps, rows->nreps, sd->k, l->nnodes, valid, &sd->plan, thr1, row);
         if (sd->k == 1 && isfinite(row->throughput_per_node))
             row->efficiency = 1.0;
     }
-    free(counts);
-    free(displs);
-    free(all);
     double parked = run->parked_cpu, parked_max = 0.0;
     ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
     ob_sleep_bcast(row, (int)sizeof *row, MPI_BYTE, 0, l->world);
     row->parked_cpu = parked_max;
-    return 0;
 }
 
 static void format_duration(double s, char *out, size_t len)
@@ -228,7 +230,9 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
         return 0;
     }
     int valid = first < 0;
-    summarise(rs, &run, sd, valid, row);
+    step_rows rows = {0};
+    gather_rows(rs, &run, &rows);
+    summarise(rs, &run, sd, valid, &rows, row);
     ob_step_info info = {.kernel = sd->kernel->name,
                          .placement = sd->label,
                          .phases = sd->kernel->phases,
@@ -252,12 +256,13 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     int rc = ob_results_append_summary(rs->results, sd->kernel->name, sd->label,
                                        sd->plan.figure_name, row, err, errlen);
     if (rc == 0)
-        rc = ob_results_write_step(rs->results, &info, run.reps, run.nreps, run.phases, run.nphases,
-                                   err, errlen);
+        rc = ob_results_write_step(rs->results, &info, rows.reps, rows.nreps, rows.phases,
+                                   rows.nphases, err, errlen);
     if (rc == 0)
         rc = ob_ladder_write_monitor(rs, err, errlen);
     if (rc == 0)
-        rc = ob_results_flush(rs->results, err, errlen);
+        rc = ob_results_commit(rs->results, err, errlen);
+    step_rows_free(&rows);
     ob_step_free(&run);
     if (valid) {
         snprintf(status, statuslen, "Solution Validates");

@@ -495,7 +495,7 @@ static int prepare(run_state *rs, int argc, char **argv)
     if (open_results(rs, argc, argv, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     if (record_counters(rs, err, sizeof err) != 0 || write_system(rs, err, sizeof err) != 0 ||
-        ob_results_flush(rs->results, err, sizeof err) != 0) {
+        ob_results_commit(rs->results, err, sizeof err) != 0) {
         if (rs->launch.rank == 0)
             fprintf(stderr, "occbench: %s\n", err);
         return OB_EXIT_FAILED;

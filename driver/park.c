@@ -1,6 +1,9 @@
 /* Sleeping waits for MPI collectives: see park.h for why. */
 #include "driver/park.h"
 
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int ob_sleep_wait(MPI_Request *req)
@@ -49,6 +52,14 @@ int ob_sleep_allgather(const void *send, int scount, MPI_Datatype stype, void *r
     return rc == MPI_SUCCESS ? ob_sleep_wait(&req) : rc;
 }
 
+int ob_sleep_gather(const void *send, int scount, MPI_Datatype stype, void *recv, int rcount,
+                    MPI_Datatype rtype, int root, MPI_Comm comm)
+{
+    MPI_Request req;
+    int rc = MPI_Igather(send, scount, stype, recv, rcount, rtype, root, comm, &req);
+    return rc == MPI_SUCCESS ? ob_sleep_wait(&req) : rc;
+}
+
 int ob_sleep_gatherv(const void *send, int scount, MPI_Datatype stype, void *recv,
                      const int *rcounts, const int *displs, MPI_Datatype rtype, int root,
                      MPI_Comm comm)
@@ -56,4 +67,47 @@ int ob_sleep_gatherv(const void *send, int scount, MPI_Datatype stype, void *rec
     MPI_Request req;
     int rc = MPI_Igatherv(send, scount, stype, recv, rcounts, displs, rtype, root, comm, &req);
     return rc == MPI_SUCCESS ? ob_sleep_wait(&req) : rc;
+}
+
+int ob_gather_records(const void *mine, size_t n, size_t size, void **all, size_t *total, int root,
+                      MPI_Comm comm)
+{
+    int rank, nranks;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &nranks);
+    *all = NULL;
+    *total = 0;
+    if (n * size > INT32_MAX) {
+        fprintf(stderr, "occbench: %zu records of %zu bytes are too many for one gather\n", n,
+                size);
+        MPI_Abort(comm, 1);
+    }
+    int bytes = (int)(n * size), *counts = NULL, *displs = NULL;
+    if (rank == root) {
+        counts = calloc((size_t)nranks, sizeof *counts);
+        displs = calloc((size_t)nranks, sizeof *displs);
+        if (!counts || !displs) {
+            fprintf(stderr, "occbench: out of memory gathering records\n");
+            MPI_Abort(comm, 1);
+        }
+    }
+    ob_sleep_gather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, root, comm);
+    size_t sum = 0;
+    for (int i = 0; rank == root && i < nranks; i++) {
+        displs[i] = (int)sum;
+        sum += (size_t)counts[i];
+    }
+    if (sum > INT32_MAX) {
+        fprintf(stderr, "occbench: %zu bytes of records are too many for one gather\n", sum);
+        MPI_Abort(comm, 1);
+    }
+    if (rank == root && !(*all = malloc(sum ? sum : 1))) {
+        fprintf(stderr, "occbench: out of memory gathering %zu bytes of records\n", sum);
+        MPI_Abort(comm, 1);
+    }
+    int rc = ob_sleep_gatherv(mine, bytes, MPI_BYTE, *all, counts, displs, MPI_BYTE, root, comm);
+    *total = sum / size;
+    free(counts);
+    free(displs);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #define OCCBENCH_PARK_H
 
 #include <mpi.h>
+#include <stddef.h>
 
 /* Wait for `req` sleeping between tests: 0.1 ms at first, doubling to
  * 5 ms, so a short wait is cheap in latency and a long one costs a few
@@ -19,8 +20,15 @@ int ob_sleep_allreduce(const void *send, void *recv, int count, MPI_Datatype typ
 int ob_sleep_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm);
 int ob_sleep_allgather(const void *send, int scount, MPI_Datatype stype, void *recv, int rcount,
                        MPI_Datatype rtype, MPI_Comm comm);
+int ob_sleep_gather(const void *send, int scount, MPI_Datatype stype, void *recv, int rcount,
+                    MPI_Datatype rtype, int root, MPI_Comm comm);
 int ob_sleep_gatherv(const void *send, int scount, MPI_Datatype stype, void *recv,
                      const int *rcounts, const int *displs, MPI_Datatype rtype, int root,
                      MPI_Comm comm);
+
+/* Gather every rank's n records of `size` bytes on `root`, in rank order:
+ * *all (malloc'd, root only; free it) holds *total records. Sleeping. */
+int ob_gather_records(const void *mine, size_t n, size_t size, void **all, size_t *total, int root,
+                      MPI_Comm comm);
 
 #endif

@@ -1,8 +1,8 @@
-/* The results file: one self-describing HDF5 file per launch, written
- * collectively with parallel HDF5 (every rank its own hyperslab) after
- * every step and flushed, so a job killed at any moment between writes
- * leaves a readable file with every finished step. Layout (see
- * docs/ARCHITECTURE.md; compound types in records_h5.h):
+/* The results file: one self-describing HDF5 file per launch, written by
+ * rank 0 alone with serial HDF5 and closed after every step (commit), so a
+ * job killed at any moment leaves a readable file with every committed
+ * step, and occbench-analyze can read it while the run goes on. Layout
+ * (see docs/ARCHITECTURE.md; compound types in records_h5.h):
  *
  *   /            attrs schema_version, occbench_version, site, created,
  *                command, config, complete (0 until a normal end)
@@ -21,16 +21,15 @@
  *                cpu_busy (float, samples x cpus), appended per step
  *
  * Integers attrs are int64, reals float64. Strings are fixed-length,
- * null-padded UTF-8 (parallel HDF5 1.10 cannot write variable-length data
- * collectively; h5py reads them as bytes). The file uses HDF5's default
- * (earliest) format: no SWMR, and no "file open" flag that would make a
- * killed file need h5clear.
+ * null-padded UTF-8 (h5py reads them as bytes). The file uses HDF5's
+ * default (earliest) format: no SWMR, and no "file open" flag that would
+ * make a killed file need h5clear.
  *
- * Every function here is collective over the communicator given at
- * create/resume unless it says otherwise, and returns 0 or -1 with a
- * one-line message in err (the same on every rank). Names and values that
- * decide metadata (kernel, placement, step attributes, summary rows,
- * provenance) are taken from rank 0 and broadcast. */
+ * Every function here is called by every rank of the communicator given
+ * at create/resume unless it says otherwise: rank 0 writes, with its own
+ * arguments, the other ranks wait asleep for the outcome. Each returns 0
+ * or -1 with a one-line message in err (the same on every rank). A write
+ * that finds the disk too full fails before it changes the file. */
 #ifndef OCCBENCH_RESULTS_H
 #define OCCBENCH_RESULTS_H
 
@@ -81,9 +80,9 @@ int ob_results_write_system(ob_results *r, const ob_kv *pairs, size_t npairs,
 int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
                               const char *const *labels, int nnodes, char *err, size_t errlen);
 
-/* Non-collective query: 1 when the step (kernel, placement, k) is in the
- * file with done=1, else 0. */
-int ob_results_step_done(const ob_results *r, const char *kernel, const char *placement, int k);
+/* Rank 0 alone: 1 when the step (kernel, placement, k) is in the file
+ * with done=1, else 0 (0 on other ranks). */
+int ob_results_step_done(ob_results *r, const char *kernel, const char *placement, int k);
 
 typedef struct ob_step_info {
     const char *kernel;
@@ -92,7 +91,8 @@ typedef struct ob_step_info {
     ob_step_attrs attrs;       /* k, step, valid (the same on every rank), reason, ... */
 } ob_step_info;
 
-/* Write one step: each rank passes its own rows (parked ranks pass 0).
+/* Write one step: rank 0 passes the rows of every rank, in rank order
+ * (the other ranks' rows are ignored; ob_gather_rows collects them).
  * Refused when the step is already in the file with done=1; an unfinished
  * group of the same step is replaced. kernel/placement: 1-200 characters,
  * no '/'; 0 <= k <= 9999. */
@@ -107,21 +107,23 @@ int ob_results_append_summary(ob_results *r, const char *kernel, const char *pla
                               const char *figure_name, const ob_summary_row *row, char *err,
                               size_t errlen);
 
-/* Non-collective: the stored summary row for k (to compute efficiency
- * against k=1 after --resume). Returns 0 when found, -1 otherwise. Rows
- * appended by rank 0 are visible to other ranks once flushed. */
-int ob_results_read_summary(const ob_results *r, const char *kernel, const char *placement, int k,
+/* Rank 0 alone: the stored summary row for k (to compute efficiency
+ * against k=1 after --resume). Returns 0 when found, -1 otherwise (and on
+ * other ranks). */
+int ob_results_read_summary(ob_results *r, const char *kernel, const char *placement, int k,
                             ob_summary_row *out);
 
 /* Append monitor samples: node leaders pass their node's samples and
  * cpu_busy (n x ncpus, row-major; NULL when ncpus is 0); other ranks pass
- * node=-1, n=0. A node's group is created by its first call, even with
- * n=0. ncpus must stay the same for a node. */
+ * node=-1, n=0. They reach rank 0 by sleeping gathers. A node's group is
+ * created by its first call, even with n=0. ncpus must stay the same for
+ * a node. */
 int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
                               const float *cpu_busy, int ncpus, char *err, size_t errlen);
 
-/* Flush to storage (H5Fflush + the MPI-IO sync). */
-int ob_results_flush(ob_results *r, char *err, size_t errlen);
+/* End of a step's writes: close the file and sync it to storage. What was
+ * written before is then on disk, consistent, and readable by others. */
+int ob_results_commit(ob_results *r, char *err, size_t errlen);
 
 /* Set complete=1 when `complete`, then close. Frees r in any case. */
 int ob_results_close(ob_results *r, int complete, char *err, size_t errlen);

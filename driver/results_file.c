@@ -1,29 +1,33 @@
-/* The results file (results.h): parallel HDF5 1.10 over MPI-IO.
+/* The results file (results.h): serial HDF5, written by rank 0 alone.
  *
- * Rules that keep every rank in step and the file readable:
- *  - Every metadata operation (create/delete of groups, datasets,
- *    attributes, extents) is made by all ranks with identical arguments:
- *    the strings and numbers that decide them are broadcast from rank 0
- *    first (pack/bcast below), so a rank passing a slightly different name
- *    cannot corrupt the file.
- *  - Raw data goes through collective transfers; a rank with nothing to
- *    write selects none. Rows of a step land at the offset MPI_Exscan gives
- *    each rank. Data held only by rank 0 (system, counters, summary) is
- *    written by rank 0 within a collective transfer.
- *  - Errors: HDF5's automatic error printing is off; a failing call ends
- *    the local HDF5 sequence and records a one-line message (with the
- *    innermost HDF5 reason). At the end of each stage every rank meets in
- *    agree(), which tells all ranks whether any failed and gives them the
- *    first failing rank's message. Metadata calls fail identically on
- *    every rank (same arguments, same file), so ranks stop at the same
- *    point and no collective is left half-entered.
- *  - Durability: the default (earliest) file format is kept on purpose:
- *    the v3 superblock of the 1.10 "latest" format records "open for
- *    write" and a SIGKILLed file would then need h5clear before h5dump or
- *    H5Fopen accept it. After ob_results_flush (H5Fflush global, which
- *    also syncs MPI-IO) the file on disk is complete and consistent. Each
- *    step group gets its `done` attribute last, so resume can drop steps
- *    whose writing was cut short. No SWMR (not available in parallel). */
+ * Why one writer: every step's records are gathered on rank 0 for the
+ * summary anyway, and parallel HDF5 made every rank enter MPI-IO
+ * collectives that (a) poll, so ranks spun between steps, and (b) left the
+ * ranks in different collectives when one write failed (a full disk hung
+ * the run). Now rank 0 writes and the other ranks wait in one sleeping
+ * agreement per call (obr_agree), which also carries the failure.
+ *
+ * Rules that keep the file readable whatever happens:
+ *  - Closed between steps. ob_results_commit closes the file (and fsyncs
+ *    it); the next write opens it again. A killed run leaves the file of
+ *    its last commit, and a reader (occbench-analyze, h5ls, h5py) can open
+ *    the file of a running launch between steps; while a step is written
+ *    HDF5's file lock makes the reader wait or fail, never read a half
+ *    write. The writer, too, waits while a reader holds the lock.
+ *  - The earliest file format on purpose: the v3 superblock of the later
+ *    formats (and SWMR, which needs it) records "open for write", and a
+ *    killed file would then need h5clear before h5dump or H5Fopen accept it.
+ *  - A full disk cannot corrupt it: every write first reserves the bytes it
+ *    will need (obr_reserve: preallocated past the end of the file), so it
+ *    fails before HDF5 has changed anything, and the file stays the one of
+ *    the last commit. The estimates are generous (whole new chunks, every
+ *    attribute, a metadata margin); tests/mpi/test_disk_full.sh fills the
+ *    disk at every stage to hold them to it.
+ *  - Each step group gets its `done` attribute last, so resume can drop
+ *    steps whose writing was cut short.
+ *  - Errors: HDF5's automatic error printing is off; a failing call records
+ *    a one-line message with the innermost HDF5 reason, and obr_agree gives
+ *    every rank the message. */
 #include <errno.h>
 #include <hdf5.h>
 #include <inttypes.h>
@@ -34,43 +38,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/records_h5.h"
 #include "driver/results_internal.h"
 
-/* ---- create / resume / close ------------------------------------------------ */
-
-static hid_t mpio_fapl(MPI_Comm comm, obr_status *st)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
-        obr_st_h5fail(st, "cannot set up the MPI-IO file driver");
-        obr_close_id(fapl);
-        return -1;
-    }
-    return fapl;
-}
+/* What a new file's root attributes and groups take, with a margin. */
+#define OBR_CREATE_BYTES (64 * 1024)
 
 static ob_results *results_new(MPI_Comm comm, const char *path, obr_status *st)
 {
     MPI_Comm dup;
     MPI_Comm_dup(comm, &dup); /* collective: before anything that may fail */
     ob_results *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = strdup(path))) {
+    if (!r || !(r->path = strdup(path ? path : ""))) {
         obr_st_fail(st, "out of memory");
         free(r);
         MPI_Comm_free(&dup);
         return NULL;
     }
     r->file = -1;
-    r->dxpl_coll = -1;
     r->comm = dup;
     MPI_Comm_rank(r->comm, &r->rank);
     MPI_Comm_size(r->comm, &r->size);
-    r->dxpl_coll = H5Pcreate(H5P_DATASET_XFER);
-    if (r->dxpl_coll < 0 || H5Pset_dxpl_mpio(r->dxpl_coll, H5FD_MPIO_COLLECTIVE) < 0)
-        obr_st_h5fail(st, "cannot set up collective transfers");
     return r;
 }
 
@@ -78,21 +69,14 @@ static void results_free(ob_results *r)
 {
     if (!r)
         return;
-    obr_close_id(r->dxpl_coll);
+    if (r->file >= 0)
+        H5Fclose(r->file);
     MPI_Comm_free(&r->comm);
     free(r->path);
     free(r);
 }
 
-/* Gives up a create or resume: closes the file where it was opened and
- * frees r. Returns -1, for `return abandon(r);`. */
-static int abandon(ob_results *r)
-{
-    if (r && r->file >= 0)
-        H5Fclose(r->file);
-    results_free(r);
-    return -1;
-}
+/* ---- create ---------------------------------------------------------------- */
 
 /* Rank 0: may `path` be created (force: overwritten)? Checks the directory
  * so that failures happen before anything is created. */
@@ -138,72 +122,50 @@ static void make_top_groups(hid_t file, obr_status *st)
         obr_close_id(obr_open_or_create_group(file, tops[i], st));
 }
 
+/* Rank 0: create the file with its root attributes and groups, closed and
+ * synced; on failure nothing is left behind. */
+static void create_here(ob_results *r, int force, const ob_run_info *info, obr_status *st)
+{
+    check_creatable(r->path, force, st);
+    if (st->failed)
+        return;
+    r->file = H5Fcreate(r->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (r->file < 0) {
+        obr_st_h5fail(st, "cannot create results file %s", r->path);
+        return;
+    }
+    obr_reserve(r, OBR_CREATE_BYTES, "the new file", st);
+    obr_put_int_attr(r->file, "schema_version", OB_SCHEMA_VERSION, st);
+    obr_put_string_attr(r->file, "occbench_version", info ? info->occbench_version : "", st);
+    obr_put_string_attr(r->file, "site", info ? info->site : "", st);
+    obr_put_string_attr(r->file, "created", info ? info->created : "", st);
+    obr_put_string_attr(r->file, "command", info ? info->command : "", st);
+    obr_put_string_attr(r->file, "config", info ? info->config : "", st);
+    obr_put_int_attr(r->file, "complete", 0, st);
+    make_top_groups(r->file, st);
+    obr_close_file(r, st);
+    if (st->failed)
+        unlink(r->path); /* nothing is left behind */
+}
+
 int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_info *info,
                       ob_results **out, char *err, size_t errlen)
 {
     obr_status st = {0};
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-    obr_pack p = {0};
-    if (rank == 0) {
-        check_creatable(path, force, &st);
-        obr_put_str(&p, path);
-        obr_put_str(&p, info ? info->occbench_version : "");
-        obr_put_str(&p, info ? info->site : "");
-        obr_put_str(&p, info ? info->created : "");
-        obr_put_str(&p, info ? info->command : "");
-        obr_put_str(&p, info ? info->config : "");
-    }
-    if (obr_pack_bcast(comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the run information");
+    ob_results *r = results_new(comm, path, &st);
+    if (r && r->rank == 0)
+        create_here(r, force, info, &st);
     if (obr_agree(comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return -1;
-    }
-    const char *the_path = obr_get_str(&p);
-    const char *version = obr_get_str(&p), *site = obr_get_str(&p), *created = obr_get_str(&p);
-    const char *command = obr_get_str(&p), *config = obr_get_str(&p);
-
-    ob_results *r = results_new(comm, the_path, &st);
-    hid_t fapl = r ? mpio_fapl(r->comm, &st) : -1;
-    if (!st.failed) {
-        r->file = H5Fcreate(the_path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-        if (r->file < 0)
-            obr_st_h5fail(&st, "cannot create results file %s", the_path);
-    }
-    obr_close_id(fapl);
-    if (obr_agree(comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return abandon(r);
-    }
-
-    obr_put_int_attr(r->file, "schema_version", OB_SCHEMA_VERSION, &st);
-    obr_put_string_attr(r->file, "occbench_version", version, &st);
-    obr_put_string_attr(r->file, "site", site, &st);
-    obr_put_string_attr(r->file, "created", created, &st);
-    obr_put_string_attr(r->file, "command", command, &st);
-    obr_put_string_attr(r->file, "config", config, &st);
-    obr_put_int_attr(r->file, "complete", 0, &st);
-    make_top_groups(r->file, &st);
-    if (!st.failed && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
-        obr_st_h5fail(&st, "cannot flush %s", the_path);
-    if (obr_agree(comm, &st, err, errlen) < 0) {
-        /* Nothing is left behind: close and remove what we created. */
-        H5Fclose(r->file);
-        if (r->rank == 0)
-            unlink(the_path);
-        MPI_Barrier(comm);
         results_free(r);
-        obr_pack_free(&p);
         return -1;
     }
-    obr_pack_free(&p);
     *out = r;
     return 0;
 }
+
+/* ---- resume ---------------------------------------------------------------- */
 
 /* Compare two ';'-separated key=value lists; on the first difference
  * write a message naming the key and both values. Returns 0 when equal. */
@@ -320,7 +282,7 @@ static void name_list_free(name_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Child link names of group `g`, in name order (the same on every rank). */
+/* Child link names of group `g`, in name order. */
 static int list_children(hid_t g, name_list *l, obr_status *st)
 {
     hsize_t idx = 0;
@@ -348,7 +310,7 @@ int obr_step_group_done(hid_t parent, const char *name)
     return ok;
 }
 
-/* Collective: delete every /steps/<kernel>/<placement>/<k> without done=1. */
+/* Delete every /steps/<kernel>/<placement>/<k> without done=1. */
 static void remove_unfinished_steps(hid_t file, obr_status *st)
 {
     hid_t steps = H5Gopen2(file, "steps", H5P_DEFAULT);
@@ -390,80 +352,62 @@ static void remove_unfinished_steps(hid_t file, obr_status *st)
     H5Gclose(steps);
 }
 
+/* Rank 0: check `path` read-only (a refused file is untouched), then drop
+ * its unfinished steps and mark it incomplete. */
+static void resume_here(ob_results *r, const char *config, obr_status *st)
+{
+    struct stat sb;
+    const char *path = r->path;
+    if (!path[0])
+        obr_st_fail(st, "cannot resume: empty results file path");
+    else if (stat(path, &sb) != 0)
+        obr_st_fail(st, "cannot resume %s: %s", path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        obr_st_fail(st, "cannot resume %s: not a regular file", path);
+    else if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        obr_st_fail(st, "cannot resume %s: not an HDF5 file", path);
+    }
+    if (st->failed)
+        return;
+    hid_t ro = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (ro < 0)
+        obr_st_h5fail(st, "cannot resume %s: cannot open it", path);
+    else
+        check_resumable(ro, path, config ? config : "", st);
+    if (ro >= 0 && H5Fclose(ro) < 0)
+        obr_st_h5fail(st, "cannot close %s", path);
+    obr_open(r, st);
+    obr_reserve(r, OBR_CREATE_BYTES, "resuming", st);
+    if (!st->failed)
+        remove_unfinished_steps(r->file, st);
+    make_top_groups(r->file, st);
+    obr_put_int_attr(r->file, "complete", 0, st);
+    obr_close_file(r, st);
+}
+
 int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_results **out,
                       char *err, size_t errlen)
 {
     obr_status st = {0};
-    int rank;
-    MPI_Comm_rank(comm, &rank);
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-    obr_pack p = {0};
-    if (rank == 0) {
-        struct stat sb;
-        if (!path || !path[0])
-            obr_st_fail(&st, "cannot resume: empty results file path");
-        else if (stat(path, &sb) != 0)
-            obr_st_fail(&st, "cannot resume %s: %s", path, strerror(errno));
-        else if (!S_ISREG(sb.st_mode))
-            obr_st_fail(&st, "cannot resume %s: not a regular file", path);
-        else if (H5Fis_hdf5(path) <= 0) {
-            H5Eclear2(H5E_DEFAULT);
-            obr_st_fail(&st, "cannot resume %s: not an HDF5 file", path);
-        }
-        obr_put_str(&p, path);
-        obr_put_str(&p, config);
-    }
-    if (obr_pack_bcast(comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the configuration");
+    ob_results *r = results_new(comm, path, &st);
+    if (r && r->rank == 0)
+        resume_here(r, config, &st);
     if (obr_agree(comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
+        results_free(r);
         return -1;
     }
-    const char *the_path = obr_get_str(&p), *the_config = obr_get_str(&p);
-
-    ob_results *r = results_new(comm, the_path, &st);
-    hid_t fapl = r ? mpio_fapl(r->comm, &st) : -1;
-    /* Every check on a read-only handle first: a refused file is untouched. */
-    hid_t ro = -1;
-    if (!st.failed) {
-        ro = H5Fopen(the_path, H5F_ACC_RDONLY, fapl);
-        if (ro < 0)
-            obr_st_h5fail(&st, "cannot resume %s: cannot open it", the_path);
-        else
-            check_resumable(ro, the_path, the_config, &st);
-    }
-    if (ro >= 0 && H5Fclose(ro) < 0)
-        obr_st_h5fail(&st, "cannot close %s", the_path);
-    if (!st.failed) {
-        r->file = H5Fopen(the_path, H5F_ACC_RDWR, fapl);
-        if (r->file < 0)
-            obr_st_h5fail(&st, "cannot resume %s: cannot open it for writing", the_path);
-    }
-    obr_close_id(fapl);
-    if (obr_agree(comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return abandon(r);
-    }
-    obr_pack_free(&p);
-
-    remove_unfinished_steps(r->file, &st);
-    make_top_groups(r->file, &st);
-    obr_put_int_attr(r->file, "complete", 0, &st);
-    if (!st.failed && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
-        obr_st_h5fail(&st, "cannot flush %s", r->path);
-    if (obr_agree(comm, &st, err, errlen) < 0)
-        return abandon(r);
     *out = r;
     return 0;
 }
 
-int ob_results_flush(ob_results *r, char *err, size_t errlen)
+int ob_results_commit(ob_results *r, char *err, size_t errlen)
 {
     obr_status st = {0};
-    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
-        obr_st_h5fail(&st, "cannot flush %s", r->path);
+    if (r->rank == 0)
+        obr_close_file(r, &st);
     return obr_agree(r->comm, &st, err, errlen);
 }
 
@@ -472,15 +416,17 @@ int ob_results_close(ob_results *r, int complete, char *err, size_t errlen)
     obr_status st = {0};
     if (!r)
         return 0;
-    if (complete) {
-        hid_t a = H5Aopen(r->file, "complete", H5P_DEFAULT);
+    if (r->rank == 0 && complete) {
+        obr_open(r, &st);
+        obr_reserve(r, 4096, "the complete mark", &st);
+        hid_t a = st.failed ? -1 : H5Aopen(r->file, "complete", H5P_DEFAULT);
         int64_t one = 1;
-        if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &one) < 0)
+        if (!st.failed && (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &one) < 0))
             obr_st_h5fail(&st, "cannot mark %s complete", r->path);
         obr_close_id(a);
     }
-    if (H5Fclose(r->file) < 0)
-        obr_st_h5fail(&st, "cannot close %s", r->path);
+    if (r->rank == 0)
+        obr_close_file(r, &st);
     int rc = obr_agree(r->comm, &st, err, errlen);
     results_free(r);
     return rc;

@@ -1,6 +1,7 @@
-/* Status, agreement, the broadcast pack and HDF5 helpers of the results
- * file (driver/results_internal.h). */
+/* Status, agreement, opening, reserving and closing, and HDF5 helpers of
+ * the results file (driver/results_internal.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -9,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/records_h5.h"
+#include "driver/park.h"
 #include "driver/results_internal.h"
 
 /* ---- local obr_status and agreement ------------------------------------------- */
@@ -55,150 +60,142 @@ void obr_st_h5fail(obr_status *st, const char *fmt, ...)
 }
 
 /* Collective: 0 when no rank failed; else -1 and every rank gets the
- * message of the lowest failing rank in err. */
+ * message of the lowest failing rank in err. Sleeping waits: ranks that
+ * arrive early (all but rank 0 after a write) must not spin. */
 int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     int mine = st->failed ? rank : size, first = size;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    ob_sleep_allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
     if (first == size)
         return 0;
     char msg[MSG_LEN];
     if (rank == first)
         snprintf(msg, sizeof msg, "%s", st->msg);
-    MPI_Bcast(msg, sizeof msg, MPI_CHAR, first, comm);
+    ob_sleep_bcast(msg, sizeof msg, MPI_CHAR, first, comm);
     if (err && errlen)
         snprintf(err, errlen, "%s", msg);
     return -1;
 }
 
-/* ---- broadcasting rank 0's arguments ------------------------------------ */
+/* ---- the file on rank 0: open, reserve, close ------------------------------- */
 
-void obr_put_bytes(obr_pack *p, const void *data, size_t n)
+const char *obr_bytes_text(long long bytes, char *buf, size_t len)
 {
-    if (p->bad)
-        return;
-    if (p->len + n > p->cap) {
-        size_t cap = p->cap ? p->cap : 256;
-        while (cap < p->len + n)
-            cap *= 2;
-        char *b = realloc(p->buf, cap);
-        if (!b) {
-            p->bad = 1;
-            return;
-        }
-        p->buf = b;
-        p->cap = cap;
-    }
-    if (n)
-        memcpy(p->buf + p->len, data, n);
-    p->len += n;
+    if (bytes < 0)
+        snprintf(buf, len, "an unknown amount");
+    else if (bytes < 1024)
+        snprintf(buf, len, "%lld B", bytes);
+    else if (bytes < 1024 * 1024)
+        snprintf(buf, len, "%.1f KiB", bytes / 1024.0);
+    else if (bytes < 1024LL * 1024 * 1024)
+        snprintf(buf, len, "%.1f MiB", bytes / 1048576.0);
+    else
+        snprintf(buf, len, "%.1f GiB", bytes / 1073741824.0);
+    return buf;
 }
 
-void obr_put_u64(obr_pack *p, uint64_t v)
+long long obr_free_bytes(const char *path)
 {
-    obr_put_bytes(p, &v, sizeof v);
-}
-void obr_put_i64(obr_pack *p, int64_t v)
-{
-    obr_put_bytes(p, &v, sizeof v);
-}
-void obr_put_f64(obr_pack *p, double v)
-{
-    obr_put_bytes(p, &v, sizeof v);
-}
-
-void obr_put_str(obr_pack *p, const char *s)
-{
-    if (!s)
-        s = "";
-    size_t n = strlen(s) + 1;
-    obr_put_u64(p, n);
-    obr_put_bytes(p, s, n);
-}
-
-/* Collective. Returns 0, or -1 on every rank when rank 0's obr_pack is bad
- * or too large for one broadcast. */
-int obr_pack_bcast(MPI_Comm comm, obr_pack *p)
-{
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    uint64_t len = (rank == 0 && !p->bad && p->len <= INT32_MAX) ? p->len : UINT64_MAX;
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
-    if (len == UINT64_MAX)
+    struct statvfs sv;
+    if (statvfs(path, &sv) != 0)
         return -1;
-    if (rank != 0) {
-        free(p->buf);
-        p->buf = malloc(len ? len : 1);
-        if (!p->buf) {
-            /* This rank cannot take part in the broadcast any more. */
-            fprintf(stderr, "occbench: out of memory receiving %" PRIu64 " bytes\n", len);
-            MPI_Abort(comm, 1);
-        }
-        p->len = p->cap = len;
+    return (long long)sv.f_bavail * (long long)sv.f_frsize;
+}
+
+/* 1 when another process holds a lock on `path` that H5Fopen would wait
+ * for (HDF5 1.10 takes flock(2) for as long as a file is open). */
+static int locked_by_another(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (!busy)
+        flock(fd, LOCK_UN);
+    close(fd);
+    return busy;
+}
+
+void obr_open(ob_results *r, obr_status *st)
+{
+    if (st->failed || r->file >= 0)
+        return;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    for (int tries = 0; tries <= OBR_LOCK_WAIT_S * 20; tries++) {
+        r->file = H5Fopen(r->path, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (r->file >= 0)
+            return;
+        if (!locked_by_another(r->path))
+            break;
+        H5Eclear2(H5E_DEFAULT);
+        nanosleep(&pause, NULL);
     }
-    if (len)
-        MPI_Bcast(p->buf, (int)len, MPI_BYTE, 0, comm);
-    p->pos = 0;
-    return 0;
+    if (locked_by_another(r->path))
+        obr_st_fail(st, "cannot open %s: another program has held it open for %d s", r->path,
+                    OBR_LOCK_WAIT_S);
+    else
+        obr_st_h5fail(st, "cannot open %s for writing", r->path);
 }
 
-const void *obr_get_bytes(obr_pack *p, size_t n)
+void obr_close_file(ob_results *r, obr_status *st)
 {
-    if (p->bad || p->pos + n > p->len) {
-        p->bad = 1;
-        return NULL;
+    if (r->file < 0)
+        return;
+    herr_t rc = H5Fclose(r->file);
+    r->file = -1;
+    if (rc < 0) {
+        obr_st_h5fail(st, "cannot close %s", r->path);
+        return;
     }
-    const void *at = p->buf + p->pos;
-    p->pos += n;
-    return at;
+    /* Durable against a node crash, not only a killed process. */
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        obr_st_fail(st, "cannot sync %s: %s", r->path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
 }
 
-/* Copies the next n bytes to out; out keeps its value when the obr_pack is bad. */
-void obr_get_into(obr_pack *p, void *out, size_t n)
+/* Why a reservation in place of a check of the free space: blocks
+ * allocated with fallocate(FALLOC_FL_KEEP_SIZE) past the end of the file
+ * are the file's own, so HDF5's writes that follow cannot fail for space
+ * (and no other writer on the disk can take them). Where the file system
+ * cannot preallocate, the free space is checked instead. */
+void obr_reserve(ob_results *r, uint64_t bytes, const char *what, obr_status *st)
 {
-    const void *b = obr_get_bytes(p, n);
-    if (b)
-        memcpy(out, b, n);
-}
-
-uint64_t obr_get_u64(obr_pack *p)
-{
-    uint64_t v = 0;
-    obr_get_into(p, &v, sizeof v);
-    return v;
-}
-int64_t obr_get_i64(obr_pack *p)
-{
-    int64_t v = 0;
-    obr_get_into(p, &v, sizeof v);
-    return v;
-}
-double obr_get_f64(obr_pack *p)
-{
-    double v = 0;
-    obr_get_into(p, &v, sizeof v);
-    return v;
-}
-
-/* The string points into the pack's buffer ("" when the obr_pack is bad). */
-const char *obr_get_str(obr_pack *p)
-{
-    uint64_t n = obr_get_u64(p);
-    const char *s = obr_get_bytes(p, n);
-    if (!s || n == 0 || s[n - 1] != '\0') {
-        p->bad = 1;
-        return "";
+    if (st->failed)
+        return;
+    void *handle = NULL;
+    struct stat sb;
+    if (H5Fget_vfd_handle(r->file, H5P_DEFAULT, &handle) < 0 || !handle) {
+        obr_st_h5fail(st, "cannot reach the file descriptor of %s", r->path);
+        return;
     }
-    return s;
-}
-
-void obr_pack_free(obr_pack *p)
-{
-    free(p->buf);
-    memset(p, 0, sizeof *p);
+    int fd = *(int *)handle;
+    if (fstat(fd, &sb) != 0) {
+        obr_st_fail(st, "cannot stat %s: %s", r->path, strerror(errno));
+        return;
+    }
+    int e = 0;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, sb.st_size, (off_t)bytes) != 0)
+        e = errno;
+    long long free_now = obr_free_bytes(r->path);
+    if (e == EOPNOTSUPP || e == ENOSYS)
+        e = (free_now >= 0 && (uint64_t)free_now < bytes) ? ENOSPC : 0;
+    if (!e)
+        return;
+    char need[32], have[32];
+    obr_bytes_text((long long)bytes, need, sizeof need);
+    obr_bytes_text(free_now, have, sizeof have);
+    if (e == ENOSPC || e == EDQUOT)
+        obr_st_fail(st,
+                    "results disk full: %s needs about %s, %s free where %s is (%s); the "
+                    "finished steps are kept: free space, then continue with --resume %s",
+                    what, need, have, r->path, e == EDQUOT ? "quota" : "no space", r->path);
+    else
+        obr_st_fail(st, "cannot reserve %s for %s in %s: %s", need, what, r->path, strerror(e));
 }
 
 /* ---- small HDF5 helpers -------------------------------------------------- */
@@ -299,29 +296,21 @@ hid_t obr_make_dcpl(int rank, const hsize_t *chunk)
     return dcpl;
 }
 
-/* Collective write of `n` rows of this rank at rows [offset, offset+n) of
- * the 1-D or 2-D (rows x cols) dataset; n may be 0 on any rank. */
-void obr_write_rows(hid_t dset, hid_t memtype, hid_t dxpl, int ndims, hsize_t offset, size_t n,
-                    hsize_t cols, const void *buf, const char *what, obr_status *st)
+/* Write `n` rows at rows [offset, offset+n) of the 1-D or 2-D (rows x
+ * cols) dataset. */
+void obr_write_rows(hid_t dset, hid_t memtype, int ndims, hsize_t offset, size_t n, hsize_t cols,
+                    const void *buf, const char *what, obr_status *st)
 {
-    if (st->failed)
+    if (st->failed || n == 0)
         return;
     hid_t fspace = H5Dget_space(dset);
     hsize_t start[2] = {offset, 0}, count[2] = {n, cols};
-    hsize_t mdims[2] = {n ? n : 1, cols ? cols : 1};
+    hsize_t mdims[2] = {n, cols ? cols : 1};
     hid_t mspace = H5Screate_simple(ndims, mdims, NULL);
     herr_t sel = -1;
-    if (fspace >= 0 && mspace >= 0) {
-        if (n) {
-            sel = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-        } else {
-            sel = H5Sselect_none(fspace);
-            if (sel >= 0)
-                sel = H5Sselect_none(mspace);
-        }
-    }
-    static const char dummy[1];
-    if (sel < 0 || H5Dwrite(dset, memtype, mspace, fspace, dxpl, n ? buf : dummy) < 0)
+    if (fspace >= 0 && mspace >= 0)
+        sel = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    if (sel < 0 || H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
         obr_st_h5fail(st, "cannot write %s", what);
     if (mspace >= 0)
         H5Sclose(mspace);

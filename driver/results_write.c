@@ -1,25 +1,31 @@
 /* The sections of the results file: /system, /counters, steps, /summary and
- * /monitor (the rules are in driver/results_file.c). */
+ * /monitor (the rules are in driver/results_file.c). Every public call is
+ * made by every rank; rank 0 writes (its arguments are the ones written),
+ * the others wait for the outcome. Each write reserves its bytes first. */
 #include <errno.h>
 #include <hdf5.h>
 #include <inttypes.h>
-#include <libgen.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/records_h5.h"
+#include "driver/park.h"
 #include "driver/results_internal.h"
+
+/* Bytes of metadata (object headers, B-tree nodes, heaps) one new group or
+ * dataset may add, generously: HDF5 allocates metadata in 2 KiB blocks. */
+#define OBR_OBJECT_BYTES (8 * 1024)
+/* And what an attribute adds beyond its value. */
+#define OBR_ATTR_BYTES 512
 
 /* ---- /system and /counters ----------------------------------------------- */
 
-/* Collective: 1-D dataset `name` of n fixed-length strings (rank 0's). */
-static void write_string_list(ob_results *r, hid_t parent, const char *name,
-                              const char *const *values, size_t n, obr_status *st)
+/* 1-D dataset `name` of n fixed-length strings. */
+static void write_string_list(hid_t parent, const char *name, const char *const *values, size_t n,
+                              obr_status *st)
 {
     obr_remove_link_if_exists(parent, name, st);
     if (st->failed)
@@ -42,8 +48,8 @@ static void write_string_list(ob_results *r, hid_t parent, const char *name,
         d = H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0)
         obr_st_h5fail(st, "cannot create dataset %s", name);
-    else if (n)
-        obr_write_rows(d, type, r->dxpl_coll, 1, 0, r->rank == 0 ? n : 0, 0, buf, name, st);
+    else
+        obr_write_rows(d, type, 1, 0, n, 0, buf, name, st);
     obr_close_id(d);
     obr_close_id(dcpl);
     obr_close_id(space);
@@ -51,33 +57,67 @@ static void write_string_list(ob_results *r, hid_t parent, const char *name,
     free(buf);
 }
 
-/* Collective: scalar fixed-length string dataset `name` holding rank 0's
- * text (len bytes, the same len on every rank). */
-static void write_text(ob_results *r, hid_t parent, const char *name, const char *text, size_t len,
-                       obr_status *st)
+/* Scalar fixed-length string dataset `name` holding `text`. */
+static void write_text(hid_t parent, const char *name, const char *text, obr_status *st)
 {
     obr_remove_link_if_exists(parent, name, st);
     if (st->failed)
         return;
+    size_t len = strlen(text);
     hid_t type = ob_h5_string_type(len), space = H5Screate(H5S_SCALAR);
-    hid_t mspace = H5Screate(H5S_SCALAR), dcpl = obr_make_dcpl(0, NULL), d = -1;
-    if (type >= 0 && space >= 0 && mspace >= 0 && dcpl >= 0)
+    hid_t dcpl = obr_make_dcpl(0, NULL), d = -1;
+    if (type >= 0 && space >= 0 && dcpl >= 0)
         d = H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0) {
+    if (d < 0)
         obr_st_h5fail(st, "cannot create dataset %s", name);
-    } else {
-        herr_t sel = 0;
-        if (r->rank != 0)
-            sel = (H5Sselect_none(space) < 0 || H5Sselect_none(mspace) < 0) ? -1 : 0;
-        const char *buf = (r->rank == 0 && len) ? text : "";
-        if (sel < 0 || H5Dwrite(d, type, mspace, space, r->dxpl_coll, buf) < 0)
-            obr_st_h5fail(st, "cannot write dataset %s", name);
-    }
+    else if (H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, len ? text : "") < 0)
+        obr_st_h5fail(st, "cannot write dataset %s", name);
     obr_close_id(d);
     obr_close_id(dcpl);
-    obr_close_id(mspace);
     obr_close_id(space);
     obr_close_id(type);
+}
+
+static size_t strings_bytes(const char *const *values, size_t n)
+{
+    size_t width = 1;
+    for (size_t i = 0; i < n; i++)
+        if (values[i] && strlen(values[i]) > width)
+            width = strlen(values[i]);
+    return n * width;
+}
+
+static void write_system_here(ob_results *r, const ob_kv *pairs, size_t npairs,
+                              const char *const *hostnames, int nnodes, const char *topology_xml,
+                              obr_status *st)
+{
+    size_t nhosts = nnodes > 0 ? (size_t)nnodes : 0;
+    const char *xml = topology_xml ? topology_xml : "";
+    uint64_t need = 3 * OBR_OBJECT_BYTES + strlen(xml) + strings_bytes(hostnames, nhosts);
+    for (size_t i = 0; i < npairs; i++) {
+        if (!pairs[i].key || !pairs[i].key[0])
+            obr_st_fail(st, "system provenance pair %zu has an empty key", i);
+        need +=
+            OBR_ATTR_BYTES + strlen(pairs[i].key) + (pairs[i].value ? strlen(pairs[i].value) : 0);
+    }
+    obr_open(r, st);
+    obr_reserve(r, need, "the system provenance", st);
+    hid_t sys = st->failed ? -1 : H5Gopen2(r->file, "system", H5P_DEFAULT);
+    if (!st->failed && sys < 0)
+        obr_st_h5fail(st, "cannot open /system");
+    for (size_t i = 0; i < npairs; i++)
+        obr_put_string_attr(sys, pairs[i].key, pairs[i].value, st);
+    const char **hosts = calloc(nhosts ? nhosts : 1, sizeof *hosts);
+    if (!hosts)
+        obr_st_fail(st, "out of memory");
+    for (size_t i = 0; hosts && i < nhosts; i++)
+        hosts[i] = hostnames && hostnames[i] ? hostnames[i] : "";
+    if (!st->failed)
+        write_string_list(sys, "hostnames", hosts, nhosts, st);
+    if (!st->failed)
+        write_text(sys, "topology.xml", xml, st);
+    obr_close_id(sys);
+    free(hosts);
 }
 
 int ob_results_write_system(ob_results *r, const ob_kv *pairs, size_t npairs,
@@ -85,80 +125,22 @@ int ob_results_write_system(ob_results *r, const ob_kv *pairs, size_t npairs,
                             char *err, size_t errlen)
 {
     obr_status st = {0};
-    obr_pack p = {0};
-    if (r->rank == 0) {
-        obr_put_u64(&p, npairs);
-        for (size_t i = 0; i < npairs; i++) {
-            if (!pairs[i].key || !pairs[i].key[0])
-                obr_st_fail(&st, "system provenance pair %zu has an empty key", i);
-            obr_put_str(&p, pairs[i].key);
-            obr_put_str(&p, pairs[i].value);
-        }
-        obr_put_u64(&p, nnodes > 0 ? (uint64_t)nnodes : 0);
-        for (int i = 0; i < nnodes; i++)
-            obr_put_str(&p, hostnames ? hostnames[i] : "");
-        obr_put_u64(&p, topology_xml ? strlen(topology_xml) : 0);
-    }
-    if (obr_pack_bcast(r->comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the system provenance");
-    if (obr_agree(r->comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return -1;
-    }
-    size_t n = obr_get_u64(&p);
-    const char **hosts = NULL;
-    hid_t sys = H5Gopen2(r->file, "system", H5P_DEFAULT);
-    if (sys < 0)
-        obr_st_h5fail(&st, "cannot open /system");
-    for (size_t i = 0; i < n; i++) {
-        const char *key = obr_get_str(&p), *value = obr_get_str(&p);
-        obr_put_string_attr(sys, key, value, &st);
-    }
-    size_t nhosts = obr_get_u64(&p);
-    hosts = calloc(nhosts ? nhosts : 1, sizeof *hosts);
-    if (!hosts)
-        obr_st_fail(&st, "out of memory");
-    for (size_t i = 0; i < nhosts && hosts; i++)
-        hosts[i] = obr_get_str(&p);
-    size_t xml_len = obr_get_u64(&p);
-    if (p.bad)
-        obr_st_fail(&st, "internal error unpacking the system provenance");
-    if (!st.failed)
-        write_string_list(r, sys, "hostnames", hosts, nhosts, &st);
-    if (!st.failed)
-        write_text(r, sys, "topology.xml", topology_xml, xml_len, &st);
-    obr_close_id(sys);
-    free(hosts);
-    obr_pack_free(&p);
+    if (r->rank == 0)
+        write_system_here(r, pairs, npairs, hostnames, nnodes, topology_xml, &st);
     return obr_agree(r->comm, &st, err, errlen);
 }
 
-int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
-                              const char *const *labels, int nnodes, char *err, size_t errlen)
+static void write_counters_here(ob_results *r, const ob_metric_source *sources,
+                                const char *const *labels, int nnodes, obr_status *st)
 {
-    obr_status st = {0};
-    obr_pack p = {0};
-    if (r->rank == 0) {
-        obr_put_u64(&p, nnodes > 0 ? (uint64_t)nnodes : 0);
-        for (int i = 0; i < nnodes; i++)
-            obr_put_str(&p, labels ? labels[i] : "");
-    }
-    if (obr_pack_bcast(r->comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the counter sources");
-    if (obr_agree(r->comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return -1;
-    }
-    size_t nodes = obr_get_u64(&p);
+    size_t nodes = nnodes > 0 ? (size_t)nnodes : 0, nrows = nodes * OB_METRIC_COUNT;
+    ob_counter_row *rows = calloc(nrows ? nrows : 1, sizeof *rows);
     const char **families = calloc(nodes ? nodes : 1, sizeof *families);
-    for (size_t i = 0; i < nodes && families; i++)
-        families[i] = obr_get_str(&p);
-    size_t nrows = nodes * OB_METRIC_COUNT;
-    /* Only rank 0 writes the rows; the others only need their number. */
-    ob_counter_row *rows = calloc(r->rank == 0 && nrows ? nrows : 1, sizeof *rows);
-    if (!families || !rows || p.bad)
-        obr_st_fail(&st, "out of memory writing /counters");
-    for (size_t i = 0; r->rank == 0 && rows && sources && i < nrows; i++) {
+    if (!rows || !families)
+        obr_st_fail(st, "out of memory writing /counters");
+    for (size_t i = 0; families && i < nodes; i++)
+        families[i] = labels && labels[i] ? labels[i] : "";
+    for (size_t i = 0; rows && sources && i < nrows; i++) {
         const ob_metric_source *s = &sources[i];
         rows[i].node = (int32_t)(i / OB_METRIC_COUNT);
         rows[i].available = s->available;
@@ -168,24 +150,25 @@ int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
         snprintf(rows[i].reason, sizeof rows[i].reason, "%s", s->reason);
         rows[i].scale = s->scale;
     }
-    hid_t g = st.failed ? -1 : H5Gopen2(r->file, "counters", H5P_DEFAULT);
-    if (g < 0)
-        obr_st_h5fail(&st, "cannot open /counters");
-    obr_remove_link_if_exists(g, "sources", &st);
+    obr_open(r, st);
+    obr_reserve(r, 2 * OBR_OBJECT_BYTES + nrows * sizeof *rows + nodes * 64, "/counters", st);
+    hid_t g = st->failed ? -1 : H5Gopen2(r->file, "counters", H5P_DEFAULT);
+    if (!st->failed && g < 0)
+        obr_st_h5fail(st, "cannot open /counters");
+    obr_remove_link_if_exists(g, "sources", st);
     hsize_t dims[1] = {nrows};
     hid_t type = ob_h5_counter_type(), space = H5Screate_simple(1, dims, NULL);
     hid_t dcpl = obr_make_dcpl(1, NULL), d = -1;
-    if (!st.failed) {
+    if (!st->failed) {
         if (type >= 0 && space >= 0 && dcpl >= 0)
             d = H5Dcreate2(g, "sources", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         if (d < 0)
-            obr_st_h5fail(&st, "cannot create /counters/sources");
-        else if (nrows)
-            obr_write_rows(d, type, r->dxpl_coll, 1, 0, r->rank == 0 ? nrows : 0, 0, rows,
-                           "/counters/sources", &st);
+            obr_st_h5fail(st, "cannot create /counters/sources");
+        else if (sources)
+            obr_write_rows(d, type, 1, 0, nrows, 0, rows, "/counters/sources", st);
     }
-    if (!st.failed)
-        write_string_list(r, g, "cpu_family", families, nodes, &st);
+    if (!st->failed)
+        write_string_list(g, "cpu_family", families, nodes, st);
     obr_close_id(d);
     obr_close_id(dcpl);
     obr_close_id(space);
@@ -193,23 +176,31 @@ int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
     obr_close_id(g);
     free(rows);
     free(families);
-    obr_pack_free(&p);
+}
+
+int ob_results_write_counters(ob_results *r, const ob_metric_source *sources,
+                              const char *const *labels, int nnodes, char *err, size_t errlen)
+{
+    obr_status st = {0};
+    if (r->rank == 0)
+        write_counters_here(r, sources, labels, nnodes, &st);
     return obr_agree(r->comm, &st, err, errlen);
 }
 
 /* ---- steps ------------------------------------------------------------------ */
 
-int ob_results_step_done(const ob_results *r, const char *kernel, const char *placement, int k)
+int ob_results_step_done(ob_results *r, const char *kernel, const char *placement, int k)
 {
     char kname[32];
     snprintf(kname, sizeof kname, "k%04d", k);
     const char *names[4] = {"steps", kernel, placement, kname};
     obr_status st = {0};
-    if (!r || obr_check_name(&st, "kernel", kernel) < 0 ||
+    if (!r || r->rank != 0 || obr_check_name(&st, "kernel", kernel) < 0 ||
         obr_check_name(&st, "placement", placement) < 0)
         return 0;
+    obr_open(r, &st);
     int done = 0;
-    if (obr_links_exist(r->file, 3, names)) {
+    if (!st.failed && obr_links_exist(r->file, 3, names)) {
         char path[3 * NAME_MAX_LEN + 16];
         snprintf(path, sizeof path, "steps/%s/%s", kernel, placement);
         hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
@@ -221,24 +212,97 @@ int ob_results_step_done(const ob_results *r, const char *kernel, const char *pl
     return done;
 }
 
-/* Collective: create dataset `name` of `total` rows and write this rank's
- * n rows at `offset`. */
-static void write_step_rows(ob_results *r, hid_t g, const char *name, hid_t type, uint64_t total,
-                            uint64_t offset, size_t n, const void *rows, obr_status *st)
+/* Dataset `name` holding all n rows. */
+static void write_step_rows(hid_t g, const char *name, hid_t type, size_t n, const void *rows,
+                            obr_status *st)
 {
     if (st->failed)
         return;
-    hsize_t dims[1] = {total};
+    hsize_t dims[1] = {n};
     hid_t space = H5Screate_simple(1, dims, NULL), dcpl = obr_make_dcpl(1, NULL), d = -1;
     if (space >= 0 && dcpl >= 0)
         d = H5Dcreate2(g, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0)
         obr_st_h5fail(st, "cannot create dataset %s", name);
-    else if (total)
-        obr_write_rows(d, type, r->dxpl_coll, 1, offset, n, 0, rows, name, st);
+    else
+        obr_write_rows(d, type, 1, 0, n, 0, rows, name, st);
     obr_close_id(d);
     obr_close_id(dcpl);
     obr_close_id(space);
+}
+
+/* What the step's attributes take in the file, generously. */
+static uint64_t step_attr_bytes(const ob_step_attrs *attrs, const char *const *phases)
+{
+    uint64_t bytes = 2 * OBR_ATTR_BYTES; /* phases and done */
+#define BYTES_INT(name) bytes += OBR_ATTR_BYTES
+#define BYTES_F64(name) bytes += OBR_ATTR_BYTES
+#define BYTES_STR(name) bytes += OBR_ATTR_BYTES + (attrs->name ? strlen(attrs->name) : 0)
+#define BYTES_ATTR(type, name, dflt, help) BYTES_##type(name);
+    OB_STEP_ATTRS(BYTES_ATTR)
+#undef BYTES_ATTR
+#undef BYTES_STR
+#undef BYTES_F64
+#undef BYTES_INT
+    for (size_t i = 0; phases && phases[i]; i++)
+        bytes += 64 + strlen(phases[i]);
+    return bytes;
+}
+
+static void write_step_here(ob_results *r, const ob_step_info *info, const ob_rep_record *reps,
+                            size_t nreps, const ob_phase_record *phases, size_t nphases,
+                            obr_status *st)
+{
+    if ((nreps && !reps) || (nphases && !phases))
+        obr_st_fail(st, "write_step: rows missing (nreps %zu, nphases %zu)", nreps, nphases);
+    if (!info) {
+        obr_st_fail(st, "write_step: no step information");
+        return;
+    }
+    obr_check_name(st, "kernel", info->kernel);
+    obr_check_name(st, "placement", info->placement);
+    if (info->attrs.k < 0 || info->attrs.k > 9999)
+        obr_st_fail(st, "write_step: k %lld out of range 0..9999", info->attrs.k);
+    char kname[32], what[3 * NAME_MAX_LEN + 64];
+    snprintf(kname, sizeof kname, "k%04d", (int)info->attrs.k);
+    snprintf(what, sizeof what, "step %s/%s/%s", info->kernel, info->placement, kname);
+    obr_open(r, st);
+    obr_reserve(r,
+                3 * OBR_OBJECT_BYTES + step_attr_bytes(&info->attrs, info->phases) +
+                    nreps * sizeof *reps + nphases * sizeof *phases,
+                what, st);
+    const char *names[3] = {"steps", info->kernel, info->placement};
+    hid_t pg = st->failed ? -1 : obr_open_group_path(r->file, st, 3, names);
+    if (!st->failed && H5Lexists(pg, kname, H5P_DEFAULT) > 0) {
+        if (obr_step_group_done(pg, kname))
+            obr_st_fail(st, "%s is already in %s", what, r->path);
+        else
+            obr_remove_link_if_exists(pg, kname, st); /* an unfinished attempt */
+    }
+    hid_t g = -1;
+    if (!st->failed) {
+        g = H5Gcreate2(pg, kname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0)
+            obr_st_h5fail(st, "cannot create the group of %s", what);
+    }
+    if (!st->failed && ob_h5_write_step_attrs(g, &info->attrs) < 0)
+        obr_st_h5fail(st, "cannot write the attributes of %s", what);
+    size_t nph = 0;
+    while (info->phases && info->phases[nph])
+        nph++;
+    if (!st->failed && ob_h5_attr_put_strings(g, "phases", info->phases, nph) < 0)
+        obr_st_h5fail(st, "cannot write attribute 'phases'");
+    hid_t rep_type = ob_h5_rep_type(), phase_type = ob_h5_phase_type();
+    if (rep_type < 0 || phase_type < 0)
+        obr_st_h5fail(st, "cannot build the record types");
+    write_step_rows(g, "reps", rep_type, nreps, reps, st);
+    write_step_rows(g, "phases", phase_type, nphases, phases, st);
+    /* Last: marks the step finished for resume. */
+    obr_put_int_attr(g, "done", 1, st);
+    obr_close_id(rep_type);
+    obr_close_id(phase_type);
+    obr_close_id(g);
+    obr_close_id(pg);
 }
 
 int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_record *reps,
@@ -246,100 +310,8 @@ int ob_results_write_step(ob_results *r, const ob_step_info *info, const ob_rep_
                           size_t errlen)
 {
     obr_status st = {0};
-    if ((nreps && !reps) || (nphases && !phases))
-        obr_st_fail(&st, "write_step: rows missing (nreps %zu, nphases %zu)", nreps, nphases);
-    obr_pack p = {0};
-    if (r->rank == 0) {
-        if (!info) {
-            obr_st_fail(&st, "write_step: no step information");
-        } else {
-            obr_check_name(&st, "kernel", info->kernel);
-            obr_check_name(&st, "placement", info->placement);
-            if (info->attrs.k < 0 || info->attrs.k > 9999)
-                obr_st_fail(&st, "write_step: k %lld out of range 0..9999", info->attrs.k);
-            obr_put_str(&p, info->kernel);
-            obr_put_str(&p, info->placement);
-#define PACK_INT(name) obr_put_i64(&p, info->attrs.name)
-#define PACK_F64(name) obr_put_f64(&p, info->attrs.name)
-#define PACK_STR(name) obr_put_str(&p, info->attrs.name ? info->attrs.name : "")
-#define PACK_ATTR(type, name, dflt, help) PACK_##type(name);
-            OB_STEP_ATTRS(PACK_ATTR)
-#undef PACK_ATTR
-#undef PACK_STR
-#undef PACK_F64
-#undef PACK_INT
-            uint64_t nph = 0;
-            while (info->phases && info->phases[nph])
-                nph++;
-            obr_put_u64(&p, nph);
-            for (uint64_t i = 0; i < nph; i++)
-                obr_put_str(&p, info->phases[i]);
-        }
-    }
-    if (obr_pack_bcast(r->comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the step information");
-    uint64_t mine[2] = {nreps, nphases}, offset[2] = {0, 0}, total[2] = {0, 0};
-    MPI_Exscan(mine, offset, 2, MPI_UINT64_T, MPI_SUM, r->comm);
     if (r->rank == 0)
-        offset[0] = offset[1] = 0; /* MPI_Exscan leaves rank 0's undefined */
-    MPI_Allreduce(mine, total, 2, MPI_UINT64_T, MPI_SUM, r->comm);
-    if (obr_agree(r->comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return -1;
-    }
-    const char *kernel = obr_get_str(&p), *placement = obr_get_str(&p);
-    ob_step_attrs attrs;
-#define UNPACK_INT(name) attrs.name = obr_get_i64(&p)
-#define UNPACK_F64(name) attrs.name = obr_get_f64(&p)
-#define UNPACK_STR(name) attrs.name = obr_get_str(&p)
-#define UNPACK_ATTR(type, name, dflt, help) UNPACK_##type(name);
-    OB_STEP_ATTRS(UNPACK_ATTR)
-#undef UNPACK_ATTR
-#undef UNPACK_STR
-#undef UNPACK_F64
-#undef UNPACK_INT
-    size_t nph = obr_get_u64(&p);
-    const char **phase_names = calloc(nph + 1, sizeof *phase_names);
-    for (size_t i = 0; i < nph && phase_names; i++)
-        phase_names[i] = obr_get_str(&p);
-    if (!phase_names || p.bad)
-        obr_st_fail(&st, "out of memory unpacking the step information");
-
-    char kname[32];
-    snprintf(kname, sizeof kname, "k%04d", (int)attrs.k);
-    const char *names[3] = {"steps", kernel, placement};
-    hid_t pg = st.failed ? -1 : obr_open_group_path(r->file, &st, 3, names);
-    if (!st.failed && H5Lexists(pg, kname, H5P_DEFAULT) > 0) {
-        if (obr_step_group_done(pg, kname))
-            obr_st_fail(&st, "step %s/%s/%s is already in %s", kernel, placement, kname, r->path);
-        else
-            obr_remove_link_if_exists(pg, kname, &st); /* an unfinished attempt */
-    }
-    hid_t g = -1;
-    if (!st.failed) {
-        g = H5Gcreate2(pg, kname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (g < 0)
-            obr_st_h5fail(&st, "cannot create step group %s/%s/%s", kernel, placement, kname);
-    }
-    if (!st.failed && ob_h5_write_step_attrs(g, &attrs) < 0)
-        obr_st_h5fail(&st, "cannot write the attributes of step %s/%s/%s", kernel, placement,
-                      kname);
-    if (!st.failed && ob_h5_attr_put_strings(g, "phases", phase_names, nph) < 0)
-        obr_st_h5fail(&st, "cannot write attribute 'phases'");
-
-    hid_t rep_type = ob_h5_rep_type(), phase_type = ob_h5_phase_type();
-    if (rep_type < 0 || phase_type < 0)
-        obr_st_h5fail(&st, "cannot build the record types");
-    write_step_rows(r, g, "reps", rep_type, total[0], offset[0], nreps, reps, &st);
-    write_step_rows(r, g, "phases", phase_type, total[1], offset[1], nphases, phases, &st);
-    /* Last: marks the step finished for resume. */
-    obr_put_int_attr(g, "done", 1, &st);
-    obr_close_id(rep_type);
-    obr_close_id(phase_type);
-    obr_close_id(g);
-    obr_close_id(pg);
-    free(phase_names);
-    obr_pack_free(&p);
+        write_step_here(r, info, reps, nreps, phases, nphases, &st);
     return obr_agree(r->comm, &st, err, errlen);
 }
 
@@ -366,102 +338,80 @@ static ob_summary_row *read_summary_rows(hid_t d, hid_t type, size_t *n)
     return rows;
 }
 
+static void append_summary_here(ob_results *r, const char *kernel, const char *placement,
+                                const char *figure_name, const ob_summary_row *row, obr_status *st)
+{
+    obr_check_name(st, "kernel", kernel);
+    obr_check_name(st, "placement", placement);
+    if (!row)
+        obr_st_fail(st, "append_summary: no row");
+    char what[2 * NAME_MAX_LEN + 32];
+    snprintf(what, sizeof what, "/summary/%s/%s", kernel ? kernel : "", placement ? placement : "");
+    obr_open(r, st);
+    /* a new chunk, the dataset and its attribute at most */
+    obr_reserve(r, 2 * OBR_OBJECT_BYTES + SUMMARY_CHUNK * sizeof *row, what, st);
+    const char *names[2] = {"summary", kernel};
+    hid_t kg = st->failed ? -1 : obr_open_group_path(r->file, st, 2, names);
+    hid_t type = ob_h5_summary_type(), d = -1;
+    if (type < 0)
+        obr_st_h5fail(st, "cannot build the summary type");
+    if (!st->failed) {
+        htri_t exists = H5Lexists(kg, placement, H5P_DEFAULT);
+        if (exists > 0) {
+            d = H5Dopen2(kg, placement, H5P_DEFAULT);
+        } else if (exists == 0) {
+            hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {SUMMARY_CHUNK};
+            hid_t space = H5Screate_simple(1, dims, maxdims), dcpl = obr_make_dcpl(1, chunk);
+            if (space >= 0 && dcpl >= 0)
+                d = H5Dcreate2(kg, placement, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            obr_close_id(space);
+            obr_close_id(dcpl);
+            obr_put_string_attr(d, "figure_name", figure_name, st);
+        }
+        if (d < 0)
+            obr_st_h5fail(st, "cannot open or create %s", what);
+    }
+    /* A step written again (after --resume) replaces its row. */
+    size_t n = 0;
+    ob_summary_row *rows = st->failed ? NULL : read_summary_rows(d, type, &n);
+    if (!st->failed && !rows)
+        obr_st_h5fail(st, "cannot read %s", what);
+    size_t index = n;
+    for (size_t i = 0; rows && i < n; i++)
+        if (rows[i].k == row->k)
+            index = i;
+    free(rows);
+    if (!st->failed && index == n) {
+        hsize_t dims[1] = {(hsize_t)n + 1};
+        if (H5Dset_extent(d, dims) < 0)
+            obr_st_h5fail(st, "cannot extend %s", what);
+    }
+    obr_write_rows(d, type, 1, (hsize_t)index, 1, 0, row, "a summary row", st);
+    obr_close_id(d);
+    obr_close_id(type);
+    obr_close_id(kg);
+}
+
 int ob_results_append_summary(ob_results *r, const char *kernel, const char *placement,
                               const char *figure_name, const ob_summary_row *row, char *err,
                               size_t errlen)
 {
     obr_status st = {0};
-    obr_pack p = {0};
-    if (r->rank == 0) {
-        obr_check_name(&st, "kernel", kernel);
-        obr_check_name(&st, "placement", placement);
-        if (!row)
-            obr_st_fail(&st, "append_summary: no row");
-        obr_put_str(&p, kernel);
-        obr_put_str(&p, placement);
-        obr_put_str(&p, figure_name);
-        if (row)
-            obr_put_bytes(&p, row, sizeof *row);
-    }
-    if (obr_pack_bcast(r->comm, &p) < 0)
-        obr_st_fail(&st, "out of memory packing the summary row");
-    if (obr_agree(r->comm, &st, err, errlen) < 0) {
-        obr_pack_free(&p);
-        return -1;
-    }
-    const char *kern = obr_get_str(&p), *place = obr_get_str(&p), *fig = obr_get_str(&p);
-    ob_summary_row the_row;
-    const void *rb = obr_get_bytes(&p, sizeof the_row);
-    if (rb)
-        memcpy(&the_row, rb, sizeof the_row);
-    else
-        obr_st_fail(&st, "internal error unpacking the summary row");
-
-    const char *names[2] = {"summary", kern};
-    hid_t kg = st.failed ? -1 : obr_open_group_path(r->file, &st, 2, names);
-    hid_t type = ob_h5_summary_type(), d = -1;
-    if (type < 0)
-        obr_st_h5fail(&st, "cannot build the summary type");
-    if (!st.failed) {
-        htri_t exists = H5Lexists(kg, place, H5P_DEFAULT);
-        if (exists > 0) {
-            d = H5Dopen2(kg, place, H5P_DEFAULT);
-        } else if (exists == 0) {
-            hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {SUMMARY_CHUNK};
-            hid_t space = H5Screate_simple(1, dims, maxdims), dcpl = obr_make_dcpl(1, chunk);
-            if (space >= 0 && dcpl >= 0)
-                d = H5Dcreate2(kg, place, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-            obr_close_id(space);
-            obr_close_id(dcpl);
-            obr_put_string_attr(d, "figure_name", fig, &st);
-        }
-        if (d < 0)
-            obr_st_h5fail(&st, "cannot open or create /summary/%s/%s", kern, place);
-    }
-    /* Rank 0 (the only writer of summaries) finds the row for this k: a
-     * step written again replaces its row instead of adding a second. */
-    int64_t index = -1, nrows = 0;
-    if (!st.failed && r->rank == 0) {
-        size_t n = 0;
-        ob_summary_row *rows = read_summary_rows(d, type, &n);
-        if (!rows)
-            obr_st_h5fail(&st, "cannot read /summary/%s/%s", kern, place);
-        for (size_t i = 0; rows && i < n; i++)
-            if (rows[i].k == the_row.k)
-                index = (int64_t)i;
-        nrows = (int64_t)n;
-        free(rows);
-    }
-    int rc = obr_agree(r->comm, &st, err, errlen);
-    if (rc == 0) {
-        int64_t where[2] = {index, nrows};
-        MPI_Bcast(where, 2, MPI_INT64_T, 0, r->comm);
-        index = where[0];
-        nrows = where[1];
-        if (index < 0) {
-            index = nrows;
-            hsize_t dims[1] = {(hsize_t)nrows + 1};
-            if (H5Dset_extent(d, dims) < 0)
-                obr_st_h5fail(&st, "cannot extend /summary/%s/%s", kern, place);
-        }
-        obr_write_rows(d, type, r->dxpl_coll, 1, (hsize_t)index, r->rank == 0 ? 1 : 0, 0, &the_row,
-                       "a summary row", &st);
-        rc = obr_agree(r->comm, &st, err, errlen);
-    }
-    obr_close_id(d);
-    obr_close_id(type);
-    obr_close_id(kg);
-    obr_pack_free(&p);
-    return rc;
+    if (r->rank == 0)
+        append_summary_here(r, kernel, placement, figure_name, row, &st);
+    return obr_agree(r->comm, &st, err, errlen);
 }
 
-int ob_results_read_summary(const ob_results *r, const char *kernel, const char *placement, int k,
+int ob_results_read_summary(ob_results *r, const char *kernel, const char *placement, int k,
                             ob_summary_row *out)
 {
     obr_status st = {0};
     const char *names[3] = {"summary", kernel, placement};
-    if (!r || !out || obr_check_name(&st, "kernel", kernel) < 0 ||
-        obr_check_name(&st, "placement", placement) < 0 || !obr_links_exist(r->file, 3, names)) {
+    if (!r || r->rank != 0 || !out || obr_check_name(&st, "kernel", kernel) < 0 ||
+        obr_check_name(&st, "placement", placement) < 0)
+        return -1;
+    obr_open(r, &st);
+    if (st.failed || !obr_links_exist(r->file, 3, names)) {
         H5Eclear2(H5E_DEFAULT);
         return -1;
     }
@@ -537,26 +487,174 @@ static hsize_t series_length(hid_t d, int ndims, hsize_t cols, const char *what,
     return dims[0];
 }
 
-/* Collective: extend d from `base` by `add` rows and write this rank's n
- * rows at base + my_offset. */
-static void append_series(ob_results *r, hid_t d, hid_t memtype, int ndims, hsize_t cols,
-                          hsize_t base, hsize_t add, hsize_t my_offset, size_t n, const void *buf,
-                          const char *what, obr_status *st)
+/* Extend d from `base` by n rows and write them there. */
+static void append_series(hid_t d, hid_t memtype, int ndims, hsize_t cols, hsize_t base, size_t n,
+                          const void *buf, const char *what, obr_status *st)
 {
-    if (st->failed)
+    if (st->failed || n == 0)
         return;
-    hsize_t dims[2] = {base + add, cols};
+    hsize_t dims[2] = {base + n, cols};
     if (H5Dset_extent(d, dims) < 0) {
         obr_st_h5fail(st, "cannot extend %s", what);
         return;
     }
-    obr_write_rows(d, memtype, r->dxpl_coll, ndims, base + my_offset, n, cols, buf, what, st);
+    obr_write_rows(d, memtype, ndims, base, n, cols, buf, what, st);
+}
+
+/* Bytes a monitor append of n rows may add: every chunk it can touch is
+ * new, plus the group and its datasets. */
+static uint64_t monitor_bytes(size_t n, int ncpus)
+{
+    uint64_t rows_chunk = ncpus > 1 ? (1u << 18) / (unsigned)ncpus : MONITOR_CHUNK;
+    if (rows_chunk < 1)
+        rows_chunk = 1;
+    if (rows_chunk > MONITOR_CHUNK)
+        rows_chunk = MONITOR_CHUNK;
+    uint64_t busy_chunks = n / rows_chunk + 2, sample_chunks = n / MONITOR_CHUNK + 2;
+    return 3 * OBR_OBJECT_BYTES + sample_chunks * MONITOR_CHUNK * sizeof(ob_monitor_sample) +
+           (ncpus > 0 ? busy_chunks * rows_chunk * (uint64_t)ncpus * sizeof(float) : 0);
+}
+
+/* One node's samples (and cpu_busy rows) appended to /monitor/nodeNNNN. */
+static void append_node_here(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
+                             const float *busy, int ncpus, obr_status *st)
+{
+    char gname[32], what_s[64], what_c[64];
+    snprintf(gname, sizeof gname, "node%04d", node);
+    snprintf(what_s, sizeof what_s, "/monitor/%s/samples", gname);
+    snprintf(what_c, sizeof what_c, "/monitor/%s/cpu_busy", gname);
+    obr_reserve(r, monitor_bytes(n, ncpus), what_s, st);
+    const char *names[2] = {"monitor", gname};
+    hid_t g = st->failed ? -1 : obr_open_group_path(r->file, st, 2, names);
+    hid_t type = ob_h5_monitor_type();
+    if (type < 0)
+        obr_st_h5fail(st, "cannot build the monitor type");
+    /* Both datasets checked before either grows, so a refused append
+     * leaves samples and cpu_busy the same length. */
+    hid_t ds = open_or_create_series(g, "samples", type, 1, 0, st), dc = -1;
+    hsize_t base = series_length(ds, 1, 0, what_s, st);
+    if (ncpus > 0) {
+        dc = open_or_create_series(g, "cpu_busy", H5T_NATIVE_FLOAT, 2, (hsize_t)ncpus, st);
+        if (series_length(dc, 2, (hsize_t)ncpus, what_c, st) != base && !st->failed)
+            obr_st_fail(st, "%s and %s differ in length", what_s, what_c);
+    }
+    append_series(ds, type, 1, 0, base, n, samples, what_s, st);
+    if (ncpus > 0)
+        append_series(dc, H5T_NATIVE_FLOAT, 2, (hsize_t)ncpus, base, n, busy, what_c, st);
+    obr_close_id(dc);
+    obr_close_id(ds);
+    obr_close_id(type);
+    obr_close_id(g);
+}
+
+/* The node leaders' samples reach rank 0 (sleeping gathers); what each
+ * rank sent is described by head[3 * rank] = node, n, ncpus. */
+typedef struct monitor_gather {
+    int *head;
+    ob_monitor_sample *samples;
+    float *busy;
+    int *counts, *displs;
+} monitor_gather;
+
+static void monitor_gather_free(monitor_gather *g)
+{
+    free(g->head);
+    free(g->samples);
+    free(g->busy);
+    free(g->counts);
+    free(g->displs);
+}
+
+/* Collective: rank 0 receives every rank's samples and cpu_busy rows. */
+static void gather_monitor(ob_results *r, const int mine[3], const ob_monitor_sample *samples,
+                           const float *busy, monitor_gather *g, obr_status *st)
+{
+    int root = r->rank == 0, size = r->size;
+    if (root) {
+        g->head = calloc((size_t)size * 3, sizeof *g->head);
+        g->counts = calloc((size_t)size, sizeof *g->counts);
+        g->displs = calloc((size_t)size, sizeof *g->displs);
+        if (!g->head || !g->counts || !g->displs) {
+            fprintf(stderr, "occbench: out of memory gathering the monitor samples\n");
+            MPI_Abort(r->comm, 1);
+        }
+    }
+    ob_sleep_gather(mine, 3, MPI_INT, g->head, 3, MPI_INT, 0, r->comm);
+    size_t total = 0, total_busy = 0;
+    for (int i = 0; root && i < size; i++) {
+        total += (size_t)g->head[3 * i + 1];
+        total_busy += (size_t)g->head[3 * i + 1] * (size_t)g->head[3 * i + 2];
+    }
+    if (root && (total * sizeof(ob_monitor_sample) > INT32_MAX || total_busy > INT32_MAX))
+        obr_st_fail(st, "append_monitor: too many samples (%zu) for one gather", total);
+    if (root) {
+        g->samples = calloc(total ? total : 1, sizeof *g->samples);
+        g->busy = calloc(total_busy ? total_busy : 1, sizeof *g->busy);
+        if (!g->samples || !g->busy) {
+            fprintf(stderr, "occbench: out of memory gathering the monitor samples\n");
+            MPI_Abort(r->comm, 1);
+        }
+    }
+    size_t at = 0;
+    for (int i = 0; root && i < size; i++) {
+        g->displs[i] = (int)(at * sizeof(ob_monitor_sample));
+        g->counts[i] = (int)((size_t)g->head[3 * i + 1] * sizeof(ob_monitor_sample));
+        at += (size_t)g->head[3 * i + 1];
+    }
+    ob_sleep_gatherv(samples, (int)((size_t)mine[1] * sizeof *samples), MPI_BYTE, g->samples,
+                     g->counts, g->displs, MPI_BYTE, 0, r->comm);
+    at = 0;
+    for (int i = 0; root && i < size; i++) {
+        g->displs[i] = (int)at;
+        g->counts[i] = g->head[3 * i + 1] * g->head[3 * i + 2];
+        at += (size_t)g->counts[i];
+    }
+    ob_sleep_gatherv(busy, mine[1] * mine[2], MPI_FLOAT, g->busy, g->counts, g->displs, MPI_FLOAT,
+                     0, r->comm);
 }
 
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
+}
+
+/* Rank 0: append every node's gathered samples, nodes in ascending order,
+ * a node's contributors in rank order. */
+static void append_monitor_here(ob_results *r, const monitor_gather *g, obr_status *st)
+{
+    int *nodes = malloc(sizeof(int) * (size_t)r->size);
+    if (!nodes) {
+        obr_st_fail(st, "out of memory writing /monitor");
+        return;
+    }
+    int nn = 0;
+    for (int i = 0; i < r->size; i++) {
+        if (g->head[3 * i] == -2 && !st->failed)
+            obr_st_fail(st, "append_monitor: rank %d passed samples it could not describe", i);
+        if (g->head[3 * i] >= 0)
+            nodes[nn++] = g->head[3 * i];
+    }
+    if (st->failed) {
+        free(nodes);
+        return;
+    }
+    qsort(nodes, (size_t)nn, sizeof *nodes, cmp_int);
+    obr_open(r, st);
+    for (int j = 0; j < nn && !st->failed; j++) {
+        if (j && nodes[j] == nodes[j - 1])
+            continue;
+        size_t sample_at = 0, busy_at = 0;
+        for (int i = 0; i < r->size && !st->failed; i++) {
+            int node = g->head[3 * i], n = g->head[3 * i + 1], ncpus = g->head[3 * i + 2];
+            if (node == nodes[j])
+                append_node_here(r, node, g->samples + sample_at, (size_t)n, g->busy + busy_at,
+                                 ncpus, st);
+            sample_at += (size_t)n;
+            busy_at += (size_t)n * (size_t)ncpus;
+        }
+    }
+    free(nodes);
 }
 
 int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
@@ -567,73 +665,13 @@ int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *
         obr_st_fail(&st,
                     "append_monitor: %zu samples need node >= 0 (got %d), samples and cpu_busy", n,
                     node);
-    if (n > INT32_MAX)
+    if (n > INT32_MAX / (ncpus > 1 ? (size_t)ncpus : 1))
         obr_st_fail(&st, "append_monitor: too many samples (%zu)", n);
-    int mine[3] = {st.failed ? -1 : node, st.failed ? 0 : (int)n, ncpus};
-    int *all = malloc(sizeof(int) * 3 * (size_t)r->size);
-    int *nodes = malloc(sizeof(int) * (size_t)r->size);
-    if (!all || !nodes) {
-        fprintf(stderr, "occbench: out of memory in append_monitor\n");
-        MPI_Abort(r->comm, 1);
-    }
-    MPI_Allgather(mine, 3, MPI_INT, all, 3, MPI_INT, r->comm);
-    if (obr_agree(r->comm, &st, err, errlen) < 0) {
-        free(all);
-        free(nodes);
-        return -1;
-    }
-    /* The nodes taking part, ascending: every rank derives the same list. */
-    int nn = 0;
-    for (int i = 0; i < r->size; i++)
-        if (all[3 * i] >= 0)
-            nodes[nn++] = all[3 * i];
-    qsort(nodes, (size_t)nn, sizeof *nodes, cmp_int);
-    hid_t type = ob_h5_monitor_type();
-    if (type < 0)
-        obr_st_h5fail(&st, "cannot build the monitor type");
-    for (int j = 0; j < nn && !st.failed; j++) {
-        if (j && nodes[j] == nodes[j - 1])
-            continue;
-        int this_node = nodes[j], cols = -1;
-        hsize_t add = 0, my_offset = 0;
-        for (int i = 0; i < r->size; i++) {
-            if (all[3 * i] != this_node)
-                continue;
-            if (cols >= 0 && all[3 * i + 2] != cols)
-                obr_st_fail(&st, "append_monitor: node %d given %d and %d cpus", this_node, cols,
-                            all[3 * i + 2]);
-            cols = all[3 * i + 2];
-            if (i < r->rank)
-                my_offset += (hsize_t)all[3 * i + 1];
-            add += (hsize_t)all[3 * i + 1];
-        }
-        size_t my_n = node == this_node ? n : 0;
-        char gname[32];
-        snprintf(gname, sizeof gname, "node%04d", this_node);
-        const char *names[2] = {"monitor", gname};
-        hid_t g = st.failed ? -1 : obr_open_group_path(r->file, &st, 2, names);
-        /* Both datasets checked before either grows, so a refused append
-         * leaves samples and cpu_busy the same length. */
-        char what_s[64], what_c[64];
-        snprintf(what_s, sizeof what_s, "/monitor/%s/samples", gname);
-        snprintf(what_c, sizeof what_c, "/monitor/%s/cpu_busy", gname);
-        hid_t ds = open_or_create_series(g, "samples", type, 1, 0, &st), dc = -1;
-        hsize_t base = series_length(ds, 1, 0, what_s, &st);
-        if (cols > 0) {
-            dc = open_or_create_series(g, "cpu_busy", H5T_NATIVE_FLOAT, 2, (hsize_t)cols, &st);
-            if (series_length(dc, 2, (hsize_t)cols, what_c, &st) != base && !st.failed)
-                obr_st_fail(&st, "%s and %s differ in length", what_s, what_c);
-        }
-        append_series(r, ds, type, 1, 0, base, add, my_offset, my_n, samples, what_s, &st);
-        if (cols > 0)
-            append_series(r, dc, H5T_NATIVE_FLOAT, 2, (hsize_t)cols, base, add, my_offset, my_n,
-                          cpu_busy, what_c, &st);
-        obr_close_id(dc);
-        obr_close_id(ds);
-        obr_close_id(g);
-    }
-    obr_close_id(type);
-    free(all);
-    free(nodes);
+    int mine[3] = {st.failed ? -2 : node, st.failed ? 0 : (int)n, ncpus < 0 ? 0 : ncpus};
+    monitor_gather g = {0};
+    gather_monitor(r, mine, samples, cpu_busy, &g, &st);
+    if (r->rank == 0 && !st.failed)
+        append_monitor_here(r, &g, &st);
+    monitor_gather_free(&g);
     return obr_agree(r->comm, &st, err, errlen);
 }

@@ -25,6 +25,7 @@
 #include <mpi.h>
 
 #include "common/records_h5.h"
+#include "driver/park.h"
 #include "driver/results.h"
 #include "../mpi_sanitizer_hooks.h"
 
@@ -102,7 +103,16 @@ static int write_one_step(ob_results *r, int rank, int s)
                                    .window = 1,
                                    .t_start = s,
                                    .t_end = s + 1}};
-    if (ob_results_write_step(r, &info, reps, (size_t)n, ph, (size_t)np, err, sizeof err) < 0)
+    /* rank 0 writes every rank's rows, gathered the way the ladder does */
+    void *all_reps = NULL, *all_ph = NULL;
+    size_t nall_reps = 0, nall_ph = 0;
+    ob_gather_records(reps, (size_t)n, sizeof *reps, &all_reps, &nall_reps, 0, MPI_COMM_WORLD);
+    ob_gather_records(ph, (size_t)np, sizeof *ph, &all_ph, &nall_ph, 0, MPI_COMM_WORLD);
+    int wrc =
+        ob_results_write_step(r, &info, all_reps, nall_reps, all_ph, nall_ph, err, sizeof err);
+    free(all_reps);
+    free(all_ph);
+    if (wrc < 0)
         return die("write_step", err);
     ob_summary_row row;
     memset(&row, 0, sizeof row);
@@ -124,7 +134,7 @@ static int write_one_step(ob_results *r, int rank, int s)
     }
     if (ob_results_append_monitor(r, node, mon, (size_t)m, busy, ncpus, err, sizeof err) < 0)
         return die("append_monitor", err);
-    if (ob_results_flush(r, err, sizeof err) < 0)
+    if (ob_results_commit(r, err, sizeof err) < 0)
         return die("flush", err);
     return 0;
 }
@@ -132,7 +142,9 @@ static int write_one_step(ob_results *r, int rank, int s)
 static int write_steps(ob_results *r, int rank, int nsteps, int sleep_ms)
 {
     for (int s = 0; s < nsteps; s++) {
-        if (ob_results_step_done(r, "fft", "compact", s + 1))
+        int done = ob_results_step_done(r, "fft", "compact", s + 1); /* rank 0's answer */
+        MPI_Bcast(&done, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (done)
             continue; /* resumed: already in the file */
         write_one_step(r, rank, s);
         if (rank == 0 && sleep_ms) {
@@ -152,8 +164,8 @@ static void check_collective_errors(ob_results *r, int rank, const char *path)
 {
     char err[512] = "";
     ob_step_info info = {.kernel = "fft", .placement = "compact", .attrs = {.k = 999}};
-    /* Only rank 3 passes rows without a buffer. */
-    int rc = ob_results_write_step(r, &info, NULL, rank == 3 ? 2 : 0, NULL, 0, err, sizeof err);
+    /* Rank 0, the writer, passes rows without a buffer. */
+    int rc = ob_results_write_step(r, &info, NULL, rank == 0 ? 2 : 0, NULL, 0, err, sizeof err);
     char all[4][512];
     MPI_Allgather(err, 512, MPI_CHAR, all, 512, MPI_CHAR, MPI_COMM_WORLD);
     if (rc != -1 || !strstr(err, "rows missing") || strcmp(all[0], all[rank]))
@@ -194,7 +206,7 @@ static int run_writer(const char *mode, int argc, char **argv)
         const char *labels[] = {"zen5", "zen5"};
         if (ob_results_write_counters(r, src, labels, 2, err, sizeof err) < 0)
             return die("write_counters", err);
-        if (ob_results_flush(r, err, sizeof err) < 0)
+        if (ob_results_commit(r, err, sizeof err) < 0)
             return die("flush", err);
     }
     int sleep_ms = 0;

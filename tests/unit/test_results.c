@@ -281,7 +281,7 @@ static void write_everything(const char *path, ob_rep_record **reps_out,
     EXPECT_RC(ob_results_write_step(r, &s1, reps, 6, phases, 12, err, sizeof err), 0);
     ob_summary_row row1 = make_summary(3, 7.0);
     EXPECT_RC(ob_results_append_summary(r, "fft", "compact", "GFLOP/s", &row1, err, sizeof err), 0);
-    EXPECT_RC(ob_results_flush(r, err, sizeof err), 0);
+    EXPECT_RC(ob_results_commit(r, err, sizeof err), 0);
 
     /* A step where this rank was parked (0 rows), invalid, without phases. */
     ob_step_info s2 = step_info("triad", "spread", 2, 1, no_phases);
@@ -318,7 +318,7 @@ static void write_everything(const char *path, ob_rep_record **reps_out,
     /* A different cpu count for the same node is refused. */
     EXPECT_RC(ob_results_append_monitor(r, 0, mon, 1, busy, 3, err, sizeof err), -1);
     assert_non_null(strstr(err, "columns"));
-    EXPECT_RC(ob_results_flush(r, err, sizeof err), 0);
+    EXPECT_RC(ob_results_commit(r, err, sizeof err), 0);
 
     assert_int_equal(ob_results_step_done(r, "fft", "compact", 3), 1);
     assert_int_equal(ob_results_step_done(r, "triad", "spread", 2), 1);
