@@ -250,18 +250,25 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .phase_classes = sd->phase_classes,
                                    .phase_mark_cost = rs->phase_mark_cost,
                                    .plan = sd->plan.description}};
-    /* The summary row first: the step's `done` mark, written last by
-     * write_step, then guarantees its summary exists (a resumed step
-     * replaces a stale row). */
-    int rc = ob_results_append_summary(rs->results, sd->kernel->name, sd->label,
-                                       sd->plan.figure_name, row, err, errlen);
-    if (rc == 0)
-        rc = ob_results_write_step(rs->results, &info, rows.reps, rows.nreps, rows.phases,
-                                   rows.nphases, err, errlen);
-    if (rc == 0)
-        rc = ob_ladder_write_monitor(rs, err, errlen);
-    if (rc == 0)
-        rc = ob_results_commit(rs->results, err, errlen);
+    ob_monitor_sample *samples = NULL;
+    float *busy = NULL;
+    int ncpus = 0;
+    size_t nsamples = rs->sampler ? ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus) : 0;
+    ob_step_record rec = {.info = info,
+                          .reps = rows.reps,
+                          .nreps = rows.nreps,
+                          .phases = rows.phases,
+                          .nphases = rows.nphases,
+                          .figure_name = sd->plan.figure_name,
+                          .summary = row,
+                          .monitor_node = rs->sampler ? l->node_index : -1,
+                          .samples = samples,
+                          .nsamples = nsamples,
+                          .cpu_busy = busy,
+                          .ncpus = ncpus};
+    int rc = ob_results_record_step(rs->results, &rec, err, errlen);
+    free(samples);
+    free(busy);
     step_rows_free(&rows);
     ob_step_free(&run);
     if (valid) {

@@ -492,7 +492,13 @@ static int prepare(run_state *rs, int argc, char **argv)
                 "results do not describe the node\n",
                 rs->launch.min_node_size, rs->cores);
     default_output(rs);
-    if (open_results(rs, argc, argv, err, sizeof err) != 0)
+    int open_rc = open_results(rs, argc, argv, err, sizeof err);
+    if (open_rc == OB_RESULTS_IO_FAILED) {
+        if (rs->launch.rank == 0)
+            fprintf(stderr, "occbench: %s\n", err);
+        return OB_EXIT_FAILED;
+    }
+    if (open_rc != 0)
         return say_usage_error(&rs->launch, err);
     if (record_counters(rs, err, sizeof err) != 0 || write_system(rs, err, sizeof err) != 0 ||
         ob_results_commit(rs->results, err, sizeof err) != 0) {

@@ -27,9 +27,10 @@
  *
  * Every function here is called by every rank of the communicator given
  * at create/resume unless it says otherwise: rank 0 writes, with its own
- * arguments, the other ranks wait asleep for the outcome. Each returns 0
- * or -1 with a one-line message in err (the same on every rank). A write
- * that finds the disk too full fails before it changes the file. */
+ * arguments, the other ranks wait asleep for the outcome. Each returns 0,
+ * or OB_RESULTS_REFUSED / OB_RESULTS_IO_FAILED with a one-line message in
+ * err (the same on every rank). A write that finds the disk too full
+ * fails before it changes the file. */
 #ifndef OCCBENCH_RESULTS_H
 #define OCCBENCH_RESULTS_H
 
@@ -40,6 +41,11 @@
 #include "occbench/records.h"
 
 typedef struct ob_results ob_results;
+
+/* What the functions below return when they fail: the arguments (or the
+ * file given to resume) were refused, or the storage failed (a full disk)
+ * after they were accepted. */
+enum { OB_RESULTS_REFUSED = -1, OB_RESULTS_IO_FAILED = -2 };
 
 typedef struct ob_run_info {
     const char *occbench_version;
@@ -120,6 +126,27 @@ int ob_results_read_summary(ob_results *r, const char *kernel, const char *place
  * a node. */
 int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
                               const float *cpu_busy, int ncpus, char *err, size_t errlen);
+
+/* One step in one call, all of it or none: the summary row, the step
+ * (as ob_results_write_step), the monitor samples since the last call (as
+ * ob_results_append_monitor: each rank its own), then commit. The bytes
+ * of all three are reserved first, so a full disk leaves the file as the
+ * last commit left it. */
+typedef struct ob_step_record {
+    ob_step_info info;
+    const ob_rep_record *reps; /* rank 0: every rank's rows, in rank order */
+    size_t nreps;
+    const ob_phase_record *phases;
+    size_t nphases;
+    const char *figure_name;      /* rank 0: the summary dataset's attribute */
+    const ob_summary_row *summary; /* rank 0 */
+    int monitor_node;             /* node leaders: their node index; others -1 */
+    const ob_monitor_sample *samples;
+    size_t nsamples;
+    const float *cpu_busy;
+    int ncpus;
+} ob_step_record;
+int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, size_t errlen);
 
 /* End of a step's writes: close the file and sync it to storage. What was
  * written before is then on disk, consistent, and readable by others. */

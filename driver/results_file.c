@@ -134,7 +134,7 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
         obr_st_h5fail(st, "cannot create results file %s", r->path);
         return;
     }
-    obr_reserve(r, OBR_CREATE_BYTES, "the new file", st);
+    obr_reserve(r, OBR_CREATE_BYTES, "creating it", st);
     obr_put_int_attr(r->file, "schema_version", OB_SCHEMA_VERSION, st);
     obr_put_string_attr(r->file, "occbench_version", info ? info->occbench_version : "", st);
     obr_put_string_attr(r->file, "site", info ? info->site : "", st);
@@ -157,10 +157,12 @@ int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_i
     ob_results *r = results_new(comm, path, &st);
     if (r && r->rank == 0)
         create_here(r, force, info, &st);
-    if (obr_agree(comm, &st, err, errlen) < 0) {
+    int rc = obr_agree(comm, &st, err, errlen);
+    if (rc < 0) {
         results_free(r);
-        return -1;
+        return rc;
     }
+    r->created = 1;
     *out = r;
     return 0;
 }
@@ -393,12 +395,16 @@ int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_re
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ob_results *r = results_new(comm, path, &st);
+    if (r)
+        r->created = 1; /* the file exists: a full disk keeps its steps */
     if (r && r->rank == 0)
         resume_here(r, config, &st);
-    if (obr_agree(comm, &st, err, errlen) < 0) {
+    int rc = obr_agree(comm, &st, err, errlen);
+    if (rc < 0) {
         results_free(r);
-        return -1;
+        return rc;
     }
+    r->created = 1;
     *out = r;
     return 0;
 }

@@ -24,20 +24,22 @@ struct ob_results {
     int rank, size;
     hid_t file; /* rank 0: open from the first write after a commit to the next commit; else -1 */
     char *path;
-    int tmpfs; /* rank 0: the file's file system is tmpfs (a RAM-backed results disk) */
+    int created; /* the file exists (create or resume succeeded): messages say steps are kept */
 };
 
 /* The first failure of this rank in the current call. */
 typedef struct obr_status {
     int failed;
+    int io; /* the storage failed (disk full, sync): not a refusal of the arguments */
     char msg[MSG_LEN];
 } obr_status;
 
 void obr_st_fail(obr_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like obr_st_fail, appending the innermost HDF5 error description. */
 void obr_st_h5fail(obr_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Collective, sleeping waits: 0 when no rank failed; else -1 and every
- * rank gets the message of the lowest failing rank in err. */
+/* Collective, sleeping waits: 0 when no rank failed; else every rank gets
+ * the message of the lowest failing rank in err and the return value
+ * OB_RESULTS_REFUSED, or OB_RESULTS_IO_FAILED when that rank's io is set. */
 int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen);
 
 /* Rank 0: open r->file read-write when it is closed. While another

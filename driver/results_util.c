@@ -71,13 +71,15 @@ int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen)
     ob_sleep_allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
     if (first == size)
         return 0;
-    char msg[MSG_LEN];
-    if (rank == first)
-        snprintf(msg, sizeof msg, "%s", st->msg);
+    char msg[MSG_LEN + 1];
+    if (rank == first) {
+        msg[0] = st->io ? 'i' : 'r';
+        snprintf(msg + 1, sizeof msg - 1, "%s", st->msg);
+    }
     ob_sleep_bcast(msg, sizeof msg, MPI_CHAR, first, comm);
     if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
-    return -1;
+        snprintf(err, errlen, "%s", msg + 1);
+    return msg[0] == 'i' ? OB_RESULTS_IO_FAILED : OB_RESULTS_REFUSED;
 }
 
 /* ---- the file on rank 0: open, reserve, close ------------------------------- */
@@ -148,12 +150,15 @@ void obr_close_file(ob_results *r, obr_status *st)
     r->file = -1;
     if (rc < 0) {
         obr_st_h5fail(st, "cannot close %s", r->path);
+        st->io = 1;
         return;
     }
     /* Durable against a node crash, not only a killed process. */
     int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0)
+    if (fd < 0 || fsync(fd) != 0) {
         obr_st_fail(st, "cannot sync %s: %s", r->path, strerror(errno));
+        st->io = 1;
+    }
     if (fd >= 0)
         close(fd);
 }
@@ -189,13 +194,18 @@ void obr_reserve(ob_results *r, uint64_t bytes, const char *what, obr_status *st
     char need[32], have[32];
     obr_bytes_text((long long)bytes, need, sizeof need);
     obr_bytes_text(free_now, have, sizeof have);
-    if (e == ENOSPC || e == EDQUOT)
+    if ((e == ENOSPC || e == EDQUOT) && r->created)
         obr_st_fail(st,
-                    "results disk full: %s needs about %s, %s free where %s is (%s); the "
-                    "finished steps are kept: free space, then continue with --resume %s",
-                    what, need, have, r->path, e == EDQUOT ? "quota" : "no space", r->path);
+                    "results disk full: %s needs about %s, %s free for %s (%s); the file keeps "
+                    "every finished step: free space, then continue with --resume %s",
+                    what, need, have, r->path, e == EDQUOT ? "quota exceeded" : "no space",
+                    r->path);
+    else if (e == ENOSPC || e == EDQUOT)
+        obr_st_fail(st, "results disk full: %s needs about %s, %s free for %s (%s)", what, need,
+                    have, r->path, e == EDQUOT ? "quota exceeded" : "no space");
     else
         obr_st_fail(st, "cannot reserve %s for %s in %s: %s", need, what, r->path, strerror(e));
+    st->io = 1;
 }
 
 /* ---- small HDF5 helpers -------------------------------------------------- */

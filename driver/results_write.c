@@ -249,6 +249,12 @@ static uint64_t step_attr_bytes(const ob_step_attrs *attrs, const char *const *p
     return bytes;
 }
 
+static uint64_t step_bytes(const ob_step_info *info, size_t nreps, size_t nphases)
+{
+    return 3 * OBR_OBJECT_BYTES + step_attr_bytes(&info->attrs, info->phases) +
+           nreps * sizeof(ob_rep_record) + nphases * sizeof(ob_phase_record);
+}
+
 static void write_step_here(ob_results *r, const ob_step_info *info, const ob_rep_record *reps,
                             size_t nreps, const ob_phase_record *phases, size_t nphases,
                             obr_status *st)
@@ -267,10 +273,7 @@ static void write_step_here(ob_results *r, const ob_step_info *info, const ob_re
     snprintf(kname, sizeof kname, "k%04d", (int)info->attrs.k);
     snprintf(what, sizeof what, "step %s/%s/%s", info->kernel, info->placement, kname);
     obr_open(r, st);
-    obr_reserve(r,
-                3 * OBR_OBJECT_BYTES + step_attr_bytes(&info->attrs, info->phases) +
-                    nreps * sizeof *reps + nphases * sizeof *phases,
-                what, st);
+    obr_reserve(r, step_bytes(info, nreps, nphases), what, st);
     const char *names[3] = {"steps", info->kernel, info->placement};
     hid_t pg = st->failed ? -1 : obr_open_group_path(r->file, st, 3, names);
     if (!st->failed && H5Lexists(pg, kname, H5P_DEFAULT) > 0) {
@@ -338,6 +341,9 @@ static ob_summary_row *read_summary_rows(hid_t d, hid_t type, size_t *n)
     return rows;
 }
 
+/* a new chunk, the dataset and its attribute at most */
+#define SUMMARY_BYTES (2 * OBR_OBJECT_BYTES + SUMMARY_CHUNK * sizeof(ob_summary_row))
+
 static void append_summary_here(ob_results *r, const char *kernel, const char *placement,
                                 const char *figure_name, const ob_summary_row *row, obr_status *st)
 {
@@ -348,8 +354,7 @@ static void append_summary_here(ob_results *r, const char *kernel, const char *p
     char what[2 * NAME_MAX_LEN + 32];
     snprintf(what, sizeof what, "/summary/%s/%s", kernel ? kernel : "", placement ? placement : "");
     obr_open(r, st);
-    /* a new chunk, the dataset and its attribute at most */
-    obr_reserve(r, 2 * OBR_OBJECT_BYTES + SUMMARY_CHUNK * sizeof *row, what, st);
+    obr_reserve(r, SUMMARY_BYTES, what, st);
     const char *names[2] = {"summary", kernel};
     hid_t kg = st->failed ? -1 : obr_open_group_path(r->file, st, 2, names);
     hid_t type = ob_h5_summary_type(), d = -1;
@@ -657,21 +662,69 @@ static void append_monitor_here(ob_results *r, const monitor_gather *g, obr_stat
     free(nodes);
 }
 
+static uint64_t gathered_monitor_bytes(const ob_results *r, const monitor_gather *g)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < r->size; i++)
+        if (g->head[3 * i] >= 0)
+            bytes += monitor_bytes((size_t)g->head[3 * i + 1], g->head[3 * i + 2]);
+    return bytes;
+}
+
+/* Every rank: its own samples described for the gather (node -2: refused here). */
+static void describe_samples(int node, size_t n, const ob_monitor_sample *samples,
+                             const float *cpu_busy, int ncpus, int mine[3], obr_status *st)
+{
+    if (n && (!samples || node < 0 || ncpus < 0 || (ncpus > 0 && !cpu_busy)))
+        obr_st_fail(st,
+                    "append_monitor: %zu samples need node >= 0 (got %d), samples and cpu_busy", n,
+                    node);
+    if (n > INT32_MAX / (ncpus > 1 ? (size_t)ncpus : 1))
+        obr_st_fail(st, "append_monitor: too many samples (%zu)", n);
+    mine[0] = st->failed ? -2 : node;
+    mine[1] = st->failed ? 0 : (int)n;
+    mine[2] = ncpus < 0 ? 0 : ncpus;
+}
+
 int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *samples, size_t n,
                               const float *cpu_busy, int ncpus, char *err, size_t errlen)
 {
     obr_status st = {0};
-    if (n && (!samples || node < 0 || ncpus < 0 || (ncpus > 0 && !cpu_busy)))
-        obr_st_fail(&st,
-                    "append_monitor: %zu samples need node >= 0 (got %d), samples and cpu_busy", n,
-                    node);
-    if (n > INT32_MAX / (ncpus > 1 ? (size_t)ncpus : 1))
-        obr_st_fail(&st, "append_monitor: too many samples (%zu)", n);
-    int mine[3] = {st.failed ? -2 : node, st.failed ? 0 : (int)n, ncpus < 0 ? 0 : ncpus};
+    int mine[3];
+    describe_samples(node, n, samples, cpu_busy, ncpus, mine, &st);
     monitor_gather g = {0};
     gather_monitor(r, mine, samples, cpu_busy, &g, &st);
     if (r->rank == 0 && !st.failed)
         append_monitor_here(r, &g, &st);
+    monitor_gather_free(&g);
+    return obr_agree(r->comm, &st, err, errlen);
+}
+
+int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, size_t errlen)
+{
+    obr_status st = {0};
+    int mine[3];
+    describe_samples(s->monitor_node, s->nsamples, s->samples, s->cpu_busy, s->ncpus, mine, &st);
+    monitor_gather g = {0};
+    gather_monitor(r, mine, s->samples, s->cpu_busy, &g, &st);
+    if (r->rank == 0 && !st.failed) {
+        const ob_step_info *info = &s->info;
+        char what[3 * NAME_MAX_LEN + 64];
+        snprintf(what, sizeof what, "step %s/%s/k%04d", info->kernel ? info->kernel : "",
+                 info->placement ? info->placement : "", (int)info->attrs.k);
+        obr_open(r, &st);
+        obr_reserve(r,
+                    SUMMARY_BYTES + step_bytes(info, s->nreps, s->nphases) +
+                        gathered_monitor_bytes(r, &g),
+                    what, &st);
+        if (!st.failed)
+            append_summary_here(r, info->kernel, info->placement, s->figure_name, s->summary, &st);
+        if (!st.failed)
+            write_step_here(r, info, s->reps, s->nreps, s->phases, s->nphases, &st);
+        if (!st.failed)
+            append_monitor_here(r, &g, &st);
+        obr_close_file(r, &st);
+    }
     monitor_gather_free(&g);
     return obr_agree(r->comm, &st, err, errlen);
 }
