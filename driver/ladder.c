@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,6 +117,13 @@ static void summarise(run_state *rs, const ob_step_run *run, const step_def *sd,
     ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
     ob_sleep_bcast(row, (int)sizeof *row, MPI_BYTE, 0, l->world);
     row->parked_cpu = parked_max;
+}
+
+/* This process's peak resident memory (getrusage reports KiB on Linux). */
+static double max_rss_bytes(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? 1024.0 * (double)ru.ru_maxrss : NAN;
 }
 
 static void format_duration(double s, char *out, size_t len)
@@ -232,6 +240,10 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     int valid = first < 0;
     step_rows rows = {0};
     gather_rows(rs, &run, &rows);
+    double between = isfinite(rs->last_step_end) ? t_start - rs->last_step_end : NAN;
+    rs->last_step_end = t_end;
+    if (rs->between)
+        rs->between[index] = between;
     summarise(rs, &run, sd, valid, &rows, row);
     ob_step_info info = {.kernel = sd->kernel->name,
                          .placement = sd->label,
@@ -249,6 +261,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .kernel_options = sd->kernel_options,
                                    .phase_classes = sd->phase_classes,
                                    .phase_mark_cost = rs->phase_mark_cost,
+                                   .between_s = between,
+                                   .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
                                    .plan = sd->plan.description}};
     ob_monitor_sample *samples = NULL;
     float *busy = NULL;
@@ -311,6 +325,11 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
     double t0 = ob_now();
     int rc = 0;
     *interrupted = 0;
+    rs->last_step_end = NAN;
+    free(rs->between);
+    rs->between = malloc((size_t)rs->nsteps * sizeof *rs->between);
+    for (int i = 0; rs->between && i < rs->nsteps; i++)
+        rs->between[i] = NAN;
     for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
         if (already[i]) {
             if (rs->launch.rank == 0)

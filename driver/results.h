@@ -138,9 +138,9 @@ typedef struct ob_step_record {
     size_t nreps;
     const ob_phase_record *phases;
     size_t nphases;
-    const char *figure_name;      /* rank 0: the summary dataset's attribute */
+    const char *figure_name;       /* rank 0: the summary dataset's attribute */
     const ob_summary_row *summary; /* rank 0 */
-    int monitor_node;             /* node leaders: their node index; others -1 */
+    int monitor_node;              /* node leaders: their node index; others -1 */
     const ob_monitor_sample *samples;
     size_t nsamples;
     const float *cpu_busy;

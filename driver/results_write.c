@@ -676,9 +676,8 @@ static void describe_samples(int node, size_t n, const ob_monitor_sample *sample
                              const float *cpu_busy, int ncpus, int mine[3], obr_status *st)
 {
     if (n && (!samples || node < 0 || ncpus < 0 || (ncpus > 0 && !cpu_busy)))
-        obr_st_fail(st,
-                    "append_monitor: %zu samples need node >= 0 (got %d), samples and cpu_busy", n,
-                    node);
+        obr_st_fail(st, "append_monitor: %zu samples need node >= 0 (got %d), samples and cpu_busy",
+                    n, node);
     if (n > INT32_MAX / (ncpus > 1 ? (size_t)ncpus : 1))
         obr_st_fail(st, "append_monitor: too many samples (%zu)", n);
     mine[0] = st->failed ? -2 : node;

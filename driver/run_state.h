@@ -49,6 +49,8 @@ typedef struct run_state {
     char cpu_label[64];
     ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
     double phase_mark_cost;        /* seconds a pair of phase marks costs (measured at start) */
+    double last_step_end;          /* t_end of this launch's previous step; NaN before the first */
+    double *between;               /* between[i]: step i's between_s (rank 0), NaN if not run */
     int calibration_ok[16];        /* --calibrate: which injections run */
     char calibration_why[16][256]; /* and why the others do not */
 } run_state;

@@ -117,7 +117,13 @@
     X(STR, kernel_options, "", "the kernel's options it ran with, NAME=VALUE;... (--kopt)")        \
     X(STR, plan, "", "the kernel's plan description for these options and preset")                 \
     X(STR, phase_classes, "", "each phase's class in phase order, comma-separated: compute or io") \
-    X(F64, phase_mark_cost, NAN, "seconds one phase's pair of marks costs this rank")
+    X(F64, phase_mark_cost, NAN, "seconds one phase's pair of marks costs this rank")              \
+    X(F64, between_s, NAN,                                                                         \
+      "seconds from the previous step's t_end to this t_start in the launch (harness: gathers, "   \
+      "write, set-up); NaN for a launch's first step")                                             \
+    X(F64, writer_rss_bytes, NAN,                                                                  \
+      "peak resident memory of rank 0, the writer, with this step's "                              \
+      "records gathered")
 
 /* ---- the C structs, generated from the lists ---- */
 

@@ -17,8 +17,11 @@ if ! mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
     exit 0
 fi
 trap 'umount "$mnt" 2>/dev/null; rm -rf "$TMP"' EXIT
+# Debian's python3 (where python3-h5py is), not one a user put first in PATH
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
 have_h5py=0
-python3 -c 'import h5py' 2>/dev/null && have_h5py=1
+"$py" -c 'import h5py' 2>/dev/null && have_h5py=1
 
 args=(--preset ci --kernels freq,triad --placement both --occupancy 1,2 --window 0.1 --min-reps 2
     --output "$mnt/r.h5")
@@ -69,7 +72,7 @@ for size_kib in $(seq 16 12 $((complete_kib + 180))); do
     "$CHECK" "$mnt/r.h5" --complete 0 --min-steps "$validated" ||
         fail "${size_kib} KiB: the $validated validated steps are not all in the file"
     if [ "$have_h5py" = 1 ]; then
-        python3 - "$mnt/r.h5" "$validated" <<'EOF' || fail "${size_kib} KiB: h5py"
+        "$py" - "$mnt/r.h5" "$validated" <<'EOF' || fail "${size_kib} KiB: h5py"
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     done = [g for k in f["steps"] for p in f["steps"][k] for g in f["steps"][k][p].values()
