@@ -257,6 +257,21 @@ static void rule_provenance(const an_file *f, const vopts *o, verdict *v)
              f->nhosts);
 }
 
+/* A scale test on a synthetic topology (HWLOC_SYNTHETIC) ran every part
+ * of the harness but bound nothing: its numbers describe no node. */
+static void rule_real_binding(const an_file *f, const vopts *o, verdict *v)
+{
+    (void)o;
+    const char *binding = an_sys_get(f, "binding");
+    if (binding && strncmp(binding, "real", 4) != 0) {
+        FAILF(v, "/system binding is '%s' (%s)", binding,
+              an_sys_get(f, "topology_source") ? an_sys_get(f, "topology_source") : "?");
+        return;
+    }
+    snprintf(v->detail, sizeof v->detail, "%s",
+             binding ? "ranks bound to their cores" : "no binding record (a file before 0.2)");
+}
+
 typedef struct rule {
     const char *name;
     void (*check)(const an_file *, const vopts *, verdict *);
@@ -270,7 +285,8 @@ static const rule rules[] = {{"completed", rule_complete},
                              {"k1_time_spread", rule_k1_spread},
                              {"node_quiet", rule_node_quiet},
                              {"counters_accounted", rule_counters},
-                             {"provenance_complete", rule_provenance}};
+                             {"provenance_complete", rule_provenance},
+                             {"real_binding", rule_real_binding}};
 
 int an_cmd_validate(int argc, char **argv)
 {

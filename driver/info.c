@@ -76,8 +76,7 @@ void ob_info_print_info(const ob_topo *t, const ob_options *o)
     printf("caches per core: L1d %zu KiB, L2 %zu KiB, L3 %zu KiB (shared by %d cores)\n",
            m.l1d_bytes / 1024, m.l2_bytes / 1024, m.l3_bytes / 1024, m.cores_per_l3);
     int ladder[OB_MAX_LADDER];
-    int n = ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t), ob_topo_core_count(t),
-                              ladder, OB_MAX_LADDER);
+    int n = ob_topo_default_ladder(t, ob_topo_core_count(t), ladder, OB_MAX_LADDER);
     printf("default ladder (one rank per core):");
     for (int i = 0; i < n; i++)
         printf(" %d", ladder[i]);

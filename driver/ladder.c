@@ -321,7 +321,7 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
     }
     int todo = 0, done = 0;
     for (int i = 0; i < rs->nsteps; i++)
-        todo += !already[i];
+        todo += !already[i] && rs->steps[i].same_as < 0;
     double t0 = ob_now();
     int rc = 0;
     *interrupted = 0;
@@ -335,6 +335,16 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
             if (rs->launch.rank == 0)
                 printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
                        rs->steps[i].kernel->name, rs->steps[i].label, rs->steps[i].k, rs->output);
+            continue;
+        }
+        const step_def *sd = &rs->steps[i];
+        if (sd->same_as >= 0) {
+            const step_def *src = &rs->steps[sd->same_as];
+            rc = ob_results_link_step(rs->results, sd->kernel->name, src->label, sd->label, sd->k,
+                                      sd->plan.figure_name, err, errlen);
+            if (rc == 0 && rs->launch.rank == 0)
+                printf("[%d/%d] %-7s %-7s k=%-4d the cores of %s k=%d: measured once, linked\n",
+                       i + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, src->label, src->k);
             continue;
         }
         ob_summary_row row;

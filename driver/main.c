@@ -76,8 +76,8 @@ static int resolve_ladder(run_state *rs, char *err, size_t errlen)
 {
     const ob_launch *l = &rs->launch;
     if (rs->opt.occupancy_auto) {
-        rs->nladder = ob_ladder_default(rs->cores, ob_topo_cores_per_l3(rs->topo), l->min_node_size,
-                                        rs->ladder, OB_MAX_LADDER);
+        rs->nladder =
+            ob_topo_default_ladder(rs->topo, l->min_node_size, rs->ladder, OB_MAX_LADDER);
         return 0;
     }
     for (int i = 0; i < rs->opt.noccupancy; i++) {
@@ -229,7 +229,7 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
 {
     step_def *sd = &rs->steps[rs->nsteps++];
     *sd = (step_def){rs->opt.kernels[ki], p,  k, label, inject, &rs->opt.kopts[ki],
-                     rs->plans[ki],       "", ""};
+                     rs->plans[ki],       "", "", -1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
@@ -296,6 +296,41 @@ static int check_calibration(run_state *rs, char *err, size_t errlen)
     return 0;
 }
 
+/* 1 when the first k cores of placements a and b are the same set. */
+static int same_cores(const run_state *rs, ob_placement a, ob_placement b, int k)
+{
+    int *oa = calloc((size_t)rs->cores, sizeof *oa), *ob = calloc((size_t)rs->cores, sizeof *ob);
+    char *in_a = calloc((size_t)rs->cores, 1);
+    int same = oa && ob && in_a && k <= rs->cores;
+    if (same) {
+        ob_topo_order(rs->topo, a, oa, rs->cores);
+        ob_topo_order(rs->topo, b, ob, rs->cores);
+        for (int i = 0; i < k; i++)
+            in_a[oa[i]] = 1;
+        for (int i = 0; i < k && same; i++)
+            same = in_a[ob[i]];
+    }
+    free(oa);
+    free(ob);
+    free(in_a);
+    return same;
+}
+
+/* Compact and spread are the same cores at k=1 and k=cores (and wherever
+ * else the orders agree): such a step is measured once, and its group is
+ * linked under the other placement. */
+static void link_same_core_sets(run_state *rs)
+{
+    for (int i = 0; i < rs->nsteps; i++)
+        for (int j = 0; j < i && rs->steps[i].same_as < 0; j++) {
+            const step_def *a = &rs->steps[j], *b = &rs->steps[i];
+            if (a->kernel == b->kernel && a->k == b->k && a->placement != b->placement &&
+                a->inject == OB_INJECT_NONE && b->inject == OB_INJECT_NONE && a->same_as < 0 &&
+                same_cores(rs, a->placement, b->placement, a->k))
+                rs->steps[i].same_as = j;
+        }
+}
+
 static void build_steps(run_state *rs)
 {
     size_t most = (size_t)rs->opt.nkernels * (size_t)rs->opt.nplacements * (size_t)rs->nladder;
@@ -313,6 +348,7 @@ static void build_steps(run_state *rs)
             for (int i = 0; i < rs->nladder; i++)
                 add_step(rs, ki, rs->opt.placements[p], rs->ladder[i],
                          ob_placement_name(rs->opt.placements[p]), OB_INJECT_NONE);
+    link_same_core_sets(rs);
 }
 
 static char *join_command(int argc, char **argv)
@@ -410,6 +446,26 @@ static void add_occbench_environment(ob_kvlist *prov)
     }
 }
 
+/* Whether the topology is this machine's: with HWLOC_SYNTHETIC or
+ * HWLOC_XMLFILE (scale tests) binding is simulated, and the file says so. */
+static void add_binding(ob_kvlist *prov, const ob_topo *topo)
+{
+    const char *synthetic = getenv("HWLOC_SYNTHETIC"), *xml = getenv("HWLOC_XMLFILE");
+    if (synthetic && *synthetic)
+        ob_kvlist_add(prov, "topology_source", "HWLOC_SYNTHETIC=%s", synthetic);
+    else if (xml && *xml)
+        ob_kvlist_add(prov, "topology_source", "HWLOC_XMLFILE=%s", xml);
+    else
+        ob_kvlist_add(prov, "topology_source", "this machine");
+    if (ob_topo_is_this_system(topo))
+        ob_kvlist_add(prov, "binding", "real: each active rank bound to its core");
+    else
+        ob_kvlist_add(prov, "binding",
+                      "simulated: the topology is not this machine's; ranks are not bound and "
+                      "share this machine's %ld CPUs",
+                      sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 static int write_system(run_state *rs, char *err, size_t errlen)
 {
     ob_kvlist prov = {0};
@@ -427,6 +483,7 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "min_reps", "%d", rs->opt.min_reps);
     ob_kvlist_add(&prov, "io_dir", "%s", rs->opt.io_dir);
     ob_kvlist_add(&prov, "site", "%s", rs->opt.site ? rs->opt.site : "");
+    add_binding(&prov, rs->topo);
     ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->output);
     add_occbench_environment(&prov);
     /* where the clock of the decomposition comes from on this node */

@@ -148,6 +148,13 @@ typedef struct ob_step_record {
 } ob_step_record;
 int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, size_t errlen);
 
+/* A step measured once but belonging to two placements (the same cores):
+ * /steps/<kernel>/<to>/kNNNN becomes a hard link to the group of <from>
+ * (readers see it under both; the data is stored once) and the summary
+ * row of <from> is copied to /summary/<kernel>/<to>. Then commit. */
+int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to,
+                         int k, const char *figure_name, char *err, size_t errlen);
+
 /* End of a step's writes: close the file and sync it to storage. What was
  * written before is then on disk, consistent, and readable by others. */
 int ob_results_commit(ob_results *r, char *err, size_t errlen);

@@ -727,3 +727,43 @@ int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, si
     monitor_gather_free(&g);
     return obr_agree(r->comm, &st, err, errlen);
 }
+
+static void link_step_here(ob_results *r, const char *kernel, const char *from, const char *to,
+                           int k, const char *figure_name, obr_status *st)
+{
+    obr_check_name(st, "kernel", kernel);
+    obr_check_name(st, "placement", from);
+    obr_check_name(st, "placement", to);
+    char kname[32], src[3 * NAME_MAX_LEN + 64];
+    snprintf(kname, sizeof kname, "k%04d", k);
+    snprintf(src, sizeof src, "/steps/%s/%s/%s", kernel, from, kname);
+    obr_open(r, st);
+    obr_reserve(r, SUMMARY_BYTES + 2 * OBR_OBJECT_BYTES, src, st);
+    ob_summary_row row;
+    if (!st->failed && ob_results_read_summary(r, kernel, from, k, &row) != 0)
+        obr_st_fail(st, "cannot link %s: its summary row is not in %s", src, r->path);
+    const char *names[3] = {"steps", kernel, from};
+    hid_t pg = st->failed ? -1 : obr_open_group_path(r->file, st, 3, names);
+    if (!st->failed && !obr_step_group_done(pg, kname))
+        obr_st_fail(st, "cannot link %s: the step is not finished in %s", src, r->path);
+    obr_close_id(pg);
+    const char *to_names[3] = {"steps", kernel, to};
+    hid_t tg = st->failed ? -1 : obr_open_group_path(r->file, st, 3, to_names);
+    obr_remove_link_if_exists(tg, kname, st);
+    if (!st->failed && H5Lcreate_hard(r->file, src, tg, kname, H5P_DEFAULT, H5P_DEFAULT) < 0)
+        obr_st_h5fail(st, "cannot link %s under %s", src, to);
+    obr_close_id(tg);
+    if (!st->failed)
+        append_summary_here(r, kernel, to, figure_name, &row, st);
+}
+
+int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to,
+                         int k, const char *figure_name, char *err, size_t errlen)
+{
+    obr_status st = {0};
+    if (r->rank == 0) {
+        link_step_here(r, kernel, from, to, k, figure_name, &st);
+        obr_close_file(r, &st);
+    }
+    return obr_agree(r->comm, &st, err, errlen);
+}

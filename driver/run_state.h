@@ -26,6 +26,8 @@ typedef struct step_def {
     ob_plan plan;                /* the kernel's plan at this launch's preset, machine, options */
     char kernel_options[512];    /* kopts as NAME=VALUE;..., for the step's attribute */
     char phase_classes[512];     /* "compute,io,...", for the step's attribute */
+    int same_as; /* index of an earlier step on the same cores (k=1, k=cores), or -1: not
+                    measured again, its group linked under this placement */
 } step_def;
 
 /* Everything a launch holds between steps. */

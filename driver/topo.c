@@ -415,17 +415,28 @@ static int is_power_of_two(int k)
     return k > 0 && (k & (k - 1)) == 0;
 }
 
-int ob_ladder_default(int cores, int per_l3, int max_k, int *out, int n)
+int ob_ladder_default(int cores, int per_l3, int l3_domains, int packages, int max_k, int *out,
+                      int n)
 {
     if (cores <= 0 || n <= 0)
         return 0;
     /* max_k <= 0 means no cap; a cap below the core count becomes the top step itself. */
     int top = (max_k > 0 && max_k < cores) ? max_k : cores;
+    int per_package = packages > 0 && cores % packages == 0 ? cores / packages : 0;
     int count = 0;
     for (int k = 1; k <= top && count < n; k++) {
-        int on_l3 = per_l3 > 0 && k % per_l3 == 0;
-        if (is_power_of_two(k) || on_l3 || k == top)
+        int level = is_power_of_two(k) || k == top;
+        level |= per_l3 > 0 && k == per_l3;         /* the first L3 domain full (compact) */
+        level |= l3_domains > 1 && k == l3_domains; /* one rank on every L3 domain (spread) */
+        level |= per_package > 0 && k % per_package == 0; /* a socket boundary */
+        if (level)
             out[count++] = k;
     }
     return count;
+}
+
+int ob_topo_default_ladder(const ob_topo *t, int max_k, int *out, int n)
+{
+    return ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t),
+                             ob_topo_l3_domain_count(t), ob_topo_package_count(t), max_k, out, n);
 }

@@ -55,12 +55,17 @@ int ob_topo_unbind_thread(const ob_topo *t, char *err, size_t errlen);
 /* Topology as XML, malloc'd; NULL on failure. */
 char *ob_topo_xml(const ob_topo *t);
 
-/* The default occupancy ladder for `cores` cores with L3 domains of
- * `per_l3` cores (0: no L3, powers of two only): 1, 2, 4, ..., the
- * multiples of per_l3, and cores itself, sorted and unique, capped at
- * `max_k` (e.g. the ranks on the node): steps above max_k are dropped and
- * max_k itself becomes the top step; max_k <= 0 means no cap. Returns the
- * count written to out (at most n, the smallest steps first). */
-int ob_ladder_default(int cores, int per_l3, int max_k, int *out, int n);
+/* The default occupancy ladder: a few well-chosen levels, so that a full
+ * ladder of every kernel fits a 30-minute budget on a 128-core node: the
+ * powers of two, the first L3 domain full (k = per_l3, compact), one rank
+ * on every L3 domain (k = l3_domains, spread), every socket boundary
+ * (multiples of cores / packages) and the full node. Sorted and unique,
+ * capped at `max_k` (e.g. the ranks on the node): steps above max_k are
+ * dropped and max_k itself becomes the top step; max_k <= 0 means no cap.
+ * Returns the count written to out (at most n, the smallest steps first). */
+int ob_ladder_default(int cores, int per_l3, int l3_domains, int packages, int max_k, int *out,
+                      int n);
+/* The same for topology t. */
+int ob_topo_default_ladder(const ob_topo *t, int max_k, int *out, int n);
 
 #endif

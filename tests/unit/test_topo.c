@@ -258,12 +258,15 @@ static void test_bad_synthetic_is_an_error(void **state)
 
 /* Reference ladder: a membership test per k, independent of the
  * generator's loop. */
-static int reference_ladder(int cores, int per_l3, int max_k, int *out)
+/* The levels spelled out the slow way: every k tested against each rule. */
+static int reference_ladder(int cores, int per_l3, int l3s, int packages, int max_k, int *out)
 {
     int top = (max_k > 0 && max_k < cores) ? max_k : cores;
     int n = 0;
     for (int k = 1; k <= top; k++) {
-        int member = k == top || (per_l3 > 0 && k % per_l3 == 0);
+        int member = k == top || k == per_l3 || (l3s > 1 && k == l3s);
+        for (int b = 1; b <= packages; b++)
+            member |= cores % packages == 0 && k == b * (cores / packages);
         for (int p = 1; p <= k; p *= 2)
             member |= p == k;
         if (member)
@@ -276,37 +279,45 @@ static void test_ladder(void **state)
 {
     (void)state;
     int got[256], want[256];
-    /* 128 cores, 8 per L3: 1 2 4 8 16 24 32 ... 128 */
-    int n = ob_ladder_default(128, 8, 128, got, 256);
-    assert_int_equal(n, 19);
-    const int head[] = {1, 2, 4, 8, 16, 24, 32, 40};
-    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
-        assert_int_equal(got[i], head[i]);
-    assert_int_equal(got[n - 1], 128);
-    for (int i = 1; i < n; i++)
-        assert_true(got[i] > got[i - 1]);
+    /* Rome: 128 cores, 32 L3 domains of 4, 2 packages: 8 levels */
+    int n = ob_ladder_default(128, 4, 32, 2, 128, got, 256);
+    const int rome[] = {1, 2, 4, 8, 16, 32, 64, 128};
+    assert_int_equal(n, 8);
+    assert_memory_equal(got, rome, sizeof rome);
+    /* a 2-socket Intel node of 2 x 40 cores, one L3 per socket */
+    n = ob_ladder_default(80, 40, 2, 2, 80, got, 256);
+    const int intel[] = {1, 2, 4, 8, 16, 32, 40, 64, 80};
+    assert_int_equal(n, 9);
+    assert_memory_equal(got, intel, sizeof intel);
+    /* 96 cores, 12 L3 domains of 8: the per-domain levels 8 and 12 */
+    n = ob_ladder_default(96, 8, 12, 2, 96, got, 256);
+    const int odd[] = {1, 2, 4, 8, 12, 16, 32, 48, 64, 96};
+    assert_int_equal(n, 10);
+    assert_memory_equal(got, odd, sizeof odd);
 
     /* capped at the ranks on the node: the cap becomes the top step */
-    n = ob_ladder_default(128, 8, 20, got, 256);
+    n = ob_ladder_default(128, 8, 16, 2, 20, got, 256);
     const int capped[] = {1, 2, 4, 8, 16, 20};
     assert_int_equal(n, 6);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(got[i], capped[i]);
+    assert_memory_equal(got, capped, sizeof capped);
 
     /* the short buffer keeps the smallest steps */
-    assert_int_equal(ob_ladder_default(128, 8, 0, got, 3), 3);
+    assert_int_equal(ob_ladder_default(128, 8, 16, 2, 0, got, 3), 3);
     assert_int_equal(got[2], 4);
 
-    /* 2-core VM; Rome CCX of 4 with an odd count; no L3 */
-    const int cases[][3] = {{2, 2, 2}, {128, 4, 128}, {24, 6, 0},  {96, 12, 96},
-                            {7, 0, 7}, {1, 0, 1},     {64, 8, 100}};
+    /* 2-core VM; Rome CCX of 4; no L3; odd counts; a cap above the cores */
+    const int cases[][5] = {{2, 2, 1, 1, 2},    {128, 4, 32, 2, 128}, {24, 6, 4, 1, 0},
+                            {96, 12, 8, 2, 96}, {7, 0, 1, 1, 7},      {1, 0, 1, 1, 1},
+                            {64, 8, 8, 1, 100}, {126, 6, 21, 2, 0},   {30, 5, 6, 4, 30}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        n = ob_ladder_default(cases[c][0], cases[c][1], cases[c][2], got, 256);
-        int m = reference_ladder(cases[c][0], cases[c][1], cases[c][2], want);
+        n = ob_ladder_default(cases[c][0], cases[c][1], cases[c][2], cases[c][3], cases[c][4], got,
+                              256);
+        int m = reference_ladder(cases[c][0], cases[c][1], cases[c][2], cases[c][3], cases[c][4],
+                                 want);
         assert_int_equal(n, m);
         assert_memory_equal(got, want, (size_t)n * sizeof *got);
     }
-    assert_int_equal(ob_ladder_default(0, 8, 8, got, 256), 0);
+    assert_int_equal(ob_ladder_default(0, 8, 1, 1, 8, got, 256), 0);
 }
 
 static void test_xml_and_env_override(void **state)

@@ -1,0 +1,55 @@
+/* How long steps take, before they run: the plan of --dry-run, the window
+ * --budget chooses and the progress line's ETA. The reference times per
+ * kernel and preset are data (data/step_time.conf: a repetition's and a
+ * set-up's seconds measured at k=1 on a reference core), the model is
+ * here:
+ *
+ *   step = setup + (1 warm-up + measured) repetitions + between
+ *   measured = max(window, min_reps x rep x contention(k))
+ *   contention(k) = 1 + (C - 1) x k / cores
+ *
+ * C (the slowdown of a repetition at the full node, a planning assumption
+ * the file states) makes the heavy kernels' minimum repetitions outlast
+ * the window at high k. During a run the ETA scales the estimates of the
+ * remaining steps by the ratio measured so far. */
+#ifndef OCCBENCH_STEPTIME_H
+#define OCCBENCH_STEPTIME_H
+
+#include <stddef.h>
+
+#include "occbench/kernel.h"
+
+#define OB_STEPTIME_MAX 64
+
+typedef struct ob_steptime_entry {
+    char kernel[32];
+    ob_preset preset;
+    double rep_s, setup_s;
+} ob_steptime_entry;
+
+typedef struct ob_steptime {
+    ob_steptime_entry e[OB_STEPTIME_MAX];
+    int n;
+    double contention_full; /* C */
+    double between_s;       /* the harness between steps */
+    char source[256];       /* the file, for messages */
+} ob_steptime;
+
+/* Read `path`. Returns 0, or -1 with a one-line message (file and line). */
+int ob_steptime_load(const char *path, ob_steptime *t, char *err, size_t errlen);
+
+/* The entry of kernel/preset, or NULL when the file has none. */
+const ob_steptime_entry *ob_steptime_find(const ob_steptime *t, const char *kernel,
+                                          ob_preset preset);
+
+/* Seconds one step takes by the model; a kernel without an entry counts
+ * as its window plus one second. */
+double ob_steptime_step(const ob_steptime *t, const ob_steptime_entry *e, double window,
+                        int min_reps, int k, int cores);
+
+/* Seconds the step's minimum repetitions take beyond any window (0 when
+ * the window is longer): what no window can shorten. */
+double ob_steptime_floor(const ob_steptime *t, const ob_steptime_entry *e, int min_reps, int k,
+                         int cores);
+
+#endif
