@@ -28,7 +28,8 @@ static struct {
     const char *out, *kernel, *site, *drop, *phases[2], *config;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
-        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels;
+        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels,
+        simulated;
     double noise, parked, mem_gb, k1_spread;
     level lv[64];
 } cfg;
@@ -42,7 +43,7 @@ static void usage(void)
             "[--incomplete] [--no-complete] [--unfinished] [--schema N] [--no-schema] "
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
             "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
-            "[--vlen]\n");
+            "[--vlen] [--simulated-binding]\n");
     exit(2);
 }
 
@@ -368,6 +369,11 @@ static void write_system(hid_t file)
     if (!cfg.no_provenance)
         attr_s(g, "cpu_model", "Synthetic CPU @ 3.0GHz");
     attr_s(g, "kernel", "Linux 6.1.0 x86_64");
+    attr_s(g, "binding",
+           cfg.simulated ? "simulated: the topology is not this machine's; ranks are not bound"
+                         : "real: each active rank bound to its core");
+    attr_s(g, "topology_source",
+           cfg.simulated ? "HWLOC_SYNTHETIC=pack:2 l3:16 core:4 pu:1" : "this machine");
     char num[64];
     snprintf(num, sizeof num, "%d", cfg.cores);
     attr_s(g, "cores_per_node", num); /* the driver writes provenance as strings */
@@ -530,6 +536,8 @@ int main(int argc, char **argv)
             cfg.no_counters_table = 1;
         else if (!strcmp(a, "--no-provenance"))
             cfg.no_provenance = 1;
+        else if (!strcmp(a, "--simulated-binding"))
+            cfg.simulated = 1;
         else if (!strcmp(a, "--k1-spread"))
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))

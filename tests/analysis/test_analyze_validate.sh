@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 GOOD=(--placements compact,spread --level k=1 --level k=2,ghz=2.5 --level k=4,ghz=2.2)
 "$MK" good.h5 "${GOOD[@]}"
 "$A" validate good.h5 > good.txt; rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c '^PASS' good.txt)" -eq 9 ] && ok "clean run passes" || fail "clean run rc=$rc: $(cat good.txt)"
+[ $rc -eq 0 ] && [ "$(grep -c '^PASS' good.txt)" -eq 10 ] && ok "clean run passes" || fail "clean run rc=$rc: $(cat good.txt)"
 # rule | fixture options | text expected in the FAIL line
 CASES=(
   "completed|--incomplete|complete=0"
@@ -17,6 +17,7 @@ CASES=(
   "node_quiet|--parked-util 0.3|30.0% busy"
   "counters_accounted|--no-counters-table|no /counters row"
   "provenance_complete|--no-provenance|cpu_model is missing"
+  "real_binding|--simulated-binding|binding is 'simulated"
 )
 for c in "${CASES[@]}"; do
     IFS='|' read -r rule opts text <<<"$c"
@@ -25,7 +26,7 @@ for c in "${CASES[@]}"; do
     "$A" validate "$rule.h5" > "$rule.txt" 2>/dev/null; rc=$?
     line=$(grep " $rule " "$rule.txt")
     others=$(grep -c '^PASS' "$rule.txt")
-    if [ $rc -eq 1 ] && [[ "$line" == FAIL* ]] && [[ "$line" == *"$text"* ]] && [ "$others" -eq 8 ]; then
+    if [ $rc -eq 1 ] && [[ "$line" == FAIL* ]] && [[ "$line" == *"$text"* ]] && [ "$others" -eq 9 ]; then
         ok "$rule fails alone: $line"
     else
         fail "$rule: rc=$rc, line '$line', $others others pass"; cat "$rule.txt"

@@ -31,7 +31,7 @@ grep -q "agree on 8 steps" "$TMP/agree.txt" || fail "agreement: $(cat "$TMP/agre
 
 # validate runs every rule (this shared VM may fail some: node_quiet, spread) and exits 0 or 1
 "$A" validate "$out" > "$TMP/v.txt"; rc=$?
-[ "$rc" -le 1 ] && [ "$(grep -c -E '^(PASS|FAIL) ' "$TMP/v.txt")" -eq 9 ] || { cat "$TMP/v.txt"; fail "validate rc=$rc"; }
+[ "$rc" -le 1 ] && [ "$(grep -c -E '^(PASS|FAIL) ' "$TMP/v.txt")" -eq 10 ] || { cat "$TMP/v.txt"; fail "validate rc=$rc"; }
 grep -q "^PASS  completed" "$TMP/v.txt" && grep -q "^PASS  provenance_complete" "$TMP/v.txt" \
     && grep -q "^PASS  counters_accounted" "$TMP/v.txt" || { cat "$TMP/v.txt"; fail "rules a clean ladder must pass"; }
 
