@@ -132,6 +132,25 @@ static void format_duration(double s, char *out, size_t len)
     snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
+/* The remaining steps' estimates (steptime.h) scaled by how the finished
+ * ones compared with theirs; without the table, elapsed per step. Steps
+ * already in a resumed file were skipped and count for nothing. */
+static double eta_seconds(const run_state *rs, int index, int done, int todo, double elapsed)
+{
+    if (!rs->estimate)
+        return done > 0 ? elapsed / done * (todo - done) : 0.0;
+    double est_done = 0, est_left = 0;
+    for (int i = 0; i < rs->nsteps; i++) {
+        if (rs->skipped && rs->skipped[i])
+            continue;
+        if (i <= index)
+            est_done += rs->estimate[i];
+        else
+            est_left += rs->estimate[i];
+    }
+    return est_done > 0 ? est_left * elapsed / est_done : est_left;
+}
+
 static void progress(const run_state *rs, int index, int done, int todo, double elapsed,
                      const step_def *sd, const ob_summary_row *row, const char *status)
 {
@@ -139,7 +158,7 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
         return;
     char el[32], eta[32];
     format_duration(elapsed, el, sizeof el);
-    format_duration(done > 0 ? elapsed / done * (todo - done) : 0.0, eta, sizeof eta);
+    format_duration(eta_seconds(rs, index, done, todo, elapsed), eta, sizeof eta);
     /* the probe does not run where cycles are counted: their clock then */
     double ghz =
         isfinite(row->f_probe) ? row->f_probe : 1e-9 * row->median.cycles / row->median.cpu_time;
@@ -314,6 +333,7 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
 {
     int *order = calloc((size_t)rs->cores, sizeof *order);
     int *already = steps_already_done(rs);
+    rs->skipped = already;
     if (!order || !already) {
         free(order);
         free(already);
@@ -356,6 +376,7 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
             progress(rs, i, done, todo, ob_now() - t0, &rs->steps[i], &row, status);
         *interrupted = *interrupted || ob_launch_any(&rs->launch, ob_stop_requested);
     }
+    rs->skipped = NULL;
     free(order);
     free(already);
     return rc;

@@ -75,17 +75,18 @@ static int early_exit(run_state *rs)
 static int resolve_ladder(run_state *rs, char *err, size_t errlen)
 {
     const ob_launch *l = &rs->launch;
+    /* --dry-run plans the launch it will be: one rank per core */
+    int node_ranks = rs->opt.dry_run ? rs->cores : l->min_node_size;
     if (rs->opt.occupancy_auto) {
-        rs->nladder =
-            ob_topo_default_ladder(rs->topo, l->min_node_size, rs->ladder, OB_MAX_LADDER);
+        rs->nladder = ob_topo_default_ladder(rs->topo, node_ranks, rs->ladder, OB_MAX_LADDER);
         return 0;
     }
     for (int i = 0; i < rs->opt.noccupancy; i++) {
-        if (rs->opt.occupancy[i] > l->min_node_size) {
+        if (rs->opt.occupancy[i] > node_ranks) {
             snprintf(err, errlen,
                      "--occupancy: %d is above the %d rank(s) per node of this launch "
                      "(accepted: 1 to %d; launch one rank per core to reach every core)",
-                     rs->opt.occupancy[i], l->min_node_size, l->min_node_size);
+                     rs->opt.occupancy[i], node_ranks, node_ranks);
             return -1;
         }
         rs->ladder[i] = rs->opt.occupancy[i];
@@ -228,7 +229,7 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
                      ob_inject_kind inject)
 {
     step_def *sd = &rs->steps[rs->nsteps++];
-    *sd = (step_def){rs->opt.kernels[ki], p,  k, label, inject, &rs->opt.kopts[ki],
+    *sd = (step_def){rs->opt.kernels[ki], p,  k,  label, inject, &rs->opt.kopts[ki],
                      rs->plans[ki],       "", "", -1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
@@ -349,6 +350,162 @@ static void build_steps(run_state *rs)
                 add_step(rs, ki, rs->opt.placements[p], rs->ladder[i],
                          ob_placement_name(rs->opt.placements[p]), OB_INJECT_NONE);
     link_same_core_sets(rs);
+}
+
+/* ---- the time plan: --dry-run, --budget, the ETA ------------------------------ */
+
+/* A full ladder of every kernel at the production preset fits half an hour
+ * on a 128-core node (docs/ARCHITECTURE.md, "A ladder that fits"). */
+#define OB_DEFAULT_BUDGET_S 1800.0
+
+/* Seconds the whole ladder takes by the model with this window. */
+static double ladder_seconds(const run_state *rs, double window, double *per_step)
+{
+    double total = 0;
+    for (int i = 0; i < rs->nsteps; i++) {
+        const step_def *sd = &rs->steps[i];
+        double t = 0;
+        if (sd->same_as < 0)
+            t = ob_steptime_step(&rs->steptime,
+                                 ob_steptime_find(&rs->steptime, sd->kernel->name, rs->opt.preset),
+                                 window, rs->opt.min_reps, sd->k, rs->cores);
+        if (per_step)
+            per_step[i] = t;
+        total += t;
+    }
+    return total;
+}
+
+/* The step that the minimum repetitions make longest, for the refusal. */
+static const step_def *slowest_floor(const run_state *rs, double *floor_s)
+{
+    const step_def *worst = NULL;
+    *floor_s = 0;
+    for (int i = 0; i < rs->nsteps; i++) {
+        const step_def *sd = &rs->steps[i];
+        double f = ob_steptime_floor(
+            &rs->steptime, ob_steptime_find(&rs->steptime, sd->kernel->name, rs->opt.preset),
+            rs->opt.min_reps, sd->k, rs->cores);
+        if (sd->same_as < 0 && f > *floor_s) {
+            *floor_s = f;
+            worst = sd;
+        }
+    }
+    return worst;
+}
+
+/* --budget: the longest window (0.1 s .. 60 s) whose ladder fits. */
+static int choose_window(run_state *rs, char *err, size_t errlen)
+{
+    const double lo_window = 0.1, hi_window = 60.0;
+    double at_least = ladder_seconds(rs, lo_window, NULL);
+    if (at_least > rs->opt.budget) {
+        double floor_s;
+        const step_def *worst = slowest_floor(rs, &floor_s);
+        snprintf(err, errlen,
+                 "--budget %.3g min: the ladder needs about %.1f min even with a %.1f s window "
+                 "(slowest: %s k=%d, %d repetitions take about %.1f s; accepted: a --budget of "
+                 "at least %.0fm, or fewer --min-reps, --kernels or --occupancy levels)",
+                 rs->opt.budget / 60.0, at_least / 60.0, lo_window,
+                 worst ? worst->kernel->name : "?", worst ? worst->k : 0, rs->opt.min_reps, floor_s,
+                 ceil(at_least / 60.0));
+        return -1;
+    }
+    double lo = lo_window, hi = hi_window;
+    if (ladder_seconds(rs, hi, NULL) <= rs->opt.budget)
+        lo = hi;
+    for (int it = 0; it < 60 && hi - lo > 0.01; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (ladder_seconds(rs, mid, NULL) <= rs->opt.budget)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    rs->opt.window = floor(lo * 10.0) / 10.0;
+    return 0;
+}
+
+/* Neither --window nor --budget: the default window (10 s), shortened
+ * where the ladder would otherwise outlast OB_DEFAULT_BUDGET_S. */
+static void fit_default_budget(run_state *rs)
+{
+    double window = rs->opt.window;
+    if (ladder_seconds(rs, window, NULL) <= OB_DEFAULT_BUDGET_S)
+        return;
+    char err[512];
+    rs->opt.budget = OB_DEFAULT_BUDGET_S;
+    int fits = choose_window(rs, err, sizeof err) == 0;
+    rs->opt.budget = 0;
+    if (!fits) {
+        rs->opt.window = window;
+        if (rs->launch.rank == 0)
+            fprintf(stderr,
+                    "occbench: warning: the ladder takes about %.0f min, above the default "
+                    "%.0f-minute budget even with short windows (fewer levels or kernels, or "
+                    "--budget, make it fit)\n",
+                    ceil(ladder_seconds(rs, window, NULL) / 60.0), OB_DEFAULT_BUDGET_S / 60.0);
+    } else if (rs->launch.rank == 0 && !rs->opt.dry_run) {
+        printf("window %.3g s (not %.3g s): the ladder then fits the default %.0f-minute budget "
+               "(--window or --budget choose otherwise)\n",
+               rs->opt.window, window, OB_DEFAULT_BUDGET_S / 60.0);
+    }
+}
+
+/* Load the reference times; --budget and --dry-run need them, the ETA
+ * falls back to elapsed time without. */
+static int plan_time(run_state *rs, char *err, size_t errlen)
+{
+    char path[PATH_MAX], why[512] = "";
+    rs->have_steptime = ob_data_path("step_time.conf", path, sizeof path) == 0 &&
+                        ob_steptime_load(path, &rs->steptime, why, sizeof why) == 0;
+    if (!rs->have_steptime && (rs->opt.budget > 0 || rs->opt.dry_run)) {
+        snprintf(err, errlen, "%s: %s (set OCCBENCH_DATA_DIR to the directory holding it)",
+                 rs->opt.budget > 0 ? "--budget" : "--dry-run",
+                 why[0] ? why : "step_time.conf not found");
+        return -1;
+    }
+    if (!rs->have_steptime)
+        return 0;
+    if (rs->opt.budget > 0 && choose_window(rs, err, errlen) != 0)
+        return -1;
+    if (rs->opt.budget <= 0 && !rs->opt.window_given && !rs->opt.calibrate)
+        fit_default_budget(rs);
+    free(rs->estimate);
+    rs->estimate = calloc((size_t)rs->nsteps + 1, sizeof *rs->estimate);
+    if (rs->estimate)
+        ladder_seconds(rs, rs->opt.window, rs->estimate);
+    return 0;
+}
+
+/* Rank 0: the plan; every step with --dry-run, else only its last line. */
+static void print_plan(const run_state *rs, int steps)
+{
+    if (rs->launch.rank != 0)
+        return;
+    int linked = 0;
+    double total = 0;
+    for (int i = 0; i < rs->nsteps; i++) {
+        const step_def *sd = &rs->steps[i];
+        linked += sd->same_as >= 0;
+        total += rs->estimate ? rs->estimate[i] : 0;
+        if (!steps)
+            continue;
+        if (sd->same_as >= 0)
+            printf("%4d  %-7s %-7s k=%-4d the cores of step %d: measured once, linked\n", i + 1,
+                   sd->kernel->name, sd->label, sd->k, sd->same_as + 1);
+        else
+            printf("%4d  %-7s %-7s k=%-4d about %6.1f s%s\n", i + 1, sd->kernel->name, sd->label,
+                   sd->k, rs->estimate ? rs->estimate[i] : NAN,
+                   ob_steptime_find(&rs->steptime, sd->kernel->name, rs->opt.preset)
+                       ? ""
+                       : " (no reference time: window + 1 s)");
+    }
+    printf("planned: %d steps, about %.0f min (%d measured, %d linked; preset %s, window %.3g s, "
+           "min-reps %d, %d cores per node; times from %s)\n",
+           rs->nsteps, ceil(total / 60.0), rs->nsteps - linked, linked,
+           ob_preset_name(rs->opt.preset), rs->opt.window, rs->opt.min_reps, rs->cores,
+           rs->steptime.source);
+    fflush(stdout);
 }
 
 static char *join_command(int argc, char **argv)
@@ -532,6 +689,16 @@ static int prepare(run_state *rs, int argc, char **argv)
     failed = check_calibration(rs, err, sizeof err) != 0;
     if (checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
+    build_steps(rs);
+    failed = plan_time(rs, err, sizeof err) != 0;
+    if (checks_agree(rs, failed, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    if (rs->opt.dry_run) {
+        print_plan(rs, 1);
+        return OB_EXIT_OK;
+    }
+    if (rs->launch.rank == 0 && rs->have_steptime)
+        print_plan(rs, 0);
     failed = check_memory(rs, err, sizeof err) != 0;
     if (!failed)
         failed = check_io_dir(rs->opt.io_dir, err, sizeof err) != 0;
@@ -563,7 +730,6 @@ static int prepare(run_state *rs, int argc, char **argv)
             fprintf(stderr, "occbench: %s\n", err);
         return OB_EXIT_FAILED;
     }
-    build_steps(rs);
     rs->phase_mark_cost = phase_mark_cost();
     if (rs->launch.node_rank == 0)
         rs->sampler = ob_sampler_start(rs->opt.sample_period, rs->epoch);
@@ -641,11 +807,26 @@ static int occbench_main(run_state *rs, int argc, char **argv)
     }
     if (ob_options_parse(argc, argv, &rs->opt, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
+    if (rs->opt.topology && ob_topo_use_description(rs->opt.topology, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
     rs->topo = ob_topo_load(err, sizeof err);
+    if (!rs->topo && rs->opt.topology) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "--topology %s: hwloc cannot read it: %s", rs->opt.topology, err);
+        return say_usage_error(&rs->launch, msg);
+    }
     if (!rs->topo) {
         if (rs->launch.rank == 0)
             fprintf(stderr, "occbench: topology: %s\n", err);
         return OB_EXIT_FAILED;
+    }
+    if (rs->opt.topology && ob_topo_is_this_system(rs->topo)) {
+        /* hwloc falls back to this machine on a description it cannot parse */
+        snprintf(err, sizeof err,
+                 "--topology %s: hwloc did not accept the description (accepted: hwloc synthetic "
+                 "syntax such as 'pack:2 l3:16 core:4 pu:2', or hwloc XML)",
+                 rs->opt.topology);
+        return say_usage_error(&rs->launch, err);
     }
     ob_topo_machine(rs->topo, &rs->machine);
     rs->cores = ob_topo_core_count(rs->topo);
@@ -685,6 +866,7 @@ int main(int argc, char **argv)
     }
     free(rs.steps);
     free(rs.between);
+    free(rs.estimate);
     if (rs.topo)
         ob_topo_free(rs.topo);
     ob_measure_stop();

@@ -179,10 +179,12 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 }
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
-static const char *const valued_options[] = {
-    "--kernels",       "--occupancy", "--placement",      "--preset", "--window", "--min-reps",
-    "--output",        "--site",      "--io-dir",         "--events", "--resume", "--probe-seconds",
-    "--sample-period", "--kopt",      "--calibrate-freq", NULL};
+static const char *const valued_options[] = {"--kernels",       "--occupancy", "--placement",
+                                             "--preset",        "--window",    "--min-reps",
+                                             "--output",        "--site",      "--io-dir",
+                                             "--events",        "--resume",    "--probe-seconds",
+                                             "--sample-period", "--kopt",      "--calibrate-freq",
+                                             "--budget",        "--topology",  NULL};
 
 static int takes_value(const char *name)
 {
@@ -207,8 +209,12 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
                                "--preset: unknown preset '%s' (accepted: ci, small, lsst)", value);
         return 0;
     }
-    if (strcmp(name, "--window") == 0)
+    if (strcmp(name, "--window") == 0) {
+        o->window_given = 1;
         return parse_positive_seconds(name, value, 0.0, &o->window, err, errlen);
+    }
+    if (strcmp(name, "--budget") == 0)
+        return parse_positive_seconds(name, value, 60.0, &o->budget, err, errlen);
     if (strcmp(name, "--probe-seconds") == 0)
         return parse_positive_seconds(name, value, 0.0, &o->probe_seconds, err, errlen);
     if (strcmp(name, "--sample-period") == 0) {
@@ -255,6 +261,8 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         target = &o->events;
     else if (strcmp(name, "--resume") == 0)
         target = &o->resume;
+    else if (strcmp(name, "--topology") == 0)
+        target = &o->topology;
     if (!target)
         return usage_error(err, errlen, "internal: unhandled option %s", name);
     if (value[0] == '\0')
@@ -269,6 +277,8 @@ static int apply_flag(const char *arg, ob_options *o, char *err, size_t errlen)
         o->force = 1;
     else if (strcmp(arg, "--calibrate") == 0)
         o->calibrate = 1;
+    else if (strcmp(arg, "--dry-run") == 0)
+        o->dry_run = 1;
     else if (strcmp(arg, "--list") == 0)
         o->list = 1;
     else if (strcmp(arg, "--info") == 0)
@@ -378,6 +388,14 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
                            "--calibrate-freq needs --calibrate (accepted: both, or neither)");
     if (resolve_kernel_options(o, err, errlen) != 0)
         return OB_EXIT_USAGE;
+    if (o->budget > 0 && o->window_given)
+        return usage_error(err, errlen,
+                           "--budget and --window both given (accepted: one of them: --budget "
+                           "chooses the window)");
+    if (o->budget > 0 && o->calibrate)
+        return usage_error(err, errlen,
+                           "--budget with --calibrate (accepted: --calibrate alone; its ladder is "
+                           "fixed)");
     if (o->resume && o->output && strcmp(o->resume, o->output) != 0)
         return usage_error(err, errlen,
                            "--resume %s and --output %s name different files (accepted: "
@@ -433,12 +451,20 @@ void ob_options_usage(FILE *f)
         "\n"
         "Options:\n"
         "  --kernels LIST        kernels to run, comma-separated (default: all: %s)\n"
-        "  --occupancy LIST|auto active ranks per node, e.g. 1,2,4,8 (default auto: 1,2,4,...,\n"
-        "                        the multiples of the L3-domain size, and the full count)\n"
+        "  --occupancy LIST|auto active ranks per node, e.g. 1,2,4,8 (default auto: the powers\n"
+        "                        of two, the first L3 domain full, one rank per L3 domain,\n"
+        "                        the socket boundaries and the full node)\n"
         "  --placement P         compact, spread or both (default both)\n"
         "  --preset P            problem size: ci (tiny, for tests), small, lsst (production-\n"
         "                        representative) (default small)\n"
         "  --window T            measuring time per step, e.g. 10s, 2m (default 10s)\n"
+        "  --budget T            choose the window so the whole ladder takes about T, e.g. 30m\n"
+        "                        (refused when the minimum repetitions alone do not fit)\n"
+        "  --dry-run             print the steps and their estimated time, ending with\n"
+        "                        'planned: N steps, about M min'; create nothing, exit 0\n"
+        "  --topology FILE       plan and run on the node FILE describes (an hwloc synthetic\n"
+        "                        description, e.g. data/topologies/rome-7742.synthetic, or an\n"
+        "                        XML export): binding is simulated and recorded as such\n"
         "  --min-reps N          counted repetitions per active rank at least (default 5)\n"
         "  --output FILE         results file (default results/<host>-<date>.h5)\n"
         "  --force               overwrite an existing --output\n"

@@ -47,8 +47,12 @@ typedef struct ob_options {
     int nkopt_assign;
     ob_kopt_values kopts[OB_MAX_KERNELS];
     int force;
-    int calibrate;      /* --calibrate: the injection ladder instead of the kernels' */
-    long calibrate_khz; /* --calibrate-freq: the clock cap (0: the core's minimum) */
+    int calibrate;        /* --calibrate: the injection ladder instead of the kernels' */
+    long calibrate_khz;   /* --calibrate-freq: the clock cap (0: the core's minimum) */
+    double budget;        /* --budget: seconds the whole ladder may take (0: none) */
+    int window_given;     /* --window was on the command line */
+    int dry_run;          /* --dry-run: print the plan, create nothing */
+    const char *topology; /* --topology FILE: an hwloc synthetic description or XML */
     int list, info, help, version;
 } ob_options;
 

@@ -152,8 +152,8 @@ int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, si
  * /steps/<kernel>/<to>/kNNNN becomes a hard link to the group of <from>
  * (readers see it under both; the data is stored once) and the summary
  * row of <from> is copied to /summary/<kernel>/<to>. Then commit. */
-int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to,
-                         int k, const char *figure_name, char *err, size_t errlen);
+int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to, int k,
+                         const char *figure_name, char *err, size_t errlen);
 
 /* End of a step's writes: close the file and sync it to storage. What was
  * written before is then on disk, consistent, and readable by others. */

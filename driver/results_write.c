@@ -757,8 +757,8 @@ static void link_step_here(ob_results *r, const char *kernel, const char *from, 
         append_summary_here(r, kernel, to, figure_name, &row, st);
 }
 
-int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to,
-                         int k, const char *figure_name, char *err, size_t errlen)
+int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to, int k,
+                         const char *figure_name, char *err, size_t errlen)
 {
     obr_status st = {0};
     if (r->rank == 0) {

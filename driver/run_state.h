@@ -13,6 +13,7 @@
 #include "driver/options.h"
 #include "driver/results.h"
 #include "driver/sampler.h"
+#include "driver/steptime.h"
 #include "driver/topo.h"
 
 /* One step of the ladder. */
@@ -51,6 +52,10 @@ typedef struct run_state {
     char cpu_label[64];
     ob_plan plans[OB_MAX_KERNELS]; /* plans[i]: opt.kernels[i], computed once per launch */
     double phase_mark_cost;        /* seconds a pair of phase marks costs (measured at start) */
+    ob_steptime steptime;          /* reference step times (data/step_time.conf) */
+    int have_steptime;             /* 0: the table could not be read (ETA from elapsed time) */
+    double *estimate;              /* estimate[i]: step i's seconds by the model (0: linked) */
+    const int *skipped;            /* during the ladder: steps already in a resumed file */
     double last_step_end;          /* t_end of this launch's previous step; NaN before the first */
     double *between;               /* between[i]: step i's between_s (rank 0), NaN if not run */
     int calibration_ok[16];        /* --calibrate: which injections run */

@@ -15,6 +15,7 @@
  * tests on a 2-core VM need (ob_topo_is_this_system() tells them apart). */
 #include "driver/topo.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -426,8 +427,8 @@ int ob_ladder_default(int cores, int per_l3, int l3_domains, int packages, int m
     int count = 0;
     for (int k = 1; k <= top && count < n; k++) {
         int level = is_power_of_two(k) || k == top;
-        level |= per_l3 > 0 && k == per_l3;         /* the first L3 domain full (compact) */
-        level |= l3_domains > 1 && k == l3_domains; /* one rank on every L3 domain (spread) */
+        level |= per_l3 > 0 && k == per_l3;               /* the first L3 domain full (compact) */
+        level |= l3_domains > 1 && k == l3_domains;       /* one rank on every L3 domain (spread) */
         level |= per_package > 0 && k % per_package == 0; /* a socket boundary */
         if (level)
             out[count++] = k;
@@ -439,4 +440,43 @@ int ob_topo_default_ladder(const ob_topo *t, int max_k, int *out, int n)
 {
     return ob_ladder_default(ob_topo_core_count(t), ob_topo_cores_per_l3(t),
                              ob_topo_l3_domain_count(t), ob_topo_package_count(t), max_k, out, n);
+}
+
+int ob_topo_use_description(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        set_err(err, errlen,
+                "--topology %s: %s (accepted: a file under data/topologies or an "
+                "hwloc XML export)",
+                path, strerror(errno));
+        return -1;
+    }
+    char desc[4096] = "", line[1024];
+    int xml = 0;
+    size_t used = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *w = line + strspn(line, " \t");
+        if (!strncmp(w, "<?xml", 5) || !strncmp(w, "<topology", 9))
+            xml = 1;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        line[strcspn(line, "\r\n")] = '\0';
+        for (char *tok = strtok(line, " \t"); tok && !xml; tok = strtok(NULL, " \t"))
+            used += (size_t)snprintf(desc + used, used < sizeof desc ? sizeof desc - used : 0,
+                                     "%s%s", used ? " " : "", tok);
+    }
+    fclose(f);
+    if (xml)
+        return setenv("HWLOC_XMLFILE", path, 1) == 0 ? 0 : -1;
+    if (!desc[0] || used >= sizeof desc) {
+        set_err(err, errlen,
+                "--topology %s: %s (accepted: an hwloc synthetic description such "
+                "as 'pack:2 l3:16 core:4 pu:2', or hwloc XML)",
+                path, desc[0] ? "description too long" : "no description in the file");
+        return -1;
+    }
+    unsetenv("HWLOC_XMLFILE");
+    return setenv("HWLOC_SYNTHETIC", desc, 1) == 0 ? 0 : -1;
 }

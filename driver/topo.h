@@ -18,6 +18,11 @@ typedef struct ob_topo ob_topo;
 /* Load this machine's topology (or the synthetic one hwloc's environment
  * names). Returns NULL with err set on failure. */
 ob_topo *ob_topo_load(char *err, size_t errlen);
+/* --topology FILE: make the next ob_topo_load read FILE instead of this
+ * machine: an hwloc XML export (HWLOC_XMLFILE) or a synthetic description
+ * ('#' comments, the words joined: HWLOC_SYNTHETIC), as under data/topologies.
+ * Returns 0, or -1 with a one-line message. */
+int ob_topo_use_description(const char *path, char *err, size_t errlen);
 /* Load from a synthetic description, e.g. "pack:2 l3:8 core:8 pu:1" (tests). */
 ob_topo *ob_topo_load_synthetic(const char *desc, char *err, size_t errlen);
 void ob_topo_free(ob_topo *t);

@@ -28,8 +28,7 @@ static struct {
     const char *out, *kernel, *site, *drop, *phases[2], *config;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
-        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels,
-        simulated;
+        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels, simulated;
     double noise, parked, mem_gb, k1_spread;
     level lv[64];
 } cfg;

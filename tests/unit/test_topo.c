@@ -312,8 +312,8 @@ static void test_ladder(void **state)
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         n = ob_ladder_default(cases[c][0], cases[c][1], cases[c][2], cases[c][3], cases[c][4], got,
                               256);
-        int m = reference_ladder(cases[c][0], cases[c][1], cases[c][2], cases[c][3], cases[c][4],
-                                 want);
+        int m =
+            reference_ladder(cases[c][0], cases[c][1], cases[c][2], cases[c][3], cases[c][4], want);
         assert_int_equal(n, m);
         assert_memory_equal(got, want, (size_t)n * sizeof *got);
     }

@@ -1,0 +1,99 @@
+/* Step-time estimates (driver/steptime.c): the shipped table covers every
+ * kernel at every preset, the model's arithmetic, and bad tables refused
+ * with the file and line. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "driver/steptime.h"
+#include "occbench/kernel.h"
+
+static void test_table_covers_every_kernel(void **state)
+{
+    (void)state;
+    ob_steptime t;
+    char err[512] = "";
+    int rc = ob_steptime_load(OB_SOURCE_DIR "/data/step_time.conf", &t, err, sizeof err);
+    if (rc != 0)
+        fail_msg("%s", err);
+    const ob_preset presets[] = {OB_PRESET_CI, OB_PRESET_SMALL, OB_PRESET_LSST};
+    for (size_t i = 0; i < ob_kernel_count(); i++)
+        for (size_t p = 0; p < 3; p++) {
+            const ob_steptime_entry *e = ob_steptime_find(&t, ob_kernel_at(i)->name, presets[p]);
+            if (!e)
+                fail_msg("data/step_time.conf has no line for %s at %s (measure it with "
+                         "scripts/measure-step-times)",
+                         ob_kernel_at(i)->name, ob_preset_name(presets[p]));
+            assert_true(e->rep_s > 0);
+        }
+    assert_true(t.contention_full >= 1.0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_model(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ob-steptime-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "# comment\ncontention_at_full_node 3\nbetween_steps 0.5\n"
+                     "slow lsst 2.0 4.0  # a kernel with long repetitions\nfast ci 0.01 0.1\n");
+    ob_steptime t;
+    char err[256];
+    assert_int_equal(ob_steptime_load(path, &t, err, sizeof err), 0);
+    const ob_steptime_entry *slow = ob_steptime_find(&t, "slow", OB_PRESET_LSST);
+    assert_non_null(slow);
+    assert_null(ob_steptime_find(&t, "slow", OB_PRESET_CI));
+    /* k=1: repetitions 2 x (1 + 2/128): setup 4 + warm-up + max(window 10, 5 reps) + 0.5 */
+    double rep1 = 2.0 * (1.0 + 2.0 / 128.0);
+    assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 1, 128) - (4 + rep1 + 5 * rep1 + 0.5)) <
+                1e-9);
+    /* k=128: repetitions 3x longer: 4 + 6 + max(10, 30) + 0.5 */
+    assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 128, 128) - 40.5) < 1e-9);
+    assert_true(fabs(ob_steptime_floor(&t, slow, 5, 128, 128) - 30.0) < 1e-9);
+    /* the window rules where repetitions are short */
+    const ob_steptime_entry *fast = ob_steptime_find(&t, "fast", OB_PRESET_CI);
+    assert_true(fabs(ob_steptime_step(&t, fast, 2.0, 5, 64, 128) - (0.1 + 0.02 + 2.0 + 0.5)) <
+                1e-9); /* 0.01 x 2 at half the node */
+    /* no entry: the window plus a second */
+    assert_true(fabs(ob_steptime_step(&t, NULL, 3.0, 5, 1, 2) - 4.5) < 1e-9);
+
+    const char *bad[] = {"slow nosuch 1 2\n", "slow lsst -1 2\n", "slow lsst 1\n",
+                         "contention_at_full_node 0.5\n", "between_steps x\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "# ok\n%s", bad[i]);
+        write_file(path, text);
+        err[0] = '\0';
+        assert_int_equal(ob_steptime_load(path, &t, err, sizeof err), -1);
+        char where[64];
+        snprintf(where, sizeof where, "%s:2:", path);
+        if (!strstr(err, where))
+            fail_msg("'%s' refused without its line: %s", bad[i], err);
+    }
+    assert_int_equal(ob_steptime_load("/nonexistent/step_time.conf", &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_table_covers_every_kernel),
+                                       cmocka_unit_test(test_model)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
