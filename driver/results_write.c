@@ -558,7 +558,6 @@ typedef struct monitor_gather {
     int *head;
     ob_monitor_sample *samples;
     float *busy;
-    int *counts, *displs;
 } monitor_gather;
 
 static void monitor_gather_free(monitor_gather *g)
@@ -566,56 +565,26 @@ static void monitor_gather_free(monitor_gather *g)
     free(g->head);
     free(g->samples);
     free(g->busy);
-    free(g->counts);
-    free(g->displs);
 }
 
-/* Collective: rank 0 receives every rank's samples and cpu_busy rows. */
+/* Collective: rank 0 receives every rank's samples and cpu_busy rows, in
+ * rank order. */
 static void gather_monitor(ob_results *r, const int mine[3], const ob_monitor_sample *samples,
-                           const float *busy, monitor_gather *g, obr_status *st)
+                           const float *busy, monitor_gather *g)
 {
-    int root = r->rank == 0, size = r->size;
-    if (root) {
-        g->head = calloc((size_t)size * 3, sizeof *g->head);
-        g->counts = calloc((size_t)size, sizeof *g->counts);
-        g->displs = calloc((size_t)size, sizeof *g->displs);
-        if (!g->head || !g->counts || !g->displs) {
-            fprintf(stderr, "occbench: out of memory gathering the monitor samples\n");
-            MPI_Abort(r->comm, 1);
-        }
+    if (r->rank == 0 && !(g->head = calloc((size_t)r->size * 3, sizeof *g->head))) {
+        fprintf(stderr, "occbench: out of memory gathering the monitor samples\n");
+        MPI_Abort(r->comm, 1);
     }
     ob_sleep_gather(mine, 3, MPI_INT, g->head, 3, MPI_INT, 0, r->comm);
-    size_t total = 0, total_busy = 0;
-    for (int i = 0; root && i < size; i++) {
-        total += (size_t)g->head[3 * i + 1];
-        total_busy += (size_t)g->head[3 * i + 1] * (size_t)g->head[3 * i + 2];
-    }
-    if (root && (total * sizeof(ob_monitor_sample) > INT32_MAX || total_busy > INT32_MAX))
-        obr_st_fail(st, "append_monitor: too many samples (%zu) for one gather", total);
-    if (root) {
-        g->samples = calloc(total ? total : 1, sizeof *g->samples);
-        g->busy = calloc(total_busy ? total_busy : 1, sizeof *g->busy);
-        if (!g->samples || !g->busy) {
-            fprintf(stderr, "occbench: out of memory gathering the monitor samples\n");
-            MPI_Abort(r->comm, 1);
-        }
-    }
-    size_t at = 0;
-    for (int i = 0; root && i < size; i++) {
-        g->displs[i] = (int)(at * sizeof(ob_monitor_sample));
-        g->counts[i] = (int)((size_t)g->head[3 * i + 1] * sizeof(ob_monitor_sample));
-        at += (size_t)g->head[3 * i + 1];
-    }
-    ob_sleep_gatherv(samples, (int)((size_t)mine[1] * sizeof *samples), MPI_BYTE, g->samples,
-                     g->counts, g->displs, MPI_BYTE, 0, r->comm);
-    at = 0;
-    for (int i = 0; root && i < size; i++) {
-        g->displs[i] = (int)at;
-        g->counts[i] = g->head[3 * i + 1] * g->head[3 * i + 2];
-        at += (size_t)g->counts[i];
-    }
-    ob_sleep_gatherv(busy, mine[1] * mine[2], MPI_FLOAT, g->busy, g->counts, g->displs, MPI_FLOAT,
-                     0, r->comm);
+    void *all_samples = NULL, *all_busy = NULL;
+    size_t nsamples = 0, nbusy = 0;
+    ob_gather_records(samples, (size_t)mine[1], sizeof *samples, &all_samples, &nsamples, 0,
+                      r->comm);
+    ob_gather_records(busy, (size_t)mine[1] * (size_t)mine[2], sizeof *busy, &all_busy, &nbusy, 0,
+                      r->comm);
+    g->samples = all_samples;
+    g->busy = all_busy;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -692,7 +661,7 @@ int ob_results_append_monitor(ob_results *r, int node, const ob_monitor_sample *
     int mine[3];
     describe_samples(node, n, samples, cpu_busy, ncpus, mine, &st);
     monitor_gather g = {0};
-    gather_monitor(r, mine, samples, cpu_busy, &g, &st);
+    gather_monitor(r, mine, samples, cpu_busy, &g);
     if (r->rank == 0 && !st.failed)
         append_monitor_here(r, &g, &st);
     monitor_gather_free(&g);
@@ -705,7 +674,7 @@ int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, si
     int mine[3];
     describe_samples(s->monitor_node, s->nsamples, s->samples, s->cpu_busy, s->ncpus, mine, &st);
     monitor_gather g = {0};
-    gather_monitor(r, mine, s->samples, s->cpu_busy, &g, &st);
+    gather_monitor(r, mine, s->samples, s->cpu_busy, &g);
     if (r->rank == 0 && !st.failed) {
         const ob_step_info *info = &s->info;
         char what[3 * NAME_MAX_LEN + 64];
