@@ -454,6 +454,12 @@ static int try_candidate(const ob_papi_ops *ops, int papi_ok, const char *init_e
     return rc == 0 ? 0 : -1;
 }
 
+int ob_metrics_check_overrides(const char *overrides, char *err, size_t errlen)
+{
+    override ov[OB_METRIC_COUNT];
+    return parse_overrides(overrides, ov, err, errlen);
+}
+
 int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const char *overrides,
                        ob_metric_source out[OB_METRIC_COUNT], char *cpu_family_label,
                        size_t label_len, char *err, size_t errlen)

@@ -35,6 +35,7 @@
 #include "driver/topo.h"
 #include "driver/info.h"
 #include "driver/run_state.h"
+#include "kernels/common/datastore.h"
 
 static void on_sigterm(int sig)
 {
@@ -187,6 +188,19 @@ static int check_io_dir(const char *dir, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* A run killed during an io or isr step (SIGKILL, a node crash) leaves its
+ * data files in the I/O directory; each node's leader removes its host's. */
+static void remove_stale_data(const run_state *rs)
+{
+    if (rs->launch.node_rank != 0)
+        return;
+    char first[256] = "";
+    int n = ob_ds_remove_stale(rs->opt.io_dir, first, sizeof first);
+    if (n > 0)
+        fprintf(stderr, "occbench: removed %d data file%s a killed run left in %s (%s%s)\n", n,
+                n == 1 ? "" : "s", rs->opt.io_dir, first, n > 1 ? ", ..." : "");
 }
 
 /* Every rank runs the checks; they agree on the first failing rank's message. */
@@ -694,6 +708,12 @@ static int prepare(run_state *rs, int argc, char **argv)
     if (checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     if (rs->opt.dry_run) {
+        /* what can be checked without this node being the node: the syntax of
+         * --events and the I/O directory the user named */
+        failed = ob_metrics_check_overrides(rs->opt.events, err, sizeof err) != 0 ||
+                 check_io_dir(rs->opt.io_dir, err, sizeof err) != 0;
+        if (checks_agree(rs, failed, err, sizeof err) != 0)
+            return say_usage_error(&rs->launch, err);
         print_plan(rs, 1);
         return OB_EXIT_OK;
     }
@@ -705,6 +725,7 @@ static int prepare(run_state *rs, int argc, char **argv)
     if (checks_agree(rs, failed, err, sizeof err) != 0 ||
         resolve_counters(rs, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
+    remove_stale_data(rs);
     if (rs->launch.rank == 0 && io_dir_is_tmpfs(rs->opt.io_dir) && uses_datastore(&rs->opt))
         fprintf(stderr,
                 "occbench: warning: --io-dir %s is tmpfs: the io and isr kernels then move "

@@ -86,6 +86,10 @@ const ob_papi_ops *ob_papi_real_ops(void);
  * "metric=EVENT,metric=EVENT" or NULL. Returns 0, or -1 with a one-line
  * message in err (bad file, unknown metric in overrides). Metrics without
  * a usable event are not an error: they are marked unavailable. */
+/* The syntax of --events alone (METRIC=EVENT[*SCALE] items), no PAPI: what a
+ * --dry-run can check about events on a machine that is not the node. */
+int ob_metrics_check_overrides(const char *overrides, char *err, size_t errlen);
+
 int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const char *overrides,
                        ob_metric_source out[OB_METRIC_COUNT], char *cpu_family_label,
                        size_t label_len, char *err, size_t errlen);

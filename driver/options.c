@@ -425,6 +425,10 @@ void ob_options_config(const ob_options *o, const int *ladder, int nladder, int 
     APPEND(";preset=%s;window=%g;min_reps=%d;ranks=%d;nodes=%d;events=%s;schema=%d",
            ob_preset_name(o->preset), o->window, o->min_reps, ranks, nodes,
            o->events ? o->events : "default", OB_SCHEMA_VERSION);
+    /* what /system records of the launch: a resume that changed them would
+     * make the provenance lie about the earlier steps */
+    APPEND(";io_dir=%s;site=%s;probe_seconds=%g;sample_period=%g", o->io_dir,
+           o->site ? o->site : "", o->probe_seconds, o->sample_period);
     if (o->calibrate)
         APPEND(";calibrate=1;calibrate_khz=%ld", o->calibrate_khz);
     /* one field per kernel option, so --resume names the one that changed */

@@ -88,10 +88,15 @@ static void check_creatable(const char *path, int force, obr_status *st)
         return;
     }
     if (stat(path, &sb) == 0) {
-        if (!force)
-            obr_st_fail(st, "results file %s exists (use --force to overwrite it)", path);
+        /* --force replaces files only: suggesting it for a directory would
+         * send the user to a second refusal */
+        if (S_ISDIR(sb.st_mode))
+            obr_st_fail(st, "--output %s is a directory (accepted: a file path, e.g. %s/run.h5)",
+                        path, path);
         else if (!S_ISREG(sb.st_mode))
             obr_st_fail(st, "results file %s exists and is not a regular file", path);
+        else if (!force)
+            obr_st_fail(st, "results file %s exists (use --force to overwrite it)", path);
         return;
     }
     if (errno != ENOENT) {
@@ -207,7 +212,9 @@ static int compare_config(const char *stored, const char *wanted, const char *pa
                 int now_l = (int)(side == 0 ? vlen : ovlen),
                     file_l = (int)(side == 0 ? ovlen : vlen);
                 obr_st_fail(
-                    st, "cannot resume %s: config differs at '%.*s': file has '%.*s', now '%.*s'",
+                    st,
+                    "cannot resume %s: config differs at '%.*s': file has '%.*s', now '%.*s' "
+                    "(accepted: the options the file was made with, its attribute 'config')",
                     path, (int)klen, f, file_v ? file_l : 9, file_v ? file_v : "(missing)",
                     now_v ? now_l : 9, now_v ? now_v : "(missing)");
                 return -1;

@@ -136,9 +136,7 @@ static int io_setup(ob_ctx *ctx, void **state)
     *state = st;
     size_t nx, ny;
     st->bytes = file_bytes(ob_ctx_preset(ctx), &nx, &ny);
-    int len = snprintf(st->path, sizeof st->path, "%s/occbench-io.%ld.r%d.dat", dir, (long)getpid(),
-                       ob_ctx_rank(ctx));
-    if (len < 0 || (size_t)len >= sizeof st->path) {
+    if (ob_ds_path(st->path, sizeof st->path, dir, "io", ob_ctx_rank(ctx), "dat") != 0) {
         ob_ctx_set_error(ctx, "io: --io-dir %s: path too long (limit %d)", dir, PATH_MAX);
         return OB_ERR;
     }

@@ -257,10 +257,13 @@ static int isr_setup(ob_ctx *ctx, void **state)
 
     const char *dir = ob_ctx_io_dir(ctx);
     int rank = ob_ctx_rank(ctx);
-    long pid = (long)getpid();
-    snprintf(s->raw_path, sizeof s->raw_path, "%s/occbench-isr-r%d-p%ld-raw.bin", dir, rank, pid);
-    snprintf(s->out_path, sizeof s->out_path, "%s/occbench-isr-r%d-p%ld-postISRCCD.bin", dir, rank,
-             pid);
+    if (ob_ds_path(s->raw_path, sizeof s->raw_path, dir, "isr", rank, "raw.bin") != 0 ||
+        ob_ds_path(s->out_path, sizeof s->out_path, dir, "isr", rank, "postISRCCD.bin") != 0) {
+        ob_ctx_set_error(ctx, "isr: --io-dir %s: path too long (limit %d)", dir, PATH_MAX);
+        s->raw_path[0] = s->out_path[0] = '\0';
+        free_state(s);
+        return OB_ERR;
+    }
     file_header h = {RAW_MAGIC, s->raw_w, s->raw_h};
     memcpy(h.magic, RAW_MAGIC, 8);
     const void *parts[] = {&h, s->raw};

@@ -2,8 +2,12 @@
  * (kernels/common/datastore.h). */
 #include "kernels/common/datastore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,4 +124,63 @@ int ob_ds_checksum_fd(int fd, void *buf, size_t buf_len, uint64_t *sum, size_t *
 const char *ob_ds_strerror(int err)
 {
     return err == OB_DS_EOF ? "unexpected end of file" : strerror(err);
+}
+
+static void this_host(char *host, size_t len)
+{
+    if (gethostname(host, len - 1) != 0)
+        snprintf(host, len, "unknown");
+    host[len - 1] = '\0';
+    for (char *c = host; *c; c++) /* a name, not a path */
+        if (*c == '/')
+            *c = '_';
+}
+
+int ob_ds_path(char *out, size_t outlen, const char *dir, const char *kernel, int rank,
+               const char *what)
+{
+    char host[256];
+    this_host(host, sizeof host);
+    int len = snprintf(out, outlen, "%s/occbench-%s.%s.p%ld.r%d.%s", dir, kernel, host,
+                       (long)getpid(), rank, what);
+    return len < 0 || (size_t)len >= outlen ? -1 : 0;
+}
+
+/* The pid of a data file of this host ("occbench-KERNEL.HOST.pPID.r..."),
+ * or -1 when the name is not one. */
+static long stale_pid(const char *name, const char *host)
+{
+    if (strncmp(name, "occbench-", 9) != 0)
+        return -1;
+    const char *dot = strchr(name + 9, '.');
+    size_t hl = strlen(host);
+    if (!dot || strncmp(dot + 1, host, hl) != 0 || strncmp(dot + 1 + hl, ".p", 2) != 0)
+        return -1;
+    char *end;
+    long pid = strtol(dot + 3 + hl, &end, 10);
+    return pid > 0 && end[0] == '.' && end[1] == 'r' ? pid : -1;
+}
+
+int ob_ds_remove_stale(const char *dir, char *first, size_t firstlen)
+{
+    char host[256];
+    this_host(host, sizeof host);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    char path[4096];
+    for (struct dirent *e; (e = readdir(d));) {
+        long pid = stale_pid(e->d_name, host);
+        /* EPERM: alive under another user; only ESRCH says it is gone */
+        if (pid < 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        int len = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (len < 0 || (size_t)len >= sizeof path || unlink(path) != 0)
+            continue;
+        if (removed++ == 0 && first && firstlen)
+            snprintf(first, firstlen, "%s", e->d_name);
+    }
+    closedir(d);
+    return removed;
 }

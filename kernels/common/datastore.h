@@ -48,6 +48,20 @@ int ob_ds_read_all(int fd, void *buf, size_t len, size_t *done);
  * from *sum and counting *total. Returns 0 or an errno value. */
 int ob_ds_checksum_fd(int fd, void *buf, size_t buf_len, uint64_t *sum, size_t *total);
 
+/* The name of a kernel's data file in the I/O directory:
+ * DIR/occbench-KERNEL.HOST.pPID.rRANK.WHAT. The host and pid say whose file
+ * it is, so that a later run can remove what a killed one left behind
+ * (ob_ds_remove_stale) without touching a live run's files, even in a
+ * directory several nodes share. Returns 0, or -1 when it does not fit. */
+int ob_ds_path(char *out, size_t outlen, const char *dir, const char *kernel, int rank,
+               const char *what);
+
+/* Removes the data files in dir that a process of this host left behind
+ * and that is no longer running (named as ob_ds_path names them). Returns
+ * how many were removed; *first (when not NULL, len firstlen) gets the first
+ * name. Files of other hosts and of running processes are left alone. */
+int ob_ds_remove_stale(const char *dir, char *first, size_t firstlen);
+
 /* strerror(), plus words for OB_DS_EOF. */
 const char *ob_ds_strerror(int err);
 

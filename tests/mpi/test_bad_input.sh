@@ -46,6 +46,19 @@ expect_usage_error "wstack=1 needs style=es" 2 --preset ci --kernels grid --kopt
     --kopt grid.wstack=1 --output "$out"
 OCCBENCH_GRID_EPS=huge expect_usage_error "OCCBENCH_GRID_EPS=huge (fallback of --kopt grid.eps)" \
     2 --preset ci --kernels grid --output "$out"
+# list syntax: duplicates, empty elements, a trailing comma, a negative zero
+expect_usage_error "1 given twice" 2 "${common[@]}" --occupancy 1,1 --output "$out"
+expect_usage_error "'freq,,': an empty element" 2 "${common[@]}" --kernels freq,, --output "$out"
+expect_usage_error "'1,2,': an empty element" 2 "${common[@]}" --occupancy 1,2, --output "$out"
+expect_usage_error "--events ',': an empty element" 2 "${common[@]}" --events , --output "$out"
+expect_usage_error "'-0' is not a valid duration" 2 "${common[@]}" --window -0 --output "$out"
+# a directory as --output: say so (--force would only refuse again)
+mkdir -p "$TMP/outdir"
+expect_usage_error "--output $TMP/outdir is a directory" 2 "${common[@]}" --output "$TMP/outdir"
+expect_usage_error "--output $TMP/outdir is a directory" 2 "${common[@]}" --force --output "$TMP/outdir"
+# --dry-run creates nothing but still checks what it can without the node
+expect_usage_error "--events ',': an empty element" 1 --dry-run --events ,
+expect_usage_error "io-dir $TMP/plainfile: not a directory" 1 --dry-run --io-dir "$TMP/plainfile"
 [ ! -e "$out" ] || fail "a failed start created $out"
 
 # an existing file is neither overwritten without --force nor resumed from another config
@@ -54,6 +67,15 @@ timeout 120 mpirun --oversubscribe -n 2 "$OCCBENCH" "${common[@]}" --occupancy 1
 sum=$(sha256sum "$out")
 expect_usage_error "exists" 2 "${common[@]}" --occupancy 1 --output "$out"
 expect_usage_error "occupancy" 2 "${common[@]}" --occupancy 1,2 --resume "$out"
+# what /system records of the launch may not change on resume either
+expect_usage_error "config differs at 'io_dir'" 2 "${common[@]}" --occupancy 1 --io-dir "$TMP" \
+    --resume "$out"
+expect_usage_error "config differs at 'site': file has '', now 'other'" 2 "${common[@]}" \
+    --occupancy 1 --site other --resume "$out"
+expect_usage_error "config differs at 'probe_seconds'" 2 "${common[@]}" --occupancy 1 \
+    --probe-seconds 0.02 --resume "$out"
+expect_usage_error "config differs at 'sample_period'" 2 "${common[@]}" --occupancy 1 \
+    --sample-period 0.25 --resume "$out"
 printf 'not hdf5' >"$TMP/junk.h5"
 expect_usage_error "junk.h5" 2 "${common[@]}" --resume "$TMP/junk.h5"
 [ "$(sha256sum "$out")" = "$sum" ] || fail "a refused start changed $out"

@@ -46,4 +46,25 @@ grep -q "interrupted by SIGTERM" "$TMP/log3" || fail "no interruption message"
 "$CHECK" "$out" --complete 0 --min-steps 1 || fail "SIGTERM file"
 ob_mpirun 2 "${args[@]}" --window 1 --resume "$out" >"$TMP/log4" 2>&1 || fail "resume after SIGTERM"
 "$CHECK" "$out" --complete 1 || fail "file resumed after SIGTERM"
+# SIGKILL during an io step leaves the ranks' data files in the I/O
+# directory; the resumed run removes them (and says so) before it starts.
+iodir="$TMP/io"
+mkdir -p "$iodir"
+out="$TMP/io-killed.h5"
+io_args=(--preset ci --kernels io --occupancy 1,2 --window 2 --min-reps 2 --io-dir "$iodir")
+launch_own_session "${io_args[@]}" --output "$out" >"$TMP/log5" 2>&1
+for _ in $(seq 1 600); do
+    compgen -G "$iodir/occbench-io.*" >/dev/null && break
+    sleep 0.05
+done
+pkill -KILL -s "$launcher"
+wait "$launcher" 2>/dev/null
+while pgrep -s "$launcher" >/dev/null; do sleep 0.1; done
+left=$(compgen -G "$iodir/occbench-io.*" | wc -l)
+[ "$left" -ge 1 ] || fail "no io data file left by the killed run (nothing to clean up)"
+ob_mpirun 2 "${io_args[@]}" --resume "$out" >"$TMP/log6" 2>&1 || { cat "$TMP/log6"; fail "io resume"; }
+grep -q "removed [0-9]* data files\? a killed run left in $iodir" "$TMP/log6" ||
+    { cat "$TMP/log6"; fail "resume did not say it removed the killed run's data files"; }
+! compgen -G "$iodir/occbench-*" >/dev/null || fail "data files left: $(ls "$iodir")"
+"$CHECK" "$out" --complete 1 || fail "resumed io file"
 echo "kill and resume: OK"

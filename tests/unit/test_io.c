@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "kernels/common/datastore.h"
 #include "occbench/kernel.h"
 
 #include <dirent.h>
@@ -84,6 +85,65 @@ static const char *tmp_parent(void)
 {
     const char *t = getenv("TMPDIR");
     return (t && *t) ? t : "/tmp";
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* What a killed run left (this host, a pid that is gone) is removed; files of
+ * a running process, of another host and of anything else stay. */
+static void test_remove_stale(void **state)
+{
+    (void)state;
+    char dir[512], host[256] = "";
+    make_temp_dir(tmp_parent(), dir, sizeof dir);
+    gethostname(host, sizeof host - 1);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child); /* reaped: its pid is gone */
+
+    char mine[1024], dead[600], live[600], other[600];
+    assert_int_equal(ob_ds_path(mine, sizeof mine, dir, "io", 3, "dat"), 0);
+    char want[700];
+    snprintf(want, sizeof want, "%s/occbench-io.%s.p%ld.r3.dat", dir, host, (long)getpid());
+    assert_string_equal(mine, want);
+    snprintf(dead, sizeof dead, "occbench-isr.%s.p%ld.r0.raw.bin", host, (long)child);
+    snprintf(live, sizeof live, "occbench-io.%s.p%ld.r1.dat", host, (long)getpid());
+    snprintf(other, sizeof other, "occbench-io.%s-elsewhere.p%ld.r0.dat", host, (long)child);
+    touch(dir, dead);
+    touch(dir, live);
+    touch(dir, other);
+    touch(dir, "occbench-notes.txt");
+    char first[256] = "";
+    assert_int_equal(ob_ds_remove_stale(dir, first, sizeof first), 1);
+    assert_string_equal(first, dead);
+    assert_false(exists_in(dir, dead));
+    assert_true(exists_in(dir, live) && exists_in(dir, other));
+    assert_true(exists_in(dir, "occbench-notes.txt"));
+    assert_int_equal(ob_ds_remove_stale(dir, NULL, 0), 0);
+    assert_int_equal(ob_ds_remove_stale("/nonexistent-occbench-dir", NULL, 0), 0);
+    const char *names[] = {live, other, "occbench-notes.txt"};
+    for (int i = 0; i < 3; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_plan_sizes(void **state)
@@ -312,6 +372,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_sizes),
+        cmocka_unit_test(test_remove_stale),
         cmocka_unit_test(test_ci_in_temp_dir),
         cmocka_unit_test(test_ci_on_tmpfs),
         cmocka_unit_test(test_missing_dir),

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "kernels/common/ccd_sim.h"
+#include "kernels/common/datastore.h"
 #include "kernels/common/isr_steps.h"
 #include "occbench/kernel.h"
 #include "common/rng.h"
@@ -648,7 +649,7 @@ static void test_kernel_enospc(void **state)
     (void)state;
     ob_ctx *ctx = ob_ctx_standalone(OB_PRESET_CI, NULL, tmpdir);
     char path[256];
-    snprintf(path, sizeof path, "%s/occbench-isr-r0-p%ld-raw.bin", tmpdir, (long)getpid());
+    assert_int_equal(ob_ds_path(path, sizeof path, tmpdir, "isr", 0, "raw.bin"), 0);
     assert_int_equal(symlink("/dev/full", path), 0);
     void *st = NULL;
     assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_ENOSPC);
@@ -658,7 +659,7 @@ static void test_kernel_enospc(void **state)
 
     /* the same during a repetition's write */
     assert_int_equal(ob_kernel_isr.setup(ctx, &st), OB_OK);
-    snprintf(path, sizeof path, "%s/occbench-isr-r0-p%ld-postISRCCD.bin", tmpdir, (long)getpid());
+    assert_int_equal(ob_ds_path(path, sizeof path, tmpdir, "isr", 0, "postISRCCD.bin"), 0);
     assert_int_equal(symlink("/dev/full", path), 0);
     assert_int_equal(ob_kernel_isr.run(st, ctx), OB_ENOSPC);
     assert_non_null(strstr(ob_ctx_error(ctx), path));
