@@ -166,8 +166,6 @@ static int visit_kernel(hid_t g, const char *path, const char *name, step_walk *
 
 static int read_steps(hid_t file, an_file *f, char *err, size_t errlen)
 {
-    if (H5Lexists(file, "steps", H5P_DEFAULT) <= 0)
-        return 0;
     hid_t steps = H5Gopen2(file, "steps", H5P_DEFAULT);
     if (steps < 0) {
         an_seterr(err, errlen, "/steps is unreadable (truncated or corrupted file?)");
@@ -392,6 +390,21 @@ int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen)
     f->version = an_h5_attr_text(file, "occbench_version");
     snprintf(f->label, sizeof f->label, "%s", f->site && *f->site ? f->site : base_name(path));
     char sub[512];
+    /* occbench creates these with the file: a file without them lost its
+     * structure (or never was one), and "no finished steps" would hide that */
+    static const char *const required[] = {"system", "steps"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        H5O_info_t oi;
+        int exists = H5Lexists(file, required[i], H5P_DEFAULT) > 0 &&
+                     H5Oget_info_by_name(file, required[i], &oi, H5P_DEFAULT) >= 0;
+        if (!exists || oi.type != H5O_TYPE_GROUP) {
+            an_seterr(err, errlen,
+                      "%s: corrupted or not a results file: %s/%s group (occbench creates it "
+                      "with the file)",
+                      path, exists ? "not a" : "no", required[i]);
+            goto out;
+        }
+    }
     if (read_system(file, f) < 0) {
         an_seterr(err, errlen, "%s: /system is unreadable (truncated or corrupted file?)", path);
         goto out;

@@ -24,10 +24,10 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return AN_BAD_INPUT;
-    }
+    /* a usage error is one line, like every other bad input; --help has the rest */
+    if (argc < 2)
+        return an_bad("no verb given (accepted: summary, compare, plan, validate, plot, "
+                      "calibrate, version; --help shows the usage)");
     const char *verb = argv[1];
     if (!strcmp(verb, "summary"))
         return an_cmd_summary(argc - 1, argv + 1);
@@ -42,11 +42,15 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "calibrate"))
         return an_cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(verb, "version") || !strcmp(verb, "--version")) {
+        if (argc > 2)
+            return an_bad("%s takes no arguments (got '%s')", verb, argv[2]);
         printf("occbench-analyze %s (%s), reads schema_version <= %d\n", OB_VERSION,
                OB_GIT_REVISION, OB_SCHEMA_VERSION);
         return AN_OK;
     }
     if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+        if (argc > 2)
+            return an_bad("%s takes no arguments (got '%s')", verb, argv[2]);
         usage(stdout);
         return AN_OK;
     }

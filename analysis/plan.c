@@ -50,19 +50,43 @@ int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, si
 {
     *tasks = NULL;
     *n = 0;
-    FILE *in = fopen(path, "r");
-    if (!in) {
-        snprintf(err, errlen, "%s: cannot open the workload file", path);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "%s: cannot open the workload file: %s", path, strerror(errno));
         return -1;
     }
-    char line[4096];
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s: is %s (accepted: a CSV file)", path,
+                 S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
+        return -1;
+    }
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: cannot open the workload file: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t len;
     int lineno = 0, have_header = 0, rc = 0;
     size_t cap = 0;
-    while (rc == 0 && fgets(line, sizeof line, in)) {
+    while (rc == 0 && (len = getline(&line, &line_cap, in)) >= 0) {
         lineno++;
-        if (!strchr(line, '\n') && !feof(in)) {
-            snprintf(err, errlen, "%s:%d: line longer than %zu characters", path, lineno,
-                     sizeof line - 1);
+        if (memchr(line, '\0', (size_t)len)) {
+            snprintf(err, errlen, "%s:%d: a NUL byte (accepted: a text CSV file)", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (len > 4095) {
+            snprintf(err, errlen, "%s:%d: line longer than 4095 characters", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+            snprintf(err, errlen,
+                     "%s:1: starts with a UTF-8 byte-order mark (accepted: the file saved "
+                     "without BOM)",
+                     path);
             rc = -1;
             break;
         }
@@ -72,8 +96,16 @@ int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, si
         char *f[NCOLS + 1];
         int nf = split(s, f);
         if (!have_header) {
+            if (nf != NCOLS) {
+                snprintf(err, errlen,
+                         "%s:%d: the header has %d column%s (accepted: the %d columns "
+                         "task,instances_millions,cpu_hours_millions,max_rss_gb)",
+                         path, lineno, nf, nf == 1 ? "" : "s", NCOLS);
+                rc = -1;
+                break;
+            }
             for (int i = 0; i < NCOLS; i++)
-                if (nf != NCOLS || strcmp(f[i], workload_cols[i])) {
+                if (strcmp(f[i], workload_cols[i])) {
                     snprintf(err, errlen,
                              "%s:%d: column %d: header must be "
                              "task,instances_millions,cpu_hours_millions,max_rss_gb (got '%s')",
@@ -125,6 +157,7 @@ int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, si
         }
         (*tasks)[(*n)++] = t;
     }
+    free(line);
     fclose(in);
     if (rc == 0 && !have_header) {
         snprintf(err, errlen, "%s:1: column 1: empty file (want the header %s,%s,%s,%s)", path,
@@ -149,6 +182,14 @@ int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen)
     node->mem_gb = NAN;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", spec);
+    size_t sl = strlen(spec);
+    if (!sl || spec[0] == ',' || spec[sl - 1] == ',' || strstr(spec, ",,")) {
+        snprintf(err, errlen,
+                 "--node '%s': an empty element (accepted: cores=N,mem_gb=M[,cpu_factor=F])", spec);
+        return -1;
+    }
+    int seen[3] = {0, 0, 0};
+    static const char *const keys[3] = {"cores", "mem_gb", "cpu_factor"};
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         char *eq = strchr(tok, '=');
         char *end;
@@ -158,6 +199,11 @@ int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen)
             return -1;
         }
         *eq = 0;
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(tok, keys[k]) && seen[k]++) {
+                snprintf(err, errlen, "--node: %s given twice (accepted: each key once)", tok);
+                return -1;
+            }
         errno = 0;
         double v = strtod(eq + 1, &end);
         if (*end || end == eq + 1 || errno || !isfinite(v) || v <= 0) {
@@ -313,7 +359,15 @@ int an_cmd_plan(int argc, char **argv)
     an_file f;
     an_group *g = NULL;
     size_t ng = 0;
-    int from_file = !strchr(nodespec, '=') && is_file(nodespec);
+    int from_file = !strchr(nodespec, '=');
+    if (from_file && !is_file(nodespec)) { /* not key=value: meant as a file */
+        free(tasks);
+        struct stat sb;
+        int there = stat(nodespec, &sb) == 0;
+        return an_bad("--node %s: %s (accepted: a results file FILE.h5 or "
+                      "cores=N,mem_gb=M,cpu_factor=F)",
+                      nodespec, there ? "not a regular file" : strerror(errno));
+    }
     memset(&f, 0, sizeof f);
     memset(&node, 0, sizeof node);
     if (from_file) {

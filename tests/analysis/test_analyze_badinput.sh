@@ -38,8 +38,35 @@ expect2 nocycles "column 'cycles' missing" "$A" validate nocycles.h5
 expect2 kernel "kernel 'nope' is not in this file" "$A" summary good.h5 --kernel nope
 expect2 format "--format 'xml'" "$A" summary good.h5 --format xml
 expect2 verb "unknown verb 'frobnicate'" "$A" frobnicate
+expect2 noverb "no verb given (accepted: summary" "$A"
+expect2 version_extra "version takes no arguments (got 'x')" "$A" version x
+expect2 help_extra "--help takes no arguments" "$A" --help x
+expect2 validate_two "one results file at a time" "$A" validate good.h5 good.h5
+"$A" --help | grep -q "^usage: occbench-analyze VERB" && ok "--help: the usage on stdout" ||
+    fail "--help lacks the usage"
 expect2 plot_rand "random.h5: not an HDF5 file" "$A" plot random.h5 -o out
 expect2 compare_trunc "trunc_half.h5" "$A" compare good.h5 trunc_half.h5
+# plan: each bad workload or --node names its own cause
+H=task,instances_millions,cpu_hours_millions,max_rss_gb
+NODE=cores=64,mem_gb=256,cpu_factor=1.5
+printf '%s\nisr,1,2.4,2\n' "$H" >w_ok.csv
+printf '%s,extra\nisr,1,2.4,2,9\n' "$H" >w_extra.csv
+printf 'task,instances_millions,cpu_hours_millions\nisr,1,2.4\n' >w_missing.csv
+printf '\xef\xbb\xbf%s\nisr,1,2.4,2\n' "$H" >w_bom.csv
+printf '%s\nis\0r,1,2.4,2\n' "$H" >w_nul.csv
+mkdir -p w_dir.csv
+expect2 plan_extra "w_extra.csv:1: the header has 5 columns" "$A" plan --workload w_extra.csv --node $NODE
+expect2 plan_missing "w_missing.csv:1: the header has 3 columns" "$A" plan --workload w_missing.csv --node $NODE
+expect2 plan_bom "w_bom.csv:1: starts with a UTF-8 byte-order mark" "$A" plan --workload w_bom.csv --node $NODE
+expect2 plan_nul "w_nul.csv:2: a NUL byte" "$A" plan --workload w_nul.csv --node $NODE
+expect2 plan_dir "w_dir.csv: is a directory" "$A" plan --workload w_dir.csv --node $NODE
+expect2 plan_nofile "--node nosuch.h5: No such file or directory" "$A" plan --workload w_ok.csv \
+    --node nosuch.h5 --kernel synth
+expect2 plan_dup "--node: cores given twice" "$A" plan --workload w_ok.csv --node cores=64,cores=8,mem_gb=256
+expect2 plan_empty "an empty element" "$A" plan --workload w_ok.csv --node cores=64,,mem_gb=256
+expect2 plan_trailing "an empty element" "$A" plan --workload w_ok.csv --node cores=64,mem_gb=256,
+"$A" plan --workload w_ok.csv --node $NODE >/dev/null 2>&1 && ok "plan: the good workload still plans" ||
+    fail "plan: the good workload"
 # no complete flag at all: analysed (exit 0) with a warning
 "$MK" noflag.h5 --no-complete --unfinished
 "$A" summary noflag.h5 > /dev/null 2> noflag.err && grep -q "not marked complete" noflag.err \

@@ -32,5 +32,22 @@ for c in "${CASES[@]}"; do
         fail "$rule: rc=$rc, line '$line', $others others pass"; cat "$rule.txt"
     fi
 done
+# a step where an active rank left no record at all has 0 repetitions for it
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+cp good.h5 norank.h5
+"$py" - norank.h5 <<'EOF' || fail "editing norank.h5 (python3-h5py is in the Makefile's packages)"
+import sys, h5py
+with h5py.File(sys.argv[1], "a") as f:
+    g = f["steps/" + sorted(f["steps"])[0] + "/compact/k0002"]
+    reps = g["reps"][:]
+    kept = reps[reps["rank"] != reps["rank"].max()]
+    del g["reps"]
+    g["reps"] = kept
+EOF
+"$A" validate norank.h5 >norank.txt 2>/dev/null; rc=$?
+line=$(grep " min_repetitions " norank.txt)
+[ $rc -eq 1 ] && [[ "$line" == FAIL*"k=2: 1 active rank(s) have repetitions, expected 2"* ]] &&
+    ok "a rank without records: $line" || fail "rank without records: rc=$rc, '$line'"
 "$A" validate nothere.h5 2>/dev/null; [ $? -eq 2 ] && ok "missing file exit 2" || fail "missing file"
 finish

@@ -119,7 +119,7 @@ static void test_remove_stale(void **state)
 
     char mine[1024], dead[600], live[600], other[600];
     assert_int_equal(ob_ds_path(mine, sizeof mine, dir, "io", 3, "dat"), 0);
-    char want[700];
+    char want[2048];
     snprintf(want, sizeof want, "%s/occbench-io.%s.p%ld.r3.dat", dir, host, (long)getpid());
     assert_string_equal(mine, want);
     snprintf(dead, sizeof dead, "occbench-isr.%s.p%ld.r0.raw.bin", host, (long)child);
