@@ -79,8 +79,16 @@ ob_job_launch() {
         echo "DRY RUN: ${cmd[*]}"
         return 0
     fi
-    local rc=0
-    "${cmd[@]}" || rc=$?
+    # The output is kept next to the results as well: mpirun, signalled
+    # itself (SIGTERM at a time limit), forwards the signal to the ranks,
+    # which finish the step's write and exit 3, but then exits 1 by Open MPI's
+    # own convention; the ranks' line in the log tells the two apart.
+    local rc=0 log="${out%.h5}.log"
+    if "${cmd[@]}" 2>&1 | tee -a "$log"; then rc=0; else rc=${PIPESTATUS[0]}; fi
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] && grep -q "^occbench: interrupted by SIG" "$log"; then
+        echo "occbench-job: ${tag}: the launcher exited $rc but the ranks were interrupted: status 3"
+        rc=3
+    fi
     echo "occbench-job: ${tag} exited with status $rc (0 ok, 1 a step failed, 3 interrupted: rerun with --resume $out)"
     return $rc
 }

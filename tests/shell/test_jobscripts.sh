@@ -50,4 +50,24 @@ OCCBENCH_OUTPUT_DIR=/proc/occbench expect_refusal "output directory /proc/occben
 OCCBENCH_IO_LOCAL=/proc/x expect_refusal "node-local I/O directory /proc/x"
 SLURM_NTASKS_PER_NODE=100000 expect_refusal "100000 ranks per node"
 SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'"
+# A real launch through mpirun.sh, cut short by SIGTERM to mpirun itself (a
+# time limit): the ranks exit 3 but mpirun exits 1; the script returns 3.
+export OCCBENCH_DATA_DIR="$SRC/data" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export HDF5_USE_FILE_LOCKING=FALSE
+mkdir -p "$TMP/real"
+OCCBENCH_DRY_RUN=0 OCCBENCH_RANKS_PER_NODE=2 OCCBENCH_PRESET=ci OCCBENCH_WINDOW=1 \
+    OCCBENCH_OUTPUT_DIR="$TMP/real" OCCBENCH_ARGS="--kernels freq,triad --occupancy 1,2 --min-reps 2" \
+    setsid bash "$SRC/jobscripts/mpirun.sh" >"$TMP/real.log" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do
+    grep -q "Solution Validates" "$TMP/real.log" && break
+    sleep 0.1
+done
+pkill -TERM -s "$job" -x mpirun || fail "no mpirun to signal: $(cat "$TMP/real.log")"
+rc=0
+wait "$job" || rc=$?
+[ "$rc" -eq 3 ] || { cat "$TMP/real.log"; fail "mpirun.sh after SIGTERM to mpirun: exit $rc, expected 3"; }
+grep -q "the launcher exited 1 but the ranks were interrupted: status 3" "$TMP/real.log" ||
+    { cat "$TMP/real.log"; fail "no word of the launcher's status 1"; }
+ls "$TMP/real"/testsite-*-local.log >/dev/null 2>&1 || fail "no per-launch log next to the results"
 echo "job scripts: OK"
