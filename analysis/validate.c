@@ -32,6 +32,12 @@ static void rule_complete(const an_file *f, const vopts *o, verdict *v)
               f->has_complete ? "0" : "absent", f->unfinished);
     else
         snprintf(v->detail, sizeof v->detail, "complete=1");
+    /* kept after SIGTERM with its minimum repetitions, but a shorter window
+     * than the run's: a resumed run does not redo it */
+    for (size_t i = 0; v->pass && i < f->nsteps; i++)
+        if (f->steps[i].attr.cut_short)
+            FAILF(v, "%s/%s k=%d was cut short by SIGTERM (window %.3g s)", f->steps[i].kernel,
+                  f->steps[i].placement, f->steps[i].k, f->steps[i].attr.window);
 }
 
 static void rule_kernels_valid(const an_file *f, const vopts *o, verdict *v)

@@ -380,6 +380,8 @@ static int collect(const section *match, const section *generic, int m, tagged *
     return k;
 }
 
+static const char *init_overrides; /* the --events of the resolve in progress */
+
 typedef struct override {
     int set;
     char event[128];
@@ -474,7 +476,9 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
     }
 
     char init_err[160] = "";
+    init_overrides = overrides;
     int papi_ok = ops->library_init(ops->user, init_err, sizeof init_err) == 0;
+    init_overrides = NULL;
     if (!papi_ok && !init_err[0])
         snprintf(init_err, sizeof init_err, "PAPI initialisation failed");
 
@@ -592,11 +596,30 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
 
 /* ---- the real PAPI ops -------------------------------------------------------- */
 
-static int real_library_init(void *user, char *err, size_t errlen)
+/* PAPI components for devices occbench never counts: initialising them
+ * costs start-up time and, where their libraries are installed, prints on
+ * every rank ("Failed to open drm root directory", "rsmi_init"). */
+static const char *const device_components[] = {"rocm_smi", "rocm", "rocp_sdk", "amd_smi",
+                                                "cuda",     "nvml", "intel_gpu"};
+
+int ob_papi_disabled_component(const char *name)
 {
-    (void)user;
+    for (size_t i = 0; i < sizeof device_components / sizeof device_components[0]; i++)
+        if (!strcmp(name, device_components[i]))
+            return 1;
+    return 0;
+}
+
+int ob_papi_library_init(const char *overrides, char *err, size_t errlen)
+{
     if (PAPI_is_initialized() != PAPI_NOT_INITED)
         return 0;
+    for (size_t i = 0; i < sizeof device_components / sizeof device_components[0]; i++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s:::", device_components[i]);
+        if (!overrides || !strstr(overrides, prefix))             /* asked for by name: keep it */
+            PAPI_disable_component_by_name(device_components[i]); /* absent: fine */
+    }
     int v = PAPI_library_init(PAPI_VER_CURRENT);
     if (v != PAPI_VER_CURRENT) {
         snprintf(err, errlen, "PAPI_library_init: %s",
@@ -604,6 +627,12 @@ static int real_library_init(void *user, char *err, size_t errlen)
         return v > 0 ? PAPI_EINVAL : v;
     }
     return 0;
+}
+
+static int real_library_init(void *user, char *err, size_t errlen)
+{
+    (void)user;
+    return ob_papi_library_init(init_overrides, err, errlen);
 }
 
 static int real_try_events(void *user, const char *const *events, int n, char *err, size_t errlen)

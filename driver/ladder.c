@@ -282,6 +282,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .phase_mark_cost = rs->phase_mark_cost,
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
+                                   .cut_short = *interrupted,
                                    .plan = sd->plan.description}};
     ob_monitor_sample *samples = NULL;
     float *busy = NULL;

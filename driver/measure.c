@@ -180,12 +180,10 @@ int ob_measure_start(ob_metric_source sources[OB_METRIC_COUNT], char *err, size_
     char why[256] = "";
     int rc = PAPI_OK;
     if (PAPI_is_initialized() == PAPI_NOT_INITED) {
-        int v = PAPI_library_init(PAPI_VER_CURRENT);
-        if (v != PAPI_VER_CURRENT) {
-            rc = v > 0 ? PAPI_EINVAL : v;
-            snprintf(why, sizeof why, "PAPI_library_init failed: %s",
-                     v > 0 ? "version mismatch" : PAPI_strerror(v));
-        }
+        char init_err[160] = "";
+        rc = ob_papi_library_init(NULL, init_err, sizeof init_err);
+        if (rc != 0)
+            snprintf(why, sizeof why, "PAPI_library_init failed: %s", init_err);
     }
     if (rc == PAPI_OK && (rc = PAPI_create_eventset(&st.eventset)) != PAPI_OK)
         snprintf(why, sizeof why, "PAPI_create_eventset failed: %s", PAPI_strerror(rc));

@@ -86,6 +86,14 @@ const ob_papi_ops *ob_papi_real_ops(void);
  * "metric=EVENT,metric=EVENT" or NULL. Returns 0, or -1 with a one-line
  * message in err (bad file, unknown metric in overrides). Metrics without
  * a usable event are not an error: they are marked unavailable. */
+/* PAPI_library_init, with the device components (GPU SMI and the like) that
+ * occbench never counts disabled first, unless `overrides` (--events, may be
+ * NULL) names one of their events. Returns 0, or a PAPI error with err set. */
+int ob_papi_library_init(const char *overrides, char *err, size_t errlen);
+
+/* 1 when ob_papi_library_init disables the component `name`. */
+int ob_papi_disabled_component(const char *name);
+
 /* The syntax of --events alone (METRIC=EVENT[*SCALE] items), no PAPI: what a
  * --dry-run can check about events on a machine that is not the node. */
 int ob_metrics_check_overrides(const char *overrides, char *err, size_t errlen);

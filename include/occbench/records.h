@@ -123,7 +123,10 @@
       "write, set-up); NaN for a launch's first step")                                             \
     X(F64, writer_rss_bytes, NAN,                                                                  \
       "peak resident memory of rank 0, the writer, with this step's "                              \
-      "records gathered")
+      "records gathered")                                                                          \
+    X(INT, cut_short, 0,                                                                           \
+      "1 when SIGTERM ended the measuring window early (window < --window; kept because every "    \
+      "rank had its minimum repetitions)")
 
 /* ---- the C structs, generated from the lists ---- */
 

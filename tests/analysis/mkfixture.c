@@ -28,7 +28,8 @@ static struct {
     const char *out, *kernel, *site, *drop, *phases[2], *config;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
-        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels, simulated;
+        has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels, simulated,
+        cut_short;
     double noise, parked, mem_gb, k1_spread;
     level lv[64];
 } cfg;
@@ -42,7 +43,7 @@ static void usage(void)
             "[--incomplete] [--no-complete] [--unfinished] [--schema N] [--no-schema] "
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
             "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
-            "[--vlen] [--simulated-binding]\n");
+            "[--vlen] [--simulated-binding] [--cut-short]\n");
     exit(2);
 }
 
@@ -274,7 +275,8 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                            .t_end = *t + window,
                            .kernel_options = "",
                            .plan = "synthetic fixture level",
-                           .phase_classes = classes};
+                           .phase_classes = classes,
+                           .cut_short = cfg.cut_short && l == &cfg.lv[cfg.nlevels - 1]};
     ob_h5_write_step_attrs(g, &attrs);
     *t += window + 1;
     hid_t rt = rep_type(), pt = phase_type();
@@ -537,6 +539,8 @@ int main(int argc, char **argv)
             cfg.no_provenance = 1;
         else if (!strcmp(a, "--simulated-binding"))
             cfg.simulated = 1;
+        else if (!strcmp(a, "--cut-short")) /* the last level's steps ended by SIGTERM */
+            cfg.cut_short = 1;
         else if (!strcmp(a, "--k1-spread"))
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))

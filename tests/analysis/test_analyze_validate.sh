@@ -9,6 +9,7 @@ GOOD=(--placements compact,spread --level k=1 --level k=2,ghz=2.5 --level k=4,gh
 # rule | fixture options | text expected in the FAIL line
 CASES=(
   "completed|--incomplete|complete=0"
+  "completed|--cut-short|k=4 was cut short by SIGTERM (window"
   "kernels_validated|--invalid|valid=0"
   "full_ladder|--cores 8|largest k=4, node has 8 cores"
   "both_placements|--placements compact|missing placement spread"

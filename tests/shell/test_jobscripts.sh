@@ -48,7 +48,40 @@ expect_refusal() {
 OCCBENCH_BIN="$TMP/nosuch" expect_refusal "binary not found"
 OCCBENCH_OUTPUT_DIR=/proc/occbench expect_refusal "output directory /proc/occbench"
 OCCBENCH_IO_LOCAL=/proc/x expect_refusal "node-local I/O directory /proc/x"
-SLURM_NTASKS_PER_NODE=100000 expect_refusal "100000 ranks per node"
+OCCBENCH_RANKS_PER_NODE=100000 expect_refusal "100000 ranks per node.*set OCCBENCH_RANKS_PER_NODE"
+OCCBENCH_RESUME="$TMP/nosuch-local.h5" expect_refusal "OCCBENCH_RESUME=$TMP/nosuch-local.h5: no such file"
+OCCBENCH_RESUME="$TMP/x.h5" expect_refusal "OCCBENCH_RESUME=$TMP/x.h5 is not the -local.h5 file"
+OCCBENCH_JOBSCRIPTS="$TMP" expect_refusal "OCCBENCH_JOBSCRIPTS=$TMP has none.*set OCCBENCH_JOBSCRIPTS"
+
+# A spooled copy (what sbatch runs) finds the library through the submit
+# directory, and says which knob to set when nothing leads to it.
+mkdir -p "$TMP/spool"
+cp "$SRC/jobscripts/slurm.sbatch" "$TMP/spool/slurm_script"
+(cd "$TMP" && SLURM_SUBMIT_DIR="$SRC" bash "$TMP/spool/slurm_script") >"$TMP/log" 2>&1 ||
+    { cat "$TMP/log"; fail "the spooled copy did not find its library through SLURM_SUBMIT_DIR"; }
+rc=0
+(cd "$TMP" && SLURM_SUBMIT_DIR="$TMP" bash "$TMP/spool/slurm_script") >"$TMP/log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q "not found.*set OCCBENCH_JOBSCRIPTS" "$TMP/log" ||
+    { cat "$TMP/log"; fail "a lost library: rc $rc"; }
+
+# OCCBENCH_ARGS' --kernels: the local run takes it, the shared run keeps its I/O kernels
+OCCBENCH_ARGS="--kernels freq,io --min-reps 3" bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2>&1 ||
+    fail "OCCBENCH_ARGS with --kernels"
+grep '^DRY RUN:' "$TMP/log" | head -n1 | grep -q -- "--kernels freq,io --min-reps 3" ||
+    fail "local run lacks the user's kernels: $(cat "$TMP/log")"
+grep '^DRY RUN:' "$TMP/log" | tail -n1 | grep -q -- "--kernels io --min-reps 3$" ||
+    fail "shared run's kernels: $(grep '^DRY RUN:' "$TMP/log" | tail -n1)"
+OCCBENCH_ARGS="--kernels=freq" bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2>&1 || fail "--kernels=freq"
+[ "$(grep -c '^DRY RUN:' "$TMP/log")" -eq 1 ] && grep -q "shared: skipped: .*no I/O kernel" "$TMP/log" ||
+    fail "no I/O kernel: the shared run should be skipped: $(cat "$TMP/log")"
+# OCCBENCH_RESUME: both runs resume the earlier job's files that exist
+: >"$TMP/out/old-7-local.h5"
+OCCBENCH_RESUME="$TMP/out/old-7-local.h5" bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2>&1 ||
+    fail "OCCBENCH_RESUME dry run: $(cat "$TMP/log")"
+grep '^DRY RUN:' "$TMP/log" | head -n1 | grep -q -- "--resume $TMP/out/old-7-local.h5" ||
+    fail "local run does not resume: $(cat "$TMP/log")"
+grep '^DRY RUN:' "$TMP/log" | tail -n1 | grep -q -- "--output $TMP/out/old-7-shared.h5" ||
+    fail "the shared run (never started) should be created under the earlier name: $(cat "$TMP/log")"
 SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'"
 # A real launch through mpirun.sh, cut short by SIGTERM to mpirun itself (a
 # time limit): the ranks exit 3 but mpirun exits 1; the script returns 3.

@@ -387,6 +387,21 @@ static void test_real_papi(void **state)
             assert_non_null(strstr(src[m].reason, "perf::"));
         }
     }
+    /* the device components occbench never counts were not initialised;
+     * perf_event (the CPU counters) was */
+    int devices = 0, cpu = 0;
+    for (int c = 0; c < PAPI_num_components(); c++) {
+        const PAPI_component_info_t *info = PAPI_get_component_info(c);
+        assert_non_null(info);
+        if (ob_papi_disabled_component(info->name)) {
+            devices++;
+            assert_true(info->disabled != 0);
+            assert_non_null(strstr(info->disabled_reason, "PAPI_disable_component"));
+        }
+        cpu += !strcmp(info->name, "perf_event") && !strstr(info->disabled_reason, "PAPI_disable");
+    }
+    printf("  %d device component(s) disabled before PAPI_library_init\n", devices);
+    assert_int_equal(cpu, 1);
     /* task_clock has a built-in last resort, so it is always served. */
     assert_true(src[OB_METRIC_TASK_CLOCK].available);
     assert_true(src[OB_METRIC_TASK_CLOCK].scale == 1e-9);
