@@ -52,12 +52,12 @@ ob_job_cores() {
     [ "${n:-0}" -gt 0 ] && echo "$n" || nproc
 }
 
-ob_job_writable_dir() {
-    local what=$1 dir=$2
+ob_job_writable_dir() { # WHAT DIR KNOB
+    local what=$1 dir=$2 knob=$3
     mkdir -p "$dir" 2>/dev/null || true
-    [ -d "$dir" ] || ob_job_die "$what $dir does not exist and cannot be created"
+    [ -d "$dir" ] || ob_job_die "$what $dir does not exist and cannot be created (set $knob)"
     local probe="$dir/.occbench-write-test.$$"
-    (: >"$probe") 2>/dev/null || ob_job_die "$what $dir is not writable"
+    (: >"$probe") 2>/dev/null || ob_job_die "$what $dir is not writable (set $knob)"
     rm -f "$probe"
 }
 
@@ -66,11 +66,12 @@ ob_job_check() {
     OCCBENCH_BIN=${OCCBENCH_BIN:-$(command -v occbench || true)}
     [ -n "$OCCBENCH_BIN" ] && [ -x "$OCCBENCH_BIN" ] ||
         ob_job_die "occbench binary not found (set OCCBENCH_BIN or put occbench on PATH)"
-    [ "${OB_NODES:-0}" -ge 1 ] 2>/dev/null || ob_job_die "node count '${OB_NODES:-}' is not a positive integer"
+    [ "${OB_NODES:-0}" -ge 1 ] 2>/dev/null ||
+        ob_job_die "node count '${OB_NODES:-}' is not a positive integer (it comes from the batch system; outside one set OCCBENCH_NODES)"
     local cores
     cores=$(ob_job_cores)
     [ "${OB_RANKS_PER_NODE:-0}" -ge 1 ] 2>/dev/null ||
-        ob_job_die "ranks per node '${OB_RANKS_PER_NODE:-}' is not a positive integer"
+        ob_job_die "ranks per node '${OB_RANKS_PER_NODE:-}' is not a positive integer (set OCCBENCH_RANKS_PER_NODE)"
     [ "$OB_RANKS_PER_NODE" -le "$cores" ] ||
         ob_job_die "$OB_RANKS_PER_NODE ranks per node but this node has $cores physical cores (accepted: at most $cores, one rank per core; set OCCBENCH_RANKS_PER_NODE)"
     # mpirun inside a Slurm job starts only as many ranks as the allocation has task slots
@@ -91,9 +92,9 @@ ob_job_check() {
         esac
         [ -f "$OCCBENCH_RESUME" ] || ob_job_die "OCCBENCH_RESUME=$OCCBENCH_RESUME: no such file (accepted: the SITE-JOB-local.h5 path an earlier job printed)"
     fi
-    ob_job_writable_dir "output directory" "$OCCBENCH_OUTPUT_DIR"
-    ob_job_writable_dir "node-local I/O directory" "$OCCBENCH_IO_LOCAL"
-    ob_job_writable_dir "shared I/O directory" "$OCCBENCH_IO_SHARED"
+    ob_job_writable_dir "output directory" "$OCCBENCH_OUTPUT_DIR" OCCBENCH_OUTPUT_DIR
+    ob_job_writable_dir "node-local I/O directory" "$OCCBENCH_IO_LOCAL" OCCBENCH_IO_LOCAL
+    ob_job_writable_dir "shared I/O directory" "$OCCBENCH_IO_SHARED" OCCBENCH_IO_SHARED
 }
 
 ob_job_defaults() {

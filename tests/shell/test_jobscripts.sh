@@ -46,8 +46,8 @@ expect_refusal() {
     [ "$(grep -c '^occbench-job:' "$TMP/log")" -eq 1 ] || { cat "$TMP/log"; fail "more than one line"; }
 }
 OCCBENCH_BIN="$TMP/nosuch" expect_refusal "binary not found"
-OCCBENCH_OUTPUT_DIR=/proc/occbench expect_refusal "output directory /proc/occbench"
-OCCBENCH_IO_LOCAL=/proc/x expect_refusal "node-local I/O directory /proc/x"
+OCCBENCH_OUTPUT_DIR=/proc/occbench expect_refusal "output directory /proc/occbench.*(set OCCBENCH_OUTPUT_DIR)"
+OCCBENCH_IO_LOCAL=/proc/x expect_refusal "node-local I/O directory /proc/x.*(set OCCBENCH_IO_LOCAL)"
 OCCBENCH_RANKS_PER_NODE=100000 expect_refusal "100000 ranks per node.*set OCCBENCH_RANKS_PER_NODE"
 OCCBENCH_RESUME="$TMP/nosuch-local.h5" expect_refusal "OCCBENCH_RESUME=$TMP/nosuch-local.h5: no such file"
 OCCBENCH_RESUME="$TMP/x.h5" expect_refusal "OCCBENCH_RESUME=$TMP/x.h5 is not the -local.h5 file"
@@ -82,7 +82,7 @@ grep '^DRY RUN:' "$TMP/log" | head -n1 | grep -q -- "--resume $TMP/out/old-7-loc
     fail "local run does not resume: $(cat "$TMP/log")"
 grep '^DRY RUN:' "$TMP/log" | tail -n1 | grep -q -- "--output $TMP/out/old-7-shared.h5" ||
     fail "the shared run (never started) should be created under the earlier name: $(cat "$TMP/log")"
-SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'"
+SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'.*OCCBENCH_NODES"
 # A real launch through mpirun.sh, cut short by SIGTERM to mpirun itself (a
 # time limit): the ranks exit 3 but mpirun exits 1; the script returns 3.
 export OCCBENCH_DATA_DIR="$SRC/data" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
