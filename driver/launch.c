@@ -30,6 +30,7 @@ int ob_launch_init(ob_launch *l, MPI_Comm world)
     l->node_index = info[0];
     l->nnodes = info[1];
     ob_sleep_allreduce(&l->node_size, &l->min_node_size, 1, MPI_INT, MPI_MIN, world);
+    ob_sleep_allreduce(&l->node_size, &l->max_node_size, 1, MPI_INT, MPI_MAX, world);
     return 0;
 }
 

@@ -14,6 +14,7 @@ typedef struct ob_launch {
     int node_rank, node_size;
     int node_index, nnodes; /* nodes ordered by their leader's world rank */
     int min_node_size;      /* fewest ranks on any node: the ladder's ceiling */
+    int max_node_size;      /* most ranks on any node (more than cores: oversubscribed) */
 } ob_launch;
 
 int ob_launch_init(ob_launch *l, MPI_Comm world);

@@ -644,6 +644,10 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     ob_kvlist_add(&prov, "ranks", "%d", rs->launch.size);
     ob_kvlist_add(&prov, "nodes", "%d", rs->launch.nnodes);
     ob_kvlist_add(&prov, "ranks_per_node_min", "%d", rs->launch.min_node_size);
+    ob_kvlist_add(&prov, "ranks_per_node_max", "%d", rs->launch.max_node_size);
+    /* what validate holds the shortest repetition against (STREAM's checktick) */
+    ob_kvlist_add(&prov, "timer_resolution_s", "%.3g", ob_clock_tick(CLOCK_MONOTONIC));
+    ob_kvlist_add(&prov, "cpu_timer_resolution_s", "%.3g", ob_clock_tick(CLOCK_THREAD_CPUTIME_ID));
     ob_kvlist_add(&prov, "cores_per_node", "%d", rs->cores);
     ob_kvlist_add(&prov, "cores_per_l3", "%d", ob_topo_cores_per_l3(rs->topo));
     ob_kvlist_add(&prov, "l3_domains", "%d", ob_topo_l3_domain_count(rs->topo));

@@ -26,6 +26,24 @@ double ob_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double ob_clock_tick(clockid_t clock)
+{
+    double best = INFINITY, last = NAN;
+    for (int distinct = 0, tries = 0; distinct < 20 && tries < 10000000; tries++) {
+        struct timespec ts;
+        if (clock_gettime(clock, &ts) != 0)
+            return NAN;
+        double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+        if (now != last) {
+            if (last == last && now - last < best)
+                best = now - last;
+            last = now;
+            distinct++;
+        }
+    }
+    return isfinite(best) ? best : NAN;
+}
+
 typedef struct measure_state {
     int opened;
     int fd_schedstat, fd_io, fd_stat;

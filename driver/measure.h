@@ -9,6 +9,7 @@
 #define OCCBENCH_MEASURE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "occbench/records.h"
 
@@ -125,6 +126,12 @@ void ob_measure_stop(void);
 
 /* Seconds, CLOCK_MONOTONIC. */
 double ob_now(void);
+
+/* The smallest step a clock is seen to take (seconds), as STREAM's
+ * checktick measures it: the least positive difference between successive
+ * distinct readings, over 20 of them. A result is trustworthy only when the
+ * times it rests on are many such steps long. NaN when the clock fails. */
+double ob_clock_tick(clockid_t clock);
 
 #ifdef __cplusplus
 }

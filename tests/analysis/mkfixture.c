@@ -25,7 +25,8 @@ typedef struct level {
 } level;
 
 static struct {
-    const char *out, *kernel, *site, *drop, *phases[2], *config;
+    const char *out, *kernel, *site, *drop, *phases[2], *config, *preset, *window_s, *timer_res;
+    int ranks_per_node;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
         has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels, simulated,
@@ -43,7 +44,8 @@ static void usage(void)
             "[--incomplete] [--no-complete] [--unfinished] [--schema N] [--no-schema] "
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
             "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
-            "[--vlen] [--simulated-binding] [--cut-short]\n");
+            "[--vlen] [--simulated-binding] [--cut-short] [--preset P] [--window-s W] "
+            "[--timer-res S] [--ranks-per-node N]\n");
     exit(2);
 }
 
@@ -378,6 +380,12 @@ static void write_system(hid_t file)
     char num[64];
     snprintf(num, sizeof num, "%d", cfg.cores);
     attr_s(g, "cores_per_node", num); /* the driver writes provenance as strings */
+    snprintf(num, sizeof num, "%d", cfg.ranks_per_node > 0 ? cfg.ranks_per_node : cfg.cores);
+    attr_s(g, "ranks_per_node_min", num);
+    attr_s(g, "ranks_per_node_max", num);
+    attr_s(g, "preset", cfg.preset ? cfg.preset : "lsst");
+    attr_s(g, "window_s", cfg.window_s ? cfg.window_s : "10");
+    attr_s(g, "timer_resolution_s", cfg.timer_res ? cfg.timer_res : "2e-08");
     if (cfg.mem_gb > 0) {
         snprintf(num, sizeof num, "%.0f", cfg.mem_gb * 1e9);
         attr_s(g, "memory_bytes", num);
@@ -541,6 +549,14 @@ int main(int argc, char **argv)
             cfg.simulated = 1;
         else if (!strcmp(a, "--cut-short")) /* the last level's steps ended by SIGTERM */
             cfg.cut_short = 1;
+        else if (!strcmp(a, "--preset")) /* /system preset (default lsst) */
+            cfg.preset = VAL();
+        else if (!strcmp(a, "--window-s")) /* /system window_s (default 10) */
+            cfg.window_s = VAL();
+        else if (!strcmp(a, "--timer-res")) /* /system timer_resolution_s (default 2e-08) */
+            cfg.timer_res = VAL();
+        else if (!strcmp(a, "--ranks-per-node")) /* default: --cores */
+            cfg.ranks_per_node = atoi(VAL());
         else if (!strcmp(a, "--k1-spread"))
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 GOOD=(--placements compact,spread --level k=1 --level k=2,ghz=2.5 --level k=4,ghz=2.2)
 "$MK" good.h5 "${GOOD[@]}"
 "$A" validate good.h5 > good.txt; rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c '^PASS' good.txt)" -eq 10 ] && ok "clean run passes" || fail "clean run rc=$rc: $(cat good.txt)"
+[ $rc -eq 0 ] && [ "$(grep -c '^PASS' good.txt)" -eq 13 ] && ok "clean run passes" || fail "clean run rc=$rc: $(cat good.txt)"
 # rule | fixture options | text expected in the FAIL line
 CASES=(
   "completed|--incomplete|complete=0"
@@ -19,6 +19,11 @@ CASES=(
   "counters_accounted|--no-counters-table|no /counters row"
   "provenance_complete|--no-provenance|cpu_model is missing"
   "real_binding|--simulated-binding|binding is 'simulated"
+  "production_preset|--preset ci|preset ci: only lsst"
+  "production_preset|--window-s 0.5|window 0.5 s is below the minimum 3 s"
+  "timer_resolution|--timer-res 0.05|ticks of the 0.05 s timer (minimum 100)"
+  "one_rank_per_core|--ranks-per-node 16|16 ranks on a node of 4 physical cores: oversubscribed"
+  "one_rank_per_core|--ranks-per-node 2|2 ranks on a node of 4 physical cores (launch"
 )
 for c in "${CASES[@]}"; do
     IFS='|' read -r rule opts text <<<"$c"
@@ -27,7 +32,7 @@ for c in "${CASES[@]}"; do
     "$A" validate "$rule.h5" > "$rule.txt" 2>/dev/null; rc=$?
     line=$(grep " $rule " "$rule.txt")
     others=$(grep -c '^PASS' "$rule.txt")
-    if [ $rc -eq 1 ] && [[ "$line" == FAIL* ]] && [[ "$line" == *"$text"* ]] && [ "$others" -eq 9 ]; then
+    if [ $rc -eq 1 ] && [[ "$line" == FAIL* ]] && [[ "$line" == *"$text"* ]] && [ "$others" -eq 12 ]; then
         ok "$rule fails alone: $line"
     else
         fail "$rule: rc=$rc, line '$line', $others others pass"; cat "$rule.txt"
