@@ -249,6 +249,7 @@ int an_cmd_plot(int argc, char **argv);
 typedef struct pl_task {
     char name[AN_NAME_LEN];
     double instances_m, cpu_hours_m, max_rss_gb;
+    int measured_mem; /* max_rss_gb "measured": the --node file's PSS per job */
 } pl_task;
 typedef struct pl_node {
     int cores;
@@ -256,6 +257,9 @@ typedef struct pl_node {
     const int *ks; /* measured efficiency curve (NULL: linear) */
     const double *eff;
     size_t n;
+    double
+        job_mem_gb; /* --node FILE.h5: median PSS of the kernel's ranks at its top k (NaN: none) */
+    int job_mem_k;
 } pl_node;
 typedef struct pl_result {
     int concurrency;

@@ -132,19 +132,24 @@ int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, si
         }
         snprintf(t.name, sizeof t.name, "%s", f[0]);
         double *dst[3] = {&t.instances_m, &t.cpu_hours_m, &t.max_rss_gb};
-        for (int c = 1; c < NCOLS && rc == 0; c++) {
+        /* memory per job "measured": taken from the --node file (PSS) */
+        t.measured_mem = !strcmp(f[3], "measured");
+        for (int c = 1; c < NCOLS - t.measured_mem && rc == 0; c++) {
             char *end;
             errno = 0;
             double v = strtod(f[c], &end);
             if (!*f[c] || *end || errno || !isfinite(v) || v <= 0) {
-                snprintf(err, errlen, "%s:%d: column %d (%s): '%s' is not a positive number", path,
-                         lineno, c + 1, workload_cols[c], f[c]);
+                snprintf(err, errlen, "%s:%d: column %d (%s): '%s' is not a positive number%s",
+                         path, lineno, c + 1, workload_cols[c], f[c],
+                         c == 3 ? " (or 'measured': the --node file's PSS per job)" : "");
                 rc = -1;
             }
             *dst[c - 1] = v;
         }
         if (rc)
             break;
+        if (t.measured_mem)
+            t.max_rss_gb = NAN;
         if (*n == cap) {
             cap = cap ? 2 * cap : 16;
             pl_task *nt = realloc(*tasks, cap * sizeof *nt);
@@ -179,7 +184,7 @@ int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen)
 {
     memset(node, 0, sizeof *node);
     node->cpu_factor = 1.0;
-    node->mem_gb = NAN;
+    node->mem_gb = node->job_mem_gb = NAN;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", spec);
     size_t sl = strlen(spec);
@@ -268,6 +273,37 @@ int pl_task_plan(const pl_task *t, const pl_node *node, pl_result *out, char *er
     return 0;
 }
 
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Memory per job as the file measured it: the median PSS of the kernel's
+ * ranks at its largest k (the full node, where shared pages are split the
+ * most ways: what a job costs when the node is full). */
+static void job_memory(const an_file *f, const an_group *grp, pl_node *node)
+{
+    node->job_mem_gb = NAN;
+    const an_step *top = NULL;
+    for (size_t i = 0; i < f->nsteps; i++)
+        if (!strcmp(f->steps[i].kernel, grp->kernel) &&
+            !strcmp(f->steps[i].placement, grp->placement) && (!top || f->steps[i].k > top->k))
+            top = &f->steps[i];
+    double *pss = top ? malloc((top->nreps + 1) * sizeof *pss) : NULL;
+    size_t n = 0;
+    for (size_t r = 0; pss && r < top->nreps; r++)
+        if (isfinite(top->reps[r].pss_kb) && top->reps[r].pss_kb > 0)
+            pss[n++] = top->reps[r].pss_kb;
+    if (n > 0) {
+        qsort(pss, n, sizeof *pss, compare_double);
+        double median = n % 2 ? pss[n / 2] : 0.5 * (pss[n / 2 - 1] + pss[n / 2]);
+        node->job_mem_gb = median * 1024.0 / 1e9;
+        node->job_mem_k = top->k;
+    }
+    free(pss);
+}
+
 /* --node FILE.h5 --kernel K: cores, memory and the measured efficiency
  * curve (compact placement when there is one). */
 static int node_from_file(const char *path, const char *kernel, an_file *f, an_group **g,
@@ -304,6 +340,7 @@ static int node_from_file(const char *path, const char *kernel, an_file *f, an_g
     node->ks = ks;
     node->eff = eff;
     node->n = m;
+    job_memory(f, grp, node);
     return AN_OK;
 }
 
@@ -370,6 +407,7 @@ int an_cmd_plan(int argc, char **argv)
     }
     memset(&f, 0, sizeof f);
     memset(&node, 0, sizeof node);
+    node.job_mem_gb = NAN;
     if (from_file) {
         node.cpu_factor = 1.0;
         rc = node_from_file(nodespec, kernel, &f, &g, &ng, &node);
@@ -393,6 +431,15 @@ int an_cmd_plan(int argc, char **argv)
     pl_result *res = calloc(nt + 1, sizeof *res);
     if (!res)
         rc = an_bad("out of memory");
+    for (size_t i = 0; i < nt && rc == AN_OK; i++)
+        if (tasks[i].measured_mem) {
+            if (isfinite(node.job_mem_gb))
+                tasks[i].max_rss_gb = node.job_mem_gb;
+            else
+                rc = an_bad("task %s: max_rss_gb 'measured' needs --node FILE.h5 --kernel K whose "
+                            "file has PSS records (pss_kb, occbench 0.2 or later)",
+                            tasks[i].name);
+        }
     /* every task first: an impossible one is an error before any output */
     for (size_t i = 0; i < nt && rc == AN_OK; i++)
         if (pl_task_plan(&tasks[i], &node, &res[i], err, sizeof err) < 0)
@@ -400,12 +447,16 @@ int an_cmd_plan(int argc, char **argv)
     if (rc == AN_OK) {
         if (fmt == AN_CSV)
             printf("task,concurrency,limited_by,node_days\n");
-        else
-            printf("node: %d cores, %.4g GB for jobs, cpu_factor %.3g, scaling %s%s%s\n"
-                   "%-24s %11s %10s %10s %14s\n",
+        else {
+            printf("node: %d cores, %.4g GB for jobs, cpu_factor %.3g, scaling %s%s%s\n",
                    node.cores, node.mem_gb, node.cpu_factor, node.ks ? "measured (" : "linear",
-                   node.ks ? kernel : "", node.ks ? ")" : "", "task", "concurrency", "limited_by",
-                   "efficiency", "node_days");
+                   node.ks ? kernel : "", node.ks ? ")" : "");
+            if (isfinite(node.job_mem_gb))
+                printf("memory per job measured: %.4g GB (median PSS of %s at k=%d)\n",
+                       node.job_mem_gb, kernel, node.job_mem_k);
+            printf("%-24s %11s %10s %10s %14s\n", "task", "concurrency", "limited_by", "efficiency",
+                   "node_days");
+        }
         double total = 0;
         for (size_t i = 0; i < nt; i++) {
             const pl_result r = res[i];

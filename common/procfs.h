@@ -20,5 +20,7 @@ double ob_meminfo_bytes(const char *path, const char *key);
 
 #define OB_PROC_CPUINFO "/proc/cpuinfo"
 #define OB_PROC_MEMINFO "/proc/meminfo"
+/* Linux >= 4.14: the process's summed smaps, with its Pss */
+#define OB_PROC_SMAPS_ROLLUP "/proc/self/smaps_rollup"
 
 #endif

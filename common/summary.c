@@ -107,15 +107,25 @@ double ob_efficiency(double thr_k, int k, double thr_1)
     return thr_k / ((double)k * thr_1);
 }
 
+static int max_node(const ob_rep_record *reps, size_t nreps)
+{
+    int top = -1;
+    for (size_t i = 0; i < nreps; i++)
+        top = reps[i].node > top ? reps[i].node : top;
+    return top;
+}
+
 int ob_count_nodes(const ob_rep_record *reps, size_t nreps)
 {
-    int n = 0;
-    for (size_t i = 0; i < nreps; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = reps[j].node == reps[i].node;
-        n += !seen;
-    }
+    /* one pass (a step of 128 ranks x 100 repetitions has 12,800 records) */
+    int top = max_node(reps, nreps), n = 0;
+    unsigned char *seen = top >= 0 ? calloc((size_t)top + 1, 1) : NULL;
+    for (size_t i = 0; seen && i < nreps; i++)
+        if (reps[i].node >= 0 && !seen[reps[i].node]) {
+            seen[reps[i].node] = 1;
+            n++;
+        }
+    free(seen);
     return n;
 }
 
@@ -156,7 +166,7 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     out->reps = (int32_t)counted;
     if (counted == 0) {
         out->throughput_per_node = out->efficiency = out->figure = out->f_probe = NAN;
-        out->parked_cpu = out->harness_share = NAN;
+        out->parked_cpu = out->harness_share = out->pss_node_kb = NAN;
         ob_sample_set_nan(&out->median);
         out->window = 0.0;
         return -1;
@@ -178,5 +188,25 @@ int ob_summarise_step(const ob_rep_record *reps, size_t nreps, int k, int nodes,
     free(r);
     out->efficiency = ob_efficiency(out->throughput_per_node, k, throughput_k1);
     out->figure = figure_of(plan, out->median.wall);
+    out->pss_node_kb = ob_pss_node_kb(reps, nreps);
     return 0;
+}
+
+double ob_pss_node_kb(const ob_rep_record *reps, size_t nreps)
+{
+    int nodes = max_node(reps, nreps) + 1;
+    double *sum = nodes > 0 ? calloc((size_t)nodes, sizeof *sum) : NULL;
+    int *seen = nodes > 0 ? calloc((size_t)nodes, sizeof *seen) : NULL;
+    double best = NAN;
+    for (size_t i = 0; sum && seen && i < nreps; i++)
+        if (isfinite(reps[i].pss_kb) && reps[i].node >= 0 && reps[i].node < nodes) {
+            sum[reps[i].node] += reps[i].pss_kb; /* one finite value per rank and step */
+            seen[reps[i].node] = 1;
+        }
+    for (int n = 0; sum && seen && n < nodes; n++)
+        if (seen[n] && !(sum[n] <= best))
+            best = sum[n];
+    free(sum);
+    free(seen);
+    return best;
 }

@@ -40,6 +40,10 @@ double ob_efficiency(double thr_k, int k, double thr_1);
 /* Distinct node indices among the records. */
 int ob_count_nodes(const ob_rep_record *reps, size_t nreps);
 
+/* The largest node's sum of its ranks' pss_kb (each rank has one finite value
+ * per step); NaN when no record has one. */
+double ob_pss_node_kb(const ob_rep_record *reps, size_t nreps);
+
 /* Summarise counted repetitions (rep >= 1) of `reps` into one /summary row.
  * `throughput_k1` is the same kernel and placement's throughput at k=1
  * (NaN when unknown) for the efficiency. `plan` gives the figure of merit

@@ -30,6 +30,7 @@
 #include "driver/results.h"
 #include "driver/sampler.h"
 #include "driver/step.h"
+#include "common/procfs.h"
 #include "common/stats.h"
 #include "common/summary.h"
 #include "driver/topo.h"
@@ -648,6 +649,13 @@ static int write_system(run_state *rs, char *err, size_t errlen)
     /* what validate holds the shortest repetition against (STREAM's checktick) */
     ob_kvlist_add(&prov, "timer_resolution_s", "%.3g", ob_clock_tick(CLOCK_MONOTONIC));
     ob_kvlist_add(&prov, "cpu_timer_resolution_s", "%.3g", ob_clock_tick(CLOCK_THREAD_CPUTIME_ID));
+    /* each rank's pss_kb (NaN when this kernel has no smaps_rollup, < 4.14) */
+    double pss = ob_meminfo_bytes(OB_PROC_SMAPS_ROLLUP, "Pss");
+    if (isfinite(pss))
+        ob_kvlist_add(&prov, "pss_source", "%s", OB_PROC_SMAPS_ROLLUP);
+    else
+        ob_kvlist_add(&prov, "pss_source", "unreadable: %s has no Pss line (Linux < 4.14?)",
+                      OB_PROC_SMAPS_ROLLUP);
     ob_kvlist_add(&prov, "cores_per_node", "%d", rs->cores);
     ob_kvlist_add(&prov, "cores_per_l3", "%d", ob_topo_cores_per_l3(rs->topo));
     ob_kvlist_add(&prov, "l3_domains", "%d", ob_topo_l3_domain_count(rs->topo));

@@ -2,6 +2,8 @@
  * sleeping park. */
 #include "driver/step.h"
 
+#include "common/procfs.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -139,7 +141,8 @@ static int one_repetition(ob_step_run *run, int rep)
     r->t0 = a.at.wall - run->epoch;
     ob_measure_delta(&a, &b, &r->s);
     r->maxrss_kb = b.maxrss_kb;
-    r->ok = -1; /* set where verified */
+    r->pss_kb = NAN; /* measured once, after the window (record_pss) */
+    r->ok = -1;      /* set where verified */
     /* The probe runs while the other active ranks keep working, so it sees
      * the clock under this step's load. */
     r->f_probe = probe_after(run, rep, r->s.wall);
@@ -222,6 +225,15 @@ static void measure_active(ob_step_run *run, MPI_Request *done)
         MPI_Ibarrier(run->world, done);
 }
 
+/* The rank's PSS once its window is over, before teardown: the other active
+ * ranks are still measuring or waiting with their memory, so pages they
+ * share (libraries, MPI's segments) are counted once across the node. */
+static void record_pss(ob_step_run *run)
+{
+    if (run->nreps > 0)
+        run->reps[run->nreps - 1].pss_kb = ob_meminfo_bytes(OB_PROC_SMAPS_ROLLUP, "Pss") / 1024.0;
+}
+
 static double process_cpu_seconds(void)
 {
     struct rusage ru;
@@ -235,6 +247,7 @@ void ob_step_measure(ob_step_run *run)
     MPI_Request done;
     if (run->active && !run->failed) {
         measure_active(run, &done);
+        record_pss(run);
         ob_sleep_wait(&done);
         run->interrupted = *run->stop != 0;
         return;

@@ -55,6 +55,10 @@
     X(F64, t0, "s", OB_OPTIONAL, "start, seconds since the launch's common epoch")                 \
     X(SAMPLE, s, "", 0, "")                                                                        \
     X(F64, maxrss_kb, "KiB", OB_NAN_OK | OB_OPTIONAL, "ru_maxrss after the repetition")            \
+    X(F64, pss_kb, "KiB", OB_NAN_OK | OB_OPTIONAL,                                                 \
+      "proportional set size (Pss of /proc/self/smaps_rollup: pages shared by n processes "        \
+      "count 1/n) at the end of the rank's window, with the step's k ranks still holding their "   \
+      "memory; on the rank's last repetition, NaN on the others")                                  \
     X(F64, f_probe, "GHz", OB_NAN_OK, "clock probe run just after this repetition")                \
     X(I32, ok, "1", 0, "1 verified, 0 verified wrong, -1 not verified")
 
@@ -80,7 +84,9 @@
     X(SAMPLE, median, "", 0, "per-field medians of counted reps")                                  \
     X(F64, f_probe, "GHz", OB_NAN_OK, "median probe clock")                                        \
     X(F64, parked_cpu, "cores", OB_NAN_OK, "most CPU any parked rank used while parked")           \
-    X(F64, harness_share, "1", OB_NAN_OK | OB_OPTIONAL, "share of the ranks' time not in reps")
+    X(F64, harness_share, "1", OB_NAN_OK | OB_OPTIONAL, "share of the ranks' time not in reps")    \
+    X(F64, pss_node_kb, "KiB", OB_NAN_OK | OB_OPTIONAL,                                            \
+      "a node's sum of its active ranks' pss_kb (the largest node): shared pages counted once")
 
 /* /monitor/<node>/samples: node-leader sampler series. */
 #define OB_MONITOR_FIELDS(X)                                                                       \

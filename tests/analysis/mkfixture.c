@@ -31,7 +31,7 @@ static struct {
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
         has_schema, invalid, no_monitor, no_counters_table, no_provenance, vlen, nlevels, simulated,
         cut_short;
-    double noise, parked, mem_gb, k1_spread;
+    double noise, parked, mem_gb, k1_spread, pss_kb;
     level lv[64];
 } cfg;
 
@@ -45,7 +45,7 @@ static void usage(void)
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
             "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
             "[--vlen] [--simulated-binding] [--cut-short] [--preset P] [--window-s W] "
-            "[--timer-res S] [--ranks-per-node N]\n");
+            "[--timer-res S] [--ranks-per-node N] [--pss-kb KB]\n");
     exit(2);
 }
 
@@ -241,6 +241,7 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                 r[i].t0 = t0;
                 r[i].s = make_sample(l, seed, 1, 1, 1, spread);
                 r[i].maxrss_kb = 500000;
+                r[i].pss_kb = rep == cfg.reps && cfg.pss_kb > 0 ? cfg.pss_kb : NAN;
                 r[i].f_probe = l->ghz * (1 + cfg.noise * wiggle(seed * 7 + 6));
                 r[i].ok = !(invalid && rep == 1 && rank == 0);
                 if (rep > 0 && node == 0 && rank == 0)
@@ -557,6 +558,8 @@ int main(int argc, char **argv)
             cfg.timer_res = VAL();
         else if (!strcmp(a, "--ranks-per-node")) /* default: --cores */
             cfg.ranks_per_node = atoi(VAL());
+        else if (!strcmp(a, "--pss-kb")) /* each rank's PSS on its last repetition (default NaN) */
+            cfg.pss_kb = atof(VAL());
         else if (!strcmp(a, "--k1-spread"))
             cfg.k1_spread = atof(VAL());
         else if (!strcmp(a, "--site"))

@@ -322,7 +322,7 @@ static void test_plan_hand_computed(void **state)
     char err[256];
     assert_int_equal(pl_parse_node("cores=64,mem_gb=256,cpu_factor=1.5", &node, err, sizeof err),
                      0);
-    pl_task isr = {"isr", 1.0, 2.4, 2.0}, coadd = {"coadd", 0.01, 0.96, 16.0};
+    pl_task isr = {"isr", 1.0, 2.4, 2.0, 0}, coadd = {"coadd", 0.01, 0.96, 16.0, 0};
     pl_result r;
     assert_int_equal(pl_task_plan(&isr, &node, &r, err, sizeof err), 0);
     assert_int_equal(r.concurrency, 64);
@@ -340,7 +340,7 @@ static void test_plan_hand_computed(void **state)
     assert_true(fabs(pl_efficiency_at(&node, 16) - 0.8) < 1e-12);
     assert_int_equal(pl_task_plan(&coadd, &node, &r, err, sizeof err), 0);
     assert_true(fabs(r.node_days - 4687.5) < 1e-9);
-    pl_task huge = {"huge", 1, 1, 512};
+    pl_task huge = {"huge", 1, 1, 512, 0};
     assert_int_equal(pl_task_plan(&huge, &node, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "huge"));
     assert_int_equal(pl_parse_node("cores=64,mem_gb=x", &node, err, sizeof err), -1);

@@ -42,4 +42,20 @@ printf 'task,instances_millions,cpu_hours_millions,max_rss_gb\nisr,1,2.4,2\ncoad
     && ok "malformed workload" || fail "malformed workload rc=$rc: $(cat bad.err)"
 "$A" plan --workload w.csv --node cores=4,mem_gb=x > /dev/null 2> n.err; [ $? -eq 2 ] && grep -q mem_gb n.err && ok "bad node" || fail "bad node"
 "$A" plan --workload w.csv --node node.h5 --kernel nope > /dev/null 2> k.err; [ $? -eq 2 ] && grep -q "kernel 'nope'" k.err && ok "missing kernel" || fail "missing kernel"
+# memory per job from the file: max_rss_gb "measured" takes the median PSS of the kernel's
+# ranks at its top k (1953125 KiB = 2.0 GB): small then fits 8 jobs (cores), as with 2 GB above
+"$MK" pss.h5 --cores 8 --mem-gb 32 --level k=1 --level k=8,ghz=1.5 --pss-kb 1953125
+printf 'task,instances_millions,cpu_hours_millions,max_rss_gb\nsmall,1,0.024,measured\n' > wm.csv
+"$A" plan --workload wm.csv --node pss.h5 --kernel synth --format csv > pm.csv || fail "plan measured memory exit"
+[ "$(awk -F, '$1=="small"{print $2","$3}' pm.csv)" = "8,cores" ] && ok "measured memory: 8 jobs" || fail "measured memory: $(cat pm.csv)"
+"$A" plan --workload wm.csv --node pss.h5 --kernel synth | grep -q "memory per job measured: 2 GB (median PSS of synth at k=8)" \
+    && ok "measured memory named" || fail "measured memory line"
+"$MK" pss64.h5 --cores 8 --mem-gb 32 --level k=1 --level k=8,ghz=1.5 --pss-kb 7812500 # 8 GB
+"$A" plan --workload wm.csv --node pss64.h5 --kernel synth --format csv | grep -q '^small,4,memory,' \
+    && ok "measured 8 GB per job: memory-limited at 4" || fail "measured 8 GB"
+"$MK" nopss.h5 --cores 8 --mem-gb 32 --level k=1 --level k=8
+"$A" plan --workload wm.csv --node nopss.h5 --kernel synth > /dev/null 2> nopss.err; rc=$?
+[ $rc -eq 2 ] && grep -q "max_rss_gb 'measured' needs --node FILE.h5 --kernel K whose file has PSS" nopss.err \
+    && ok "no PSS in the file: refused" || fail "no PSS: rc=$rc $(cat nopss.err)"
+"$A" plan --workload wm.csv --node cores=8,mem_gb=32 > /dev/null 2>&1; [ $? -eq 2 ] && ok "measured without a file: refused" || fail "measured without file"
 finish

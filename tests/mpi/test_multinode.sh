@@ -9,7 +9,8 @@
 #    active ranks, its own, on the cores the placement gives;
 #  - the node leader's sampler on each node: /monitor/node0000 and node0001;
 #  - throughput per node = the sum over both nodes' ranks of reps / time in
-#    them, divided by 2 (recomputed here from the gathered records);
+#    them, divided by 2, and the node's PSS = the sum of its ranks' PSS
+#    (recomputed here from the gathered records);
 #  - SIGTERM mid-run, then --resume over the same two nodes completes it.
 # Needs root for unshare --uts (CI runs as root).
 source "$(dirname "$0")/common.sh"
@@ -97,6 +98,17 @@ for kernel in f["steps"]:
                 if r["rep"] >= 1:
                     wall[int(r["rank"])] += r["wall"]
                     count[int(r["rank"])] += 1
+            # PSS: one reading per active rank (its last repetition), the summary
+            # has the larger node's sum
+            pss = defaultdict(float)
+            for rank in {int(r["rank"]) for r in reps}:
+                mine = reps[reps["rank"] == rank]
+                finite = mine["pss_kb"][mine["pss_kb"] == mine["pss_kb"]]
+                check(len(finite) == 1 and finite[0] > 0 and mine["pss_kb"][-1] == finite[0],
+                      f"{where}: rank {rank} PSS readings {list(mine['pss_kb'])}")
+                pss[int(mine["node"][0])] += finite[0] if len(finite) else 0
+            check(abs(float(rows[k]["pss_node_kb"]) - max(pss.values())) < 1e-6,
+                  f"{where}: pss_node_kb {rows[k]['pss_node_kb']}, records give {dict(pss)}")
             expected = sum(count[i] / wall[i] for i in wall) / 2
             got = float(rows[k]["throughput_per_node"])
             if k == 1:  # one rank parked on each node: its CPU is measured

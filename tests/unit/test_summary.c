@@ -21,6 +21,7 @@ static ob_rep_record rep(int rank, int r, double t0, double wall)
     x.s.user = 0.9 * wall;
     x.s.cycles = NAN;
     x.f_probe = 2.0 + rank;
+    x.pss_kb = NAN;
     return x;
 }
 
@@ -67,6 +68,25 @@ static void test_two_nodes_and_inverse_figure(void **state)
     assert_true(fabs(row.figure - 2000.0) < 1e-9); /* 2 s / 1e6 loads = 2000 ns */
 }
 
+/* The node's PSS is the sum over its ranks (one value each), the largest node. */
+static void test_pss_node(void **state)
+{
+    (void)state;
+    ob_rep_record r[] = {rep(0, 1, 0, 1), rep(0, 2, 1, 1), rep(1, 1, 0, 1),
+                         rep(1, 2, 1, 1), rep(2, 1, 0, 1), rep(2, 2, 1, 1)};
+    r[1].pss_kb = 1000; /* node 0, rank 0 */
+    r[3].pss_kb = 500;  /* node 0, rank 1 */
+    r[4].node = r[5].node = 1;
+    r[5].pss_kb = 1200; /* node 1, rank 2 */
+    assert_true(ob_pss_node_kb(r, 6) == 1500.0);
+    ob_summary_row row;
+    assert_int_equal(ob_summarise_step(r, 6, 2, 2, 1, NULL, NAN, &row), 0);
+    assert_true(row.pss_node_kb == 1500.0);
+    r[1].pss_kb = r[3].pss_kb = r[5].pss_kb = NAN; /* no smaps_rollup: missing, not 0 */
+    assert_true(isnan(ob_pss_node_kb(r, 6)));
+    assert_int_equal(ob_count_nodes(r, 6), 2);
+}
+
 static void test_no_counted_reps(void **state)
 {
     (void)state;
@@ -84,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_rates_and_medians),
         cmocka_unit_test(test_two_nodes_and_inverse_figure),
         cmocka_unit_test(test_no_counted_reps),
+        cmocka_unit_test(test_pss_node),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
