@@ -281,6 +281,20 @@ int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out);
 int an_arg_double(const char *opt, const char *v, double lo, double hi, double *out);
 int an_load_all(char **paths, int n, an_file *files);
 
+/* ---- overview.c: the answer first (plot's overview) ---- */
+
+typedef struct an_overview {
+    const an_group *group;
+    int k, knee;            /* the top k measured; the group's knee */
+    double throughput;      /* per node at k */
+    double efficiency;      /* at k */
+    double lost[DC_NTERMS]; /* [DC_SLOWDOWN] = 1 - efficiency; [term] its share of that */
+} an_overview;
+
+an_overview an_overview_of(const an_group *g);
+/* "isr (compact): 0.52 of linear at 128 ranks per node; of the loss 61% clock, ..." */
+void an_overview_sentence(const an_overview *o, char *out, size_t len);
+
 /* ---- calibrate.c: the injected-contention check of occbench --calibrate ---- */
 
 typedef struct an_calibration {

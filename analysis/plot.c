@@ -95,6 +95,7 @@ typedef struct figure {
     char *plot; /* "plot ..." clauses */
     size_t len, cap;
     int series;
+    int width, height; /* pixels: wider for many bars (fig_size) */
 } figure;
 
 static void fig_begin(figure *fg, const char *name, const char *title, const char *xlabel,
@@ -102,6 +103,8 @@ static void fig_begin(figure *fg, const char *name, const char *title, const cha
 {
     memset(fg, 0, sizeof *fg);
     snprintf(fg->name, sizeof fg->name, "%s", name);
+    fg->width = 900;
+    fg->height = 520;
     fg->cap = 4096;
     fg->plot = calloc(fg->cap, 1);
     char t[256];
@@ -114,6 +117,18 @@ static void fig_begin(figure *fg, const char *name, const char *title, const cha
             "'white'\nset output '%s.svg'\nset title '%s'\nset xlabel '%s'\nset ylabel '%s'\n"
             "set key outside right top\nset grid\n",
             name, t, xlabel, ylabel);
+}
+
+/* A figure of many bars gets room for them (and for their labels). */
+static void fig_size(figure *fg, int width, int height)
+{
+    fg->width = width;
+    fg->height = height;
+    if (fg->gp)
+        fprintf(fg->gp,
+                "set terminal svg size %d,%d dynamic noenhanced font 'sans,11' background "
+                "'white'\nset output '%s.svg'\n",
+                width, height, fg->name);
 }
 
 static void fig_clause(figure *fg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -165,9 +180,9 @@ static int fig_end(plotctx *p, figure *fg, const char *caption)
             fwrite(buf, 1, n, out);
         fprintf(out, "%s\n", fg->plot);
         fprintf(out,
-                "set terminal pngcairo size 900,520 noenhanced font 'sans,10'\n"
+                "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n"
                 "set output '%s.png'\nreplot\n",
-                fg->name);
+                fg->width, fg->height, fg->name);
         fclose(out);
     }
     fclose(fg->gp);
@@ -183,10 +198,10 @@ static int fig_end(plotctx *p, figure *fg, const char *caption)
     if (drawn) {
         p->figures++;
         fprintf(p->html,
-                "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"900\"></a>"
+                "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"%d\"></a>"
                 "<figcaption>%s (<a href=\"%s.png\">PNG</a>, <a href=\"%s.gp\">gnuplot</a>)"
                 "</figcaption></figure>\n",
-                fg->name, fg->name, fg->name, caption, fg->name, fg->name);
+                fg->name, fg->name, fg->name, fg->width, caption, fg->name, fg->name);
     }
     return drawn;
 }
@@ -279,10 +294,19 @@ static void decomposition_figure(plotctx *p, const an_group *gr, const an_row *r
                                             : "per-phase slowdown vs k=1");
     figure fg;
     fig_begin(&fg, name, title, "k", "seconds per repetition");
+    /* 18 phases x 8 levels are 144 bars: 14 px each and vertical labels keep
+     * them apart (the labels overlapped at a fixed 900 px) */
+    size_t bars = 0;
+    for (size_t i = 0; i < n; i++)
+        bars += isfinite(rows[i].terms.point.v[DC_SLOWDOWN]);
+    if (bars > 40)
+        fig_size(&fg, (int)(bars * 14 + 300), 620);
     if (fg.gp)
-        fprintf(fg.gp, "set style data histograms\nset style histogram rowstacked\n"
-                       "set style fill solid 0.8 border -1\nset boxwidth 0.75\nset xtics rotate "
-                       "by -30\n");
+        fprintf(fg.gp,
+                "set style data histograms\nset style histogram rowstacked\n"
+                "set style fill solid 0.8 border -1\nset boxwidth 0.75\nset xtics rotate "
+                "by %s\n",
+                bars > 12 ? "-90 font ',8'" : "-30");
     FILE *d = fig_data(p, &fg, rel, sizeof rel);
     if (!d) {
         fig_end(p, &fg, "");
@@ -417,6 +441,152 @@ static void cores_figure(plotctx *p, const an_file *f)
     }
 }
 
+/* ---- the overview: the answer first ---- */
+
+/* The kernels in first-seen order over all files (pointers into the groups). */
+static size_t kernel_list(an_group **g, size_t *ng, int nf, const char **out)
+{
+    size_t n = 0;
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < ng[f]; i++) {
+            size_t j = 0;
+            while (j < n && strcmp(out[j], g[f][i].kernel))
+                j++;
+            if (j == n)
+                out[n++] = g[f][i].kernel;
+        }
+    return n;
+}
+
+/* One overview row per (kernel, file, placement), kernels in order, so each
+ * kernel's compact and spread bars stand side by side. */
+static size_t overview_rows(an_group **g, size_t *ng, int nf, const char **kernels, size_t nkernels,
+                            an_overview *out)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nkernels; k++)
+        for (int f = 0; f < nf; f++)
+            for (size_t i = 0; i < ng[f]; i++)
+                if (!strcmp(g[f][i].kernel, kernels[k]) && g[f][i].nrows)
+                    out[n++] = an_overview_of(&g[f][i]);
+    return n;
+}
+
+static void overview_label(char *t, size_t len, const an_overview *o, int nf)
+{
+    char raw[256];
+    if (nf > 1)
+        snprintf(raw, sizeof raw, "%s %s %s", o->group->file->label, o->group->kernel,
+                 o->group->placement);
+    else
+        snprintf(raw, sizeof raw, "%s %s", o->group->kernel, o->group->placement);
+    clean_title(t, len, raw);
+}
+
+/* overview.svg: per kernel and placement one bar of height 1 (linear
+ * scaling): the efficiency at the top k, then the lost throughput split
+ * into clock, cycles, blocked, scheduler and other off-CPU. */
+static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
+{
+    char rel[512];
+    figure fg;
+    fig_begin(&fg, "overview", "throughput at the top k against linear, and where the rest went",
+              "", "share of linear throughput (k x throughput at k=1)");
+    if (n > 12)
+        fig_size(&fg, (int)(n * 45 + 400), 560);
+    if (fg.gp)
+        fprintf(fg.gp, "set style data histograms\nset style histogram rowstacked\n"
+                       "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
+                       "set xtics rotate by -30 font ',10'\nset yrange [0:1.05]\n");
+    FILE *d = fig_data(p, &fg, rel, sizeof rel);
+    if (!d) {
+        fig_end(p, &fg, "");
+        return;
+    }
+    size_t drawn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(ov[i].efficiency))
+            continue;
+        char label[256];
+        overview_label(label, sizeof label, &ov[i], nf);
+        fprintf(d, "\"%s k=%d\" %.6g", label, ov[i].k, ov[i].efficiency);
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            fprintf(d, " %.6g", isfinite(ov[i].lost[t]) && ov[i].lost[t] > 0 ? ov[i].lost[t] : 0);
+        fprintf(d, "\n");
+        drawn++;
+    }
+    fclose(d);
+    if (drawn) {
+        fig_clause(&fg, "'%s' using 2:xtic(1) title 'throughput (efficiency)' lc rgb '#2e7d32'",
+                   rel);
+        static const char *const colours[DC_NTERMS] = {"",        "#c62828", "#ef6c00",
+                                                       "#1565c0", "#6a1b9a", "#757575"};
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            fig_clause(&fg, "'' using %d title 'lost: %s' lc rgb '%s'", t + 2, dc_term_names[t],
+                       colours[t]);
+    }
+    fig_end(p, &fg,
+            "per kernel and placement at the largest k: the green part is the throughput "
+            "reached (efficiency), the rest of the bar the throughput lost to each term");
+}
+
+static void html_num(FILE *o, double v, const char *fmt)
+{
+    if (isfinite(v))
+        fprintf(o, fmt, v);
+    else
+        fprintf(o, "&ndash;");
+}
+
+/* The same numbers as a table (each kernel a link to its section) and one
+ * sentence per kernel and placement. */
+static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
+{
+    FILE *o = p->html;
+    fprintf(o,
+            "<table class=\"overview\">\n<tr><th>%s</th><th>kernel</th><th>placement</th>"
+            "<th>top k</th><th>throughput per node</th><th>efficiency</th><th>knee</th>",
+            nf > 1 ? "site" : "");
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+        fprintf(o, "<th>lost: %s</th>", dc_term_names[t]);
+    fprintf(o, "</tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        char ck[128];
+        clean(ck, sizeof ck, ov[i].group->kernel);
+        fprintf(o,
+                "<tr><td>%s</td><td><a href=\"#kernel-%s\">%s</a></td><td>%s</td><td>%d</td>"
+                "<td>",
+                nf > 1 ? ov[i].group->file->label : "", ck, ov[i].group->kernel,
+                ov[i].group->placement, ov[i].k);
+        html_num(o, ov[i].throughput, "%.4g");
+        fprintf(o, "</td><td>");
+        html_num(o, ov[i].efficiency, "%.3f");
+        fprintf(o, "</td><td>");
+        if (ov[i].knee > 0)
+            fprintf(o, "%d", ov[i].knee);
+        else
+            fprintf(o, "none");
+        fprintf(o, "</td>");
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++) {
+            double pct = 100 * ov[i].lost[t];
+            fprintf(o, "<td>");
+            html_num(o, fabs(pct) < 0.05 ? 0.0 : pct, "%.1f%%"); /* no "-0.0%" */
+            fprintf(o, "</td>");
+        }
+        fprintf(o, "</tr>\n");
+    }
+    fprintf(o,
+            "</table>\n<p>lost: the share of linear throughput each term took (they add up "
+            "to 1 &minus; efficiency); knee: the first k with efficiency below 0.9.</p>\n<ul>\n");
+    for (size_t i = 0; i < n; i++) {
+        char sentence[512];
+        an_overview_sentence(&ov[i], sentence, sizeof sentence);
+        fprintf(o, "<li>%s%s%s</li>\n", nf > 1 ? ov[i].group->file->label : "", nf > 1 ? ": " : "",
+                sentence);
+    }
+    fprintf(o, "</ul>\n");
+}
+
 static void html_escape(FILE *o, FILE *in)
 {
     int c;
@@ -444,6 +614,27 @@ static int mkdir_p(const char *dir)
             *s = '/';
         }
     return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A kernel's section, reachable from the overview: its curves and splits. */
+static void kernel_section(plotctx *p, const char *k, an_group **g, size_t *ng, int np)
+{
+    char ck[128];
+    clean(ck, sizeof ck, k);
+    fprintf(p->html,
+            "<h2 id=\"kernel-%s\">kernel %s</h2>\n<p><a href=\"#overview\">back to the "
+            "overview</a></p>\n",
+            ck, k);
+    per_kernel_figure(p, k, g, ng, np, "throughput", "throughput per node (reps/s)", v_thr, 1);
+    per_kernel_figure(p, k, g, ng, np, "efficiency", "efficiency vs linear", v_eff, 0);
+    per_kernel_figure(p, k, g, ng, np, "clock", "clock (GHz)", v_ghz, 0);
+    for (int a = 0; a < np; a++)
+        for (size_t b = 0; b < ng[a]; b++)
+            if (!strcmp(g[a][b].kernel, k)) {
+                decomposition_figure(p, &g[a][b], g[a][b].rows, g[a][b].nrows, "decomposition");
+                if (g[a][b].nprow)
+                    decomposition_figure(p, &g[a][b], g[a][b].prow, g[a][b].nprow, "phases");
+            }
 }
 
 int an_cmd_plot(int argc, char **argv)
@@ -501,8 +692,11 @@ int an_cmd_plot(int argc, char **argv)
         an_write_summary(txt, AN_TEXT, g[i], ng[i], 1, 1);
         an_write_summary(csv, AN_CSV, g[i], ng[i], 1, i == 0);
     }
-    fprintf(p.html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>occbench "
-                    "results</title></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
+    fprintf(p.html,
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>occbench "
+            "results</title>\n<style>table.overview{border-collapse:collapse}table.overview td,"
+            "table.overview th{border:1px solid #bbb;padding:2px 8px;text-align:right}"
+            "</style></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
     for (int i = 0; i < np; i++)
         fprintf(p.html, "<li>%s: %s</li>\n", files[i].label, files[i].path);
     fprintf(p.html, "</ul>\n");
@@ -511,31 +705,27 @@ int an_cmd_plot(int argc, char **argv)
                         "gnuplot-nox): writing the tables only\n");
         fprintf(p.html, "<p>gnuplot was not found: tables only.</p>\n");
     }
-    /* kernels in first-seen order */
+    size_t ngroups = 0;
     for (int f = 0; f < np; f++)
-        for (size_t i = 0; i < ng[f]; i++) {
-            int seen = 0;
-            for (int a = 0; a <= f && !seen; a++)
-                for (size_t b = 0; b < (a == f ? i : ng[a]) && !seen; b++)
-                    seen = !strcmp(g[a][b].kernel, g[f][i].kernel);
-            if (seen)
-                continue;
-            const char *k = g[f][i].kernel;
-            fprintf(p.html, "<h2>kernel %s</h2>\n", k);
-            per_kernel_figure(&p, k, g, ng, np, "throughput", "throughput per node (reps/s)", v_thr,
-                              1);
-            per_kernel_figure(&p, k, g, ng, np, "efficiency", "efficiency vs linear", v_eff, 0);
-            per_kernel_figure(&p, k, g, ng, np, "clock", "clock (GHz)", v_ghz, 0);
-            for (int a = 0; a < np; a++)
-                for (size_t b = 0; b < ng[a]; b++)
-                    if (!strcmp(g[a][b].kernel, k)) {
-                        decomposition_figure(&p, &g[a][b], g[a][b].rows, g[a][b].nrows,
-                                             "decomposition");
-                        if (g[a][b].nprow)
-                            decomposition_figure(&p, &g[a][b], g[a][b].prow, g[a][b].nprow,
-                                                 "phases");
-                    }
-        }
+        ngroups += ng[f];
+    const char **kernels = calloc(ngroups + 1, sizeof *kernels);
+    an_overview *ov = calloc(ngroups + 1, sizeof *ov);
+    if (!kernels || !ov) {
+        free(kernels);
+        free(ov);
+        rc = an_bad("plot: out of memory");
+        goto out;
+    }
+    size_t nkernels = kernel_list(g, ng, np, kernels);
+    size_t nov = overview_rows(g, ng, np, kernels, nkernels, ov);
+    fprintf(p.html, "<h2 id=\"overview\">overview: at the top k, how much throughput per node, "
+                    "and where did the rest go?</h2>\n");
+    overview_figure(&p, ov, nov, np);
+    overview_html(&p, ov, nov, np);
+    free(ov);
+    for (size_t kk = 0; kk < nkernels; kk++)
+        kernel_section(&p, kernels[kk], g, ng, np);
+    free(kernels);
     fprintf(p.html, "<h2>cycles and LLC misses</h2>\n");
     llc_figure(&p, g, ng, np);
     fprintf(p.html, "<h2>monitor</h2>\n");

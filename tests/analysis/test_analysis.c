@@ -387,6 +387,57 @@ static void test_workload_parse(void **state)
     unlink(path);
 }
 
+/* The overview: the loss 1 - efficiency shared out in the terms' proportions,
+ * and the sentence a site reads (terms by size, under 1% left out). */
+static void test_overview(void **state)
+{
+    (void)state;
+    an_file file;
+    memset(&file, 0, sizeof file);
+    an_row rows[2];
+    memset(rows, 0, sizeof rows);
+    rows[0].k = 1;
+    rows[0].efficiency = 1.0;
+    rows[1].k = 128;
+    rows[1].throughput = 66.5;
+    rows[1].efficiency = 0.52;
+    /* slowdown 1.0 s per repetition: 0.61 clock, 0.25 cycles, 0.11 blocked,
+     * 0.025 scheduler, 0.005 other (under 1%: left out of the sentence) */
+    double v[DC_NTERMS] = {1.0, 0.61, 0.25, 0.11, 0.025, 0.005};
+    for (int t = 0; t < DC_NTERMS; t++)
+        rows[1].terms.point.v[t] = v[t];
+    an_group g;
+    memset(&g, 0, sizeof g);
+    g.file = &file;
+    snprintf(g.kernel, sizeof g.kernel, "isr");
+    snprintf(g.placement, sizeof g.placement, "compact");
+    g.rows = rows;
+    g.nrows = 2;
+    g.knee = 16;
+    an_overview o = an_overview_of(&g);
+    assert_int_equal(o.k, 128);
+    assert_int_equal(o.knee, 16);
+    assert_true(fabs(o.lost[DC_SLOWDOWN] - 0.48) < 1e-12);
+    assert_true(fabs(o.lost[DC_CLOCK] - 0.48 * 0.61) < 1e-12);
+    double sum = 0;
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+        sum += o.lost[t];
+    assert_true(fabs(sum - 0.48) < 1e-12);
+    char s[512];
+    an_overview_sentence(&o, s, sizeof s);
+    assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; of the loss 61% "
+                           "clock, 25% cache/memory, 11% I/O, 2% scheduler");
+    rows[1].terms.point.v[DC_SLOWDOWN] = NAN; /* no split measured */
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; the loss has no "
+                           "measured split");
+    rows[1].efficiency = NAN;
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "no efficiency"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_plan_hand_computed),
         cmocka_unit_test(test_workload_parse),
         cmocka_unit_test(test_figure_of_merit),
+        cmocka_unit_test(test_overview),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

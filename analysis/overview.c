@@ -1,0 +1,81 @@
+/* The answer first: per kernel and placement, the efficiency at the top k
+ * and the lost throughput split into the slowdown's terms, in numbers and
+ * in one sentence (the overview of occbench-analyze plot). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+
+/* What each term means to a site, for the sentence. */
+static const char *const term_words[DC_NTERMS] = {
+    "slowdown", "clock", "cache/memory", "I/O", "scheduler", "other off-CPU",
+};
+
+an_overview an_overview_of(const an_group *g)
+{
+    an_overview o;
+    memset(&o, 0, sizeof o);
+    o.group = g;
+    o.knee = g->knee;
+    o.throughput = o.efficiency = NAN;
+    for (int t = 0; t < DC_NTERMS; t++)
+        o.lost[t] = NAN;
+    if (!g->nrows)
+        return o;
+    const an_row *r = &g->rows[g->nrows - 1];
+    o.k = r->k;
+    o.throughput = r->throughput;
+    o.efficiency = r->efficiency;
+    /* The throughput lost against linear, 1 - efficiency, shared out in the
+     * proportions of the terms of the time per repetition: the terms add up
+     * to T(k) - T(1), and with throughput = k / T(k) the loss is
+     * (T(k) - T(1)) / T(k), so each term's share of it is term / slowdown. */
+    double slow = r->terms.point.v[DC_SLOWDOWN], loss = 1.0 - o.efficiency;
+    if (isfinite(slow) && slow > 0 && isfinite(loss)) {
+        o.lost[DC_SLOWDOWN] = loss;
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            o.lost[t] = isfinite(r->terms.point.v[t]) ? loss * r->terms.point.v[t] / slow : NAN;
+    }
+    return o;
+}
+
+void an_overview_sentence(const an_overview *o, char *out, size_t len)
+{
+    const an_group *g = o->group;
+    int n = snprintf(out, len, "%s (%s): ", g->kernel, g->placement);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    size_t used = (size_t)n;
+    if (!isfinite(o->efficiency)) {
+        snprintf(out + used, len - used, "no efficiency (no k=1 step to compare with)");
+        return;
+    }
+    used += (size_t)snprintf(out + used, len - used, "%.2f of linear at %d ranks per node",
+                             o->efficiency, o->k);
+    if (used >= len)
+        return;
+    if (!isfinite(o->lost[DC_SLOWDOWN])) {
+        snprintf(out + used, len - used, "%s",
+                 o->efficiency >= 1.0 ? "; nothing lost" : "; the loss has no measured split");
+        return;
+    }
+    /* the terms by size; those under 1% of the loss are left out */
+    int order[DC_NTERMS], m = 0;
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+        if (isfinite(o->lost[t]) && o->lost[t] >= 0.01 * o->lost[DC_SLOWDOWN])
+            order[m++] = t;
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && o->lost[order[j]] > o->lost[order[j - 1]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    used += (size_t)snprintf(out + used, len - used, "; of the loss");
+    for (int i = 0; i < m && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s %.0f%% %s", i ? "," : "",
+                                 100.0 * o->lost[order[i]] / o->lost[DC_SLOWDOWN],
+                                 term_words[order[i]]);
+    if (m == 0 && used < len)
+        snprintf(out + used, len - used, " no term above 1%%");
+}
