@@ -103,4 +103,23 @@ wait "$job" || rc=$?
 grep -q "the launcher exited 1 but the ranks were interrupted: status 3" "$TMP/real.log" ||
     { cat "$TMP/real.log"; fail "no word of the launcher's status 1"; }
 ls "$TMP/real"/testsite-*-local.log >/dev/null 2>&1 || fail "no per-launch log next to the results"
+
+# SIGTERM to the script itself (what `scancel --batch --signal=TERM` does under Slurm, where
+# mpirun's ranks are in no job step): the script passes it on to mpirun, the run ends with 3.
+rm -rf "$TMP/real" && mkdir -p "$TMP/real"
+OCCBENCH_DRY_RUN=0 OCCBENCH_RANKS_PER_NODE=2 OCCBENCH_PRESET=ci OCCBENCH_WINDOW=1 \
+    OCCBENCH_OUTPUT_DIR="$TMP/real" OCCBENCH_ARGS="--kernels freq,triad --occupancy 1,2 --min-reps 2" \
+    setsid bash "$SRC/jobscripts/mpirun.sh" >"$TMP/real2.log" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do
+    grep -q "Solution Validates" "$TMP/real2.log" && break
+    sleep 0.1
+done
+kill -TERM "$job"
+rc=0
+wait "$job" || rc=$?
+[ "$rc" -eq 3 ] || { cat "$TMP/real2.log"; fail "mpirun.sh after SIGTERM to the script: exit $rc, expected 3"; }
+grep -q "interrupted by SIGTERM" "$TMP/real2.log" || fail "the ranks were not interrupted"
+sleep 0.5
+! pgrep -r R,S,D -s "$job" >/dev/null || fail "processes of the job outlived it: $(pgrep -a -r R,S,D -s "$job")"
 echo "job scripts: OK"
