@@ -55,15 +55,21 @@ void an_overview_sentence(const an_overview *o, char *out, size_t len)
                              o->efficiency, o->k);
     if (used >= len)
         return;
-    if (!isfinite(o->lost[DC_SLOWDOWN])) {
+    if (o->efficiency >= 0.99) { /* a loss below 1% is within the noise of its terms */
         snprintf(out + used, len - used, "%s",
-                 o->efficiency >= 1.0 ? "; nothing lost" : "; the loss has no measured split");
+                 o->efficiency > 1.01 ? "; above linear" : "; within 1% of linear");
         return;
     }
-    /* the terms by size; those under 1% of the loss are left out */
+    if (!isfinite(o->lost[DC_SLOWDOWN])) {
+        snprintf(out + used, len - used, "; the loss has no measured split");
+        return;
+    }
+    /* the terms by signed size; those under 1% of the loss either way are
+     * left out. A negative one (the clock rose, fewer cycles) was a gain: it
+     * is said, so the shares said add up to the whole loss. */
     int order[DC_NTERMS], m = 0;
     for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-        if (isfinite(o->lost[t]) && o->lost[t] >= 0.01 * o->lost[DC_SLOWDOWN])
+        if (isfinite(o->lost[t]) && fabs(o->lost[t]) >= 0.01 * o->lost[DC_SLOWDOWN])
             order[m++] = t;
     for (int i = 1; i < m; i++)
         for (int j = i; j > 0 && o->lost[order[j]] > o->lost[order[j - 1]]; j--) {
@@ -73,9 +79,9 @@ void an_overview_sentence(const an_overview *o, char *out, size_t len)
         }
     used += (size_t)snprintf(out + used, len - used, "; of the loss");
     for (int i = 0; i < m && used < len; i++)
-        used += (size_t)snprintf(out + used, len - used, "%s %.0f%% %s", i ? "," : "",
+        used += (size_t)snprintf(out + used, len - used, "%s %.0f%% %s%s", i ? "," : "",
                                  100.0 * o->lost[order[i]] / o->lost[DC_SLOWDOWN],
-                                 term_words[order[i]]);
+                                 term_words[order[i]], o->lost[order[i]] < 0 ? " (a gain)" : "");
     if (m == 0 && used < len)
         snprintf(out + used, len - used, " no term above 1%%");
 }

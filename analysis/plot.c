@@ -497,7 +497,8 @@ static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
     if (fg.gp)
         fprintf(fg.gp, "set style data histograms\nset style histogram rowstacked\n"
                        "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
-                       "set xtics rotate by -30 font ',10'\nset yrange [0:1.05]\n");
+                       "set xtics rotate by -30 font ',10'\nset yrange [0:*]\n"
+                       "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
     FILE *d = fig_data(p, &fg, rel, sizeof rel);
     if (!d) {
         fig_end(p, &fg, "");
@@ -527,7 +528,9 @@ static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
     }
     fig_end(p, &fg,
             "per kernel and placement at the largest k: the green part is the throughput "
-            "reached (efficiency), the rest of the bar the throughput lost to each term");
+            "reached (efficiency), the rest of the bar up to the dashed line (linear) the "
+            "throughput lost to each term; a term that was a gain (negative: the clock rose) is "
+            "not drawn, so the bar then reaches past the line by as much (the table has it)");
 }
 
 static void html_num(FILE *o, double v, const char *fmt)

@@ -432,6 +432,21 @@ static void test_overview(void **state)
     an_overview_sentence(&o, s, sizeof s);
     assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; the loss has no "
                            "measured split");
+    rows[1].efficiency = 1.005;
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "within 1% of linear"));
+    rows[1].efficiency = 1.1;
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "above linear"));
+    rows[1].efficiency = 0.52;
+    rows[1].terms.point.v[DC_SLOWDOWN] = 1.0;
+    rows[1].terms.point.v[DC_CLOCK] = -0.2; /* the clock rose: a gain, said as such */
+    rows[1].terms.point.v[DC_CYCLES] = 1.2 - 0.11 - 0.025 - 0.005;
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "-20% clock (a gain)"));
     rows[1].efficiency = NAN;
     o = an_overview_of(&g);
     an_overview_sentence(&o, s, sizeof s);
