@@ -29,12 +29,21 @@ typedef struct ob_fft2d_d ob_fft2d_d; /* double precision plan */
 ob_fft2d *ob_fft2d_plan(size_t ny, size_t nx);
 void ob_fft2d_execute(const ob_fft2d *plan, float *data /* 2*ny*nx */, ob_fft_dir dir);
 void ob_fft2d_execute_axis(const ob_fft2d *plan, float *data, ob_fft_dir dir, ob_fft_axis axis);
+/* One axis, only the lines whose flag in `use` (ny flags for ROWS, nx for
+ * COLS; NULL: all) is set, in blocks of the SIMD width: a block without a
+ * flagged line is left as it is. For a transform of which only part is
+ * needed (an image cropped from an oversampled grid) or whose input is
+ * partly zero (empty uv rows): a zero line transforms to zero. */
+void ob_fft2d_execute_lines(const ob_fft2d *plan, float *data, ob_fft_dir dir, ob_fft_axis axis,
+                            const unsigned char *use);
 void ob_fft2d_free(ob_fft2d *plan);
 
 ob_fft2d_d *ob_fft2d_d_plan(size_t ny, size_t nx);
 void ob_fft2d_d_execute(const ob_fft2d_d *plan, double *data, ob_fft_dir dir);
 void ob_fft2d_d_execute_axis(const ob_fft2d_d *plan, double *data, ob_fft_dir dir,
                              ob_fft_axis axis);
+void ob_fft2d_d_execute_lines(const ob_fft2d_d *plan, double *data, ob_fft_dir dir,
+                              ob_fft_axis axis, const unsigned char *use);
 void ob_fft2d_d_free(ob_fft2d_d *plan);
 
 #endif

@@ -506,8 +506,17 @@ struct FFT_NAME *FFT_FN(plan)(size_t ny, size_t nx)
     return plan;
 }
 
-void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_dir dir,
-                          ob_fft_axis axis)
+/* Whether any of the lines first .. first+count-1 is flagged. */
+static int FFT_FN(any_used)(const unsigned char *use, size_t first, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (use[first + i])
+            return 1;
+    return 0;
+}
+
+void FFT_FN(execute_lines)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_dir dir,
+                           ob_fft_axis axis, const unsigned char *use)
 {
     const FFT_REAL conj = dir == OB_FFT_INVERSE ? -1 : 1;
     const size_t L = FFT_LANES;
@@ -516,6 +525,8 @@ void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_di
         const FFT_REAL scale = dir == OB_FFT_INVERSE ? (FFT_REAL)(1.0 / (double)n) : 1;
         for (size_t r0 = 0; r0 < plan->ny; r0 += L) {
             const size_t count = plan->ny - r0 < L ? plan->ny - r0 : L;
+            if (use && !FFT_FN(any_used)(use, r0, count))
+                continue;
             FFT_REAL *rowdata = data + 2 * r0 * n;
             if (count == L)
                 FFT_FN(gather_rows)(data, n, r0, conj, plan->buf[0]);
@@ -532,6 +543,8 @@ void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_di
         const FFT_REAL scale = dir == OB_FFT_INVERSE ? (FFT_REAL)(1.0 / (double)n) : 1;
         for (size_t c0 = 0; c0 < nx; c0 += L) {
             const size_t count = nx - c0 < L ? nx - c0 : L;
+            if (use && !FFT_FN(any_used)(use, c0, count))
+                continue;
             const FFT_FN(axis) *ax = &plan->cols;
             if (count == L && ax->npass >= 2) { /* gather and scatter fused into the passes */
                 const int last = ax->npass - 1;
@@ -554,6 +567,12 @@ void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_di
                 FFT_FN(scatter_partial)(out, n, nx, 1, count, conj, scale, data + 2 * c0);
         }
     }
+}
+
+void FFT_FN(execute_axis)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_dir dir,
+                          ob_fft_axis axis)
+{
+    FFT_FN(execute_lines)(plan, data, dir, axis, NULL);
 }
 
 void FFT_FN(execute)(const struct FFT_NAME *plan, FFT_REAL *data, ob_fft_dir dir)

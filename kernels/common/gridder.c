@@ -362,12 +362,15 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
     g->key = malloc((obs->n_vis ? obs->n_vis : 1) * sizeof(uint32_t));
     g->order = malloc((obs->n_vis ? obs->n_vis : 1) * sizeof(uint32_t));
     g->tile = calloc(TB_ROWS * TB_STRIDE, sizeof(float));
+    g->cols_used = calloc(g->n_grid, 1);
+    g->image_lines = calloc(g->n_grid, 1);
     g->corr = malloc((g->n_image / 2 + 1) * sizeof(double));
     g->chan_scale = malloc(obs->n_chan * sizeof(double));
     if (g->style == OB_GRID_STYLE_DDF)
         g->ddf_table =
             calloc((size_t)DDF_OFFSETS * DDF_OFFSETS * OB_DDF_SUPPORT * DDF_ROW, sizeof(float));
     if (!g->tile_start || !g->key || !g->order || !g->tile || !g->corr || !g->chan_scale ||
+        !g->cols_used || !g->image_lines ||
         (g->style == OB_GRID_STYLE_DDF && !g->ddf_table)) {
         snprintf(why, why_len, "out of memory for the gridder's sort arrays (%zu visibilities)",
                  obs->n_vis);
@@ -376,6 +379,8 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
     }
     if (g->ddf_table)
         build_ddf_table(g);
+    for (size_t p = 0; p < g->n_image / 2; p++)
+        g->image_lines[p] = g->image_lines[g->n_grid - 1 - p] = 1;
     for (size_t p = 0; p <= g->n_image / 2; p++)
         g->corr[p] = 1.0 / kernel_ft(g, (double)p / (double)g->n_grid);
     for (size_t c = 0; c < obs->n_chan; c++)
@@ -400,6 +405,8 @@ void ob_gridder_free(ob_gridder *g)
     if (!g)
         return;
     free(g->tile_start);
+    free(g->cols_used);
+    free(g->image_lines);
     free(g->key);
     free(g->order);
     free(g->tile);
@@ -466,6 +473,8 @@ double ob_gridder_float_floor(const ob_gridder *g)
     return floor > 2e-6 ? floor : 2e-6;
 }
 
+static void mark_columns(ob_gridder *g);
+
 void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
 {
     const double half = 0.5 * (double)g->n_grid;
@@ -496,6 +505,33 @@ void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
     for (size_t t = g->n_keys; t > 0; t--)
         g->tile_start[t] = g->tile_start[t - 1];
     g->tile_start[0] = 0;
+    mark_columns(g);
+}
+
+/* The grid columns a tile's supports can touch: a visibility is in the tile
+ * of its support's first cell, so a tile x reaches its 32 columns and W - 1
+ * more (mod n_grid). The union over w-planes, for every plane. */
+static void mark_columns(ob_gridder *g)
+{
+    const size_t n = g->n_grid;
+    memset(g->cols_used, 0, n);
+    for (size_t key = 0; key < g->n_keys; key++) {
+        if (g->tile_start[key + 1] == g->tile_start[key])
+            continue;
+        size_t tx = (key % g->n_tiles) % g->n_tiles_x;
+        for (size_t c = 0; c < OB_GRID_TILE + (size_t)g->W - 1; c++)
+            g->cols_used[(tx * OB_GRID_TILE + c) % n] = 1;
+    }
+}
+
+const unsigned char *ob_gridder_columns_used(const ob_gridder *g)
+{
+    return g->cols_used;
+}
+
+const unsigned char *ob_gridder_image_lines(const ob_gridder *g)
+{
+    return g->image_lines;
 }
 
 /* ---- grid correction ----------------------------------------------------------- */

@@ -85,6 +85,14 @@ size_t ob_gridder_max_tile_count(const ob_gridder *g);
  * from the densest tile (after ob_gridder_sort). */
 double ob_gridder_float_floor(const ob_gridder *g);
 
+/* FFT pruning flags, n_grid each: the grid columns the visibilities'
+ * supports touch (after ob_gridder_sort; the rest of the gridded grid is
+ * zero there, and degridding reads nothing else), and the lines of the
+ * image's crop (rows and columns wrap(-n_image/2 .. n_image/2 - 1): all
+ * that grid_to_image reads and image_to_grid writes). */
+const unsigned char *ob_gridder_columns_used(const ob_gridder *g);
+const unsigned char *ob_gridder_image_lines(const ob_gridder *g);
+
 /* Bucket-sort obs's visibilities by tile (the "sort" phase). */
 void ob_gridder_sort(ob_gridder *g, const ob_obs *obs);
 /* Zero `grid` (n_grid^2 complex) and grid vis (n_vis complex, row-major

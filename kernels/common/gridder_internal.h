@@ -41,6 +41,9 @@ struct ob_gridder {
     size_t n_tiles_x, n_tiles;
     uint32_t *tile_start; /* n_tiles + 1 */
     uint32_t *key, *order;
+    /* FFT pruning: grid columns some tile's support touches (after the
+     * sort), and the lines of the image's crop, wrap(-n_image/2 .. n_image/2-1) */
+    unsigned char *cols_used, *image_lines;
     float *tile; /* TB_ROWS x TB_STRIDE */
     /* w-stacking (es only): plane p holds w = w0 + p dw, in wavelengths. */
     int wstack;

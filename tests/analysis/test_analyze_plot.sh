@@ -30,7 +30,13 @@ if command -v gnuplot > /dev/null; then
     # index.html: every referenced file exists
     refs=$(grep -o '\(src\|href\)="[^"]*"' out/index.html | sed 's/.*="\(.*\)"/\1/' | sort -u)
     [ -n "$refs" ] || fail "index.html references nothing"
-    for r in $refs; do [ -f "out/$r" ] && ok "index.html -> $r" || fail "index.html refers to missing $r"; done
+    for r in $refs; do
+        case "$r" in
+            '#'*) grep -q "id=\"${r#\#}\"" out/index.html && ok "index.html -> $r" || fail "no anchor for $r" ;;
+            *) [ -f "out/$r" ] && ok "index.html -> $r" || fail "index.html refers to missing $r" ;;
+        esac
+    done
+    grep -q '<img src="overview.svg"' out/index.html && ok "the overview figure" || fail "no overview figure"
     grep -q "summary tables" out/index.html && grep -q "clock (power/TDP throttling)" out/index.html \
         && ok "tables in index.html" || fail "no tables in index.html"
     xmllint --html --noout out/index.html 2>/dev/null && ok "index.html parses" || fail "index.html does not parse"
