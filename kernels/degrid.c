@@ -39,7 +39,7 @@ static int degrid_run_wstack(ob_grid_state *s, ob_ctx *ctx)
         ob_gridder_plane_from_image(s->g, s->image, p, s->grid);
         ob_phase_end(ctx, PH_CORRECT);
         ob_phase_begin(ctx, PH_FFT);
-        ob_fft2d_execute(s->fft, s->grid, OB_FFT_FORWARD);
+        ob_gridder_fft_from_image(s->g, s->fft, s->grid);
         ob_phase_end(ctx, PH_FFT);
         ob_phase_begin(ctx, PH_DEGRID);
         ob_gridder_degrid_plane(s->g, &s->obs, s->grid, p, s->vis_out);
@@ -54,15 +54,17 @@ static int degrid_run(void *state, ob_ctx *ctx)
     ob_grid_state *s = state;
     if (s->wstack)
         return degrid_run_wstack(s, ctx);
+    /* the sort first: the FFT computes only the columns it says the
+     * visibilities read (kernels/common/gridder.h) */
+    ob_phase_begin(ctx, PH_SORT);
+    ob_gridder_sort(s->g, &s->obs);
+    ob_phase_end(ctx, PH_SORT);
     ob_phase_begin(ctx, PH_CORRECT);
     ob_gridder_image_to_grid(s->g, s->image, s->grid);
     ob_phase_end(ctx, PH_CORRECT);
     ob_phase_begin(ctx, PH_FFT);
-    ob_fft2d_execute(s->fft, s->grid, OB_FFT_FORWARD);
+    ob_gridder_fft_from_image(s->g, s->fft, s->grid);
     ob_phase_end(ctx, PH_FFT);
-    ob_phase_begin(ctx, PH_SORT);
-    ob_gridder_sort(s->g, &s->obs);
-    ob_phase_end(ctx, PH_SORT);
     ob_phase_begin(ctx, PH_DEGRID);
     ob_gridder_degrid(s->g, &s->obs, s->grid, s->vis_out);
     ob_phase_end(ctx, PH_DEGRID);

@@ -36,7 +36,7 @@ static int grid_run_wstack(ob_grid_state *s, ob_ctx *ctx)
         ob_gridder_grid_plane(s->g, &s->obs, s->obs.vis, s->grid, p);
         ob_phase_end(ctx, PH_GRID);
         ob_phase_begin(ctx, PH_FFT);
-        ob_fft2d_execute(s->fft, s->grid, OB_FFT_INVERSE);
+        ob_gridder_fft_to_image(s->g, s->fft, s->grid);
         ob_phase_end(ctx, PH_FFT);
         ob_phase_begin(ctx, PH_CORRECT);
         ob_gridder_add_plane_image(s->g, s->grid, p, s->image);
@@ -60,8 +60,10 @@ static int grid_run(void *state, ob_ctx *ctx)
     ob_phase_begin(ctx, PH_GRID);
     ob_gridder_grid(s->g, &s->obs, s->obs.vis, s->grid);
     ob_phase_end(ctx, PH_GRID);
+    /* only what the image needs: the columns holding visibilities, then the
+     * image's rows (kernels/common/gridder.h), as the wgridder does */
     ob_phase_begin(ctx, PH_FFT);
-    ob_fft2d_execute(s->fft, s->grid, OB_FFT_INVERSE);
+    ob_gridder_fft_to_image(s->g, s->fft, s->grid);
     ob_phase_end(ctx, PH_FFT);
     ob_phase_begin(ctx, PH_CORRECT);
     ob_gridder_grid_to_image(s->g, s->grid, s->image);

@@ -13,6 +13,7 @@
  * Grid positions are computed in double (a float position would be off by
  * ~1e-4 cells on a 4096 grid, far above the kernel's accuracy). */
 #include "kernels/common/gridder_internal.h"
+#include "kernels/common/fft.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -370,8 +371,7 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
         g->ddf_table =
             calloc((size_t)DDF_OFFSETS * DDF_OFFSETS * OB_DDF_SUPPORT * DDF_ROW, sizeof(float));
     if (!g->tile_start || !g->key || !g->order || !g->tile || !g->corr || !g->chan_scale ||
-        !g->cols_used || !g->image_lines ||
-        (g->style == OB_GRID_STYLE_DDF && !g->ddf_table)) {
+        !g->cols_used || !g->image_lines || (g->style == OB_GRID_STYLE_DDF && !g->ddf_table)) {
         snprintf(why, why_len, "out of memory for the gridder's sort arrays (%zu visibilities)",
                  obs->n_vis);
         ob_gridder_free(g);
@@ -522,6 +522,18 @@ static void mark_columns(ob_gridder *g)
         for (size_t c = 0; c < OB_GRID_TILE + (size_t)g->W - 1; c++)
             g->cols_used[(tx * OB_GRID_TILE + c) % n] = 1;
     }
+}
+
+void ob_gridder_fft_to_image(const ob_gridder *g, const ob_fft2d *fft, float *grid)
+{
+    ob_fft2d_execute_lines(fft, grid, OB_FFT_INVERSE, OB_FFT_COLS, g->cols_used);
+    ob_fft2d_execute_lines(fft, grid, OB_FFT_INVERSE, OB_FFT_ROWS, g->image_lines);
+}
+
+void ob_gridder_fft_from_image(const ob_gridder *g, const ob_fft2d *fft, float *grid)
+{
+    ob_fft2d_execute_lines(fft, grid, OB_FFT_FORWARD, OB_FFT_ROWS, g->image_lines);
+    ob_fft2d_execute_lines(fft, grid, OB_FFT_FORWARD, OB_FFT_COLS, g->cols_used);
 }
 
 const unsigned char *ob_gridder_columns_used(const ob_gridder *g)

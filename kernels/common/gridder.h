@@ -29,6 +29,7 @@
 #define OCCBENCH_GRIDDER_H
 
 #include "kernels/common/es_kernel.h"
+#include "kernels/common/fft.h"
 #include "kernels/common/observation.h"
 
 #include <stddef.h>
@@ -92,6 +93,17 @@ double ob_gridder_float_floor(const ob_gridder *g);
  * that grid_to_image reads and image_to_grid writes). */
 const unsigned char *ob_gridder_columns_used(const ob_gridder *g);
 const unsigned char *ob_gridder_image_lines(const ob_gridder *g);
+
+/* The grid's inverse FFT as far as the image needs it (after gridding):
+ * the columns the visibilities touch along y, then the image's rows along
+ * x. At sigma = 2 about half the work of the whole transform; the cells
+ * grid_to_image reads are the same as after ob_fft2d_execute (to rounding),
+ * the others are left half-transformed. */
+void ob_gridder_fft_to_image(const ob_gridder *g, const ob_fft2d *fft, float *grid);
+/* The forward FFT of a grid that image_to_grid filled (before degridding):
+ * the image's rows along x, then the columns the visibilities read along y.
+ * Needs ob_gridder_sort first (the columns come from the sort). */
+void ob_gridder_fft_from_image(const ob_gridder *g, const ob_fft2d *fft, float *grid);
 
 /* Bucket-sort obs's visibilities by tile (the "sort" phase). */
 void ob_gridder_sort(ob_gridder *g, const ob_obs *obs);

@@ -234,6 +234,57 @@ static void test_axis_matches_1d_dft(void **st)
     free(gotf);
 }
 
+/* execute_lines: the flagged lines are transformed exactly as execute_axis
+ * transforms them (bit for bit), blocks without a flagged line are left as
+ * they were, and NULL flags mean every line. */
+static void test_lines_subset(void **st)
+{
+    (void)st;
+    const size_t ny = 64, nx = 128, n = ny * nx;
+    float *all = malloc(2 * n * sizeof *all), *some = malloc(2 * n * sizeof *some);
+    double *z = malloc(2 * n * sizeof *z);
+    unsigned char use_rows[64], use_cols[128];
+    assert_non_null(all);
+    assert_non_null(some);
+    assert_non_null(z);
+    ob_fft2d *plan = ob_fft2d_plan(ny, nx);
+    assert_non_null(plan);
+    for (size_t i = 0; i < ny; i++)
+        use_rows[i] = i >= 20 && i < 23; /* one block of 16 rows: 16..31 */
+    for (size_t i = 0; i < nx; i++)
+        use_cols[i] = i < 5 || i == 127; /* blocks 0..15 and 112..127 */
+    for (int axis = 0; axis < 2; axis++) {
+        random_complex(z, n, 900 + axis);
+        for (size_t i = 0; i < 2 * n; i++)
+            all[i] = some[i] = (float)z[i];
+        const unsigned char *use = axis == OB_FFT_ROWS ? use_rows : use_cols;
+        ob_fft2d_execute_axis(plan, all, OB_FFT_INVERSE, (ob_fft_axis)axis);
+        ob_fft2d_execute_lines(plan, some, OB_FFT_INVERSE, (ob_fft_axis)axis, use);
+        size_t lines = axis == OB_FFT_ROWS ? ny : nx;
+        for (size_t line = 0; line < lines; line++) {
+            size_t block = line / 16 * 16;
+            int in_block = 0;
+            for (size_t b = block; b < block + 16; b++)
+                in_block |= use[b];
+            for (size_t j = 0; j < (axis == OB_FFT_ROWS ? nx : ny); j++) {
+                size_t cell = axis == OB_FFT_ROWS ? line * nx + j : j * nx + line;
+                float want = in_block ? all[2 * cell] : (float)z[2 * cell];
+                assert_true(some[2 * cell] == want &&
+                            some[2 * cell + 1] ==
+                                (in_block ? all[2 * cell + 1] : (float)z[2 * cell + 1]));
+            }
+        }
+        for (size_t i = 0; i < 2 * n; i++)
+            some[i] = (float)z[i];
+        ob_fft2d_execute_lines(plan, some, OB_FFT_INVERSE, (ob_fft_axis)axis, NULL);
+        assert_memory_equal(some, all, 2 * n * sizeof *all);
+    }
+    ob_fft2d_free(plan);
+    free(all);
+    free(some);
+    free(z);
+}
+
 /* inverse(forward(x)) == x, at sizes too large for the direct DFT. */
 static void test_round_trip(void **st)
 {
@@ -474,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_double_forward_matches_dft),
         cmocka_unit_test(test_double_inverse_matches_dft),
         cmocka_unit_test(test_axis_matches_1d_dft),
+        cmocka_unit_test(test_lines_subset),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_linearity),
         cmocka_unit_test(test_parseval),

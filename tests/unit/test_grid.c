@@ -55,7 +55,8 @@ static ob_gridder *make_gridder(ob_grid_style style, int W, const ob_obs *obs)
 }
 
 /* Dirty image through sort + grid + inverse FFT + correction (per w-plane
- * with w-stacking). */
+ * with w-stacking), the FFT pruned to what the image needs, as the grid
+ * kernel runs it: the direct-DFT references below check that path. */
 static void dirty_image(ob_gridder *g, const ob_obs *obs, const float *vis, float *image)
 {
     size_t n = ob_gridder_n_grid(g);
@@ -66,12 +67,12 @@ static void dirty_image(ob_gridder *g, const ob_obs *obs, const float *vis, floa
     ob_gridder_sort(g, obs);
     if (ob_gridder_planes(g) == 0) {
         ob_gridder_grid(g, obs, vis, grid);
-        ob_fft2d_execute(fft, grid, OB_FFT_INVERSE);
+        ob_gridder_fft_to_image(g, fft, grid);
         ob_gridder_grid_to_image(g, grid, image);
     } else {
         for (size_t p = 0; p < ob_gridder_planes(g); p++) {
             ob_gridder_grid_plane(g, obs, vis, grid, p);
-            ob_fft2d_execute(fft, grid, OB_FFT_INVERSE);
+            ob_gridder_fft_to_image(g, fft, grid);
             ob_gridder_add_plane_image(g, grid, p, image);
         }
         ob_gridder_correct_image(g, image);
@@ -355,12 +356,12 @@ static void check_adjoint(ob_grid_style style, int W, int wstack)
     ob_gridder_sort(g, &obs);
     if (ob_gridder_planes(g) == 0) {
         ob_gridder_image_to_grid(g, m, grid);
-        ob_fft2d_execute(fft, grid, OB_FFT_FORWARD);
+        ob_gridder_fft_from_image(g, fft, grid);
         ob_gridder_degrid(g, &obs, grid, pred);
     } else {
         for (size_t p = 0; p < ob_gridder_planes(g); p++) {
             ob_gridder_plane_from_image(g, m, p, grid);
-            ob_fft2d_execute(fft, grid, OB_FFT_FORWARD);
+            ob_gridder_fft_from_image(g, fft, grid);
             ob_gridder_degrid_plane(g, &obs, grid, p, pred);
         }
     }
