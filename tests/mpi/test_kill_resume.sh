@@ -53,10 +53,18 @@ mkdir -p "$iodir"
 out="$TMP/io-killed.h5"
 io_args=(--preset ci --kernels io --occupancy 1,2 --window 2 --min-reps 2 --io-dir "$iodir")
 launch_own_session "${io_args[@]}" --output "$out" >"$TMP/log5" 2>&1
-for _ in $(seq 1 600); do
-    compgen -G "$iodir/occbench-io.*" >/dev/null && break
-    sleep 0.05
+# A data file lives only within a repetition: freeze the whole session when
+# one is seen, and kill it only if the file is still there (else go on).
+frozen=0
+for _ in $(seq 1 1200); do
+    if compgen -G "$iodir/occbench-io.*" >/dev/null; then
+        pkill -STOP -s "$launcher"
+        compgen -G "$iodir/occbench-io.*" >/dev/null && { frozen=1; break; }
+        pkill -CONT -s "$launcher"
+    fi
+    sleep 0.02
 done
+[ "$frozen" = 1 ] || fail "never caught the io kernel with its data file"
 pkill -KILL -s "$launcher"
 wait "$launcher" 2>/dev/null
 while pgrep -s "$launcher" >/dev/null; do sleep 0.1; done
