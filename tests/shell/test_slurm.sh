@@ -50,9 +50,10 @@ munged --force --socket="$T/munge.socket" --key-file="$T/munge.key" --pid-file="
 
 host=$(hostname -s)
 node=$(slurmd -C | head -n1) # this machine as slurmd sees it: NodeName=... CPUs=... RealMemory=...
+# everything on loopback: the host name need not resolve
 cat >"$T/slurm.conf" <<EOF
 ClusterName=occbenchtest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=26817
 SlurmdPort=26818
 SlurmUser=root
@@ -76,7 +77,7 @@ SchedulerType=sched/backfill
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 KillWait=30
-$node State=UNKNOWN
+$node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF="$T/slurm.conf"
