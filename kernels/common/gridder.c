@@ -339,6 +339,9 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
         }
         g->eps = g->es.eps;
         g->poly_error = ob_es_poly_fit(es_kernel_fn, &g->es, g->W, poly_degree(g->W), &g->poly);
+        for (int d = 0; d <= OB_ES_MAX_DEG; d++)
+            for (int i = 0; i < OB_ES_MAX_LANES / 2; i++)
+                g->coef1[d][i] = g->poly.coef[d][2 * i];
     } else {
         /* Nearest-sample lookup moves a visibility by up to 1/22 cell per
          * axis; the image error is dominated by that jitter, not by

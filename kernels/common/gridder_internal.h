@@ -35,6 +35,10 @@ struct ob_gridder {
     double pixel_rad, eps, poly_error;
     ob_es_params es;
     ob_es_poly poly;
+    /* poly's coefficients once per cell (lane i = cell i, not duplicated for
+     * re and im): the tile loops evaluate W weights per axis in (W+7)/8
+     * vectors instead of (2W+7)/8, and duplicate the x weights by shuffles */
+    float coef1[OB_ES_MAX_DEG + 1][OB_ES_MAX_LANES / 2];
     float *ddf_table;   /* DDF_OFFSETS^2 blocks of 7 rows x DDF_ROW */
     double *corr;       /* 1/psihat(p/n_grid), p = 0..n_image/2 */
     double *chan_scale; /* cells per metre of baseline, per channel */

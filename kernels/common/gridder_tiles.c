@@ -48,19 +48,35 @@ static ALWAYS_INLINE void st8(float *p, v8f v)
     memcpy(p, &v, sizeof v);
 }
 
-/* The x and y weights together: two independent Horner chains in one loop
- * overlap their latencies. */
-static ALWAYS_INLINE void horner2(const ob_es_poly *p, const int NV, const int deg, float sx,
-                                  float sy, v8f *kx, v8f *ky)
+/* The x and y weights together (two independent Horner chains in one loop
+ * overlap their latencies), from the per-cell table (gridder_internal.h
+ * coef1): one lane per cell, so W <= 8 takes one vector per axis. Each lane
+ * does the float operations the duplicated (re, im) lanes of poly did: the
+ * same bits as evaluating those. */
+static ALWAYS_INLINE void horner_cells(const ob_gridder *g, const int NC, const int deg, float sx,
+                                       float sy, v8f *kx, v8f *ky)
 {
-    for (int q = 0; q < NV; q++)
-        kx[q] = ky[q] = ld8(&p->coef[deg][8 * q]);
+    for (int q = 0; q < NC; q++)
+        kx[q] = ky[q] = ld8(&g->coef1[deg][8 * q]);
     for (int d = deg - 1; d >= 0; d--)
-        for (int q = 0; q < NV; q++) {
-            v8f c = ld8(&p->coef[d][8 * q]);
+        for (int q = 0; q < NC; q++) {
+            v8f c = ld8(&g->coef1[d][8 * q]);
             kx[q] = kx[q] * sx + c;
             ky[q] = ky[q] * sy + c;
         }
+}
+
+/* Per-cell weights -> the duplicated (re, im) layout: vector q of the
+ * result holds cells 4q .. 4q+3, each twice. */
+static ALWAYS_INLINE v8f dup_cells(const v8f *cells, int q)
+{
+    static const v8i lo = {0, 0, 1, 1, 2, 2, 3, 3}, hi = {4, 4, 5, 5, 6, 6, 7, 7};
+#if defined(__clang__)
+    return q % 2 ? __builtin_shufflevector(cells[q / 2], cells[q / 2], 4, 4, 5, 5, 6, 6, 7, 7)
+                 : __builtin_shufflevector(cells[q / 2], cells[q / 2], 0, 0, 1, 1, 2, 2, 3, 3);
+#else
+    return __builtin_shuffle(cells[q / 2], q % 2 ? hi : lo);
+#endif
 }
 
 typedef struct tile_job {
@@ -99,18 +115,21 @@ static ALWAYS_INLINE void vis_position(const tile_job *j, uint32_t k, double *x,
 
 static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
 {
-    const int NV = (2 * W + 7) / 8, deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
+    const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
+    const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
     for (uint32_t i = j->begin; i < j->end; i++) {
         uint32_t k = j->g->order[i];
         double x, y;
         vis_position(j, k, &x, &y);
         float sx, sy;
         int jx = ob_gridder_first_cell(x, W, &sx), jy = ob_gridder_first_cell(y, W, &sy);
-        v8f kx[4], kyv[4];
-        float ky[4 * 8];
-        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
+        v8f kx[4], kxc[2], kyc[2];
+        float ky[2 * 8];
+        horner_cells(j->g, NC, deg, sx, sy, kxc, kyc);
+        for (int q = 0; q < NC; q++)
+            st8(ky + 8 * q, kyc[q]);
         for (int q = 0; q < NV; q++)
-            st8(ky + 8 * q, kyv[q]);
+            kx[q] = dup_cells(kxc, q);
         float vr = j->vis_in[2 * (size_t)k], vi = j->vis_in[2 * (size_t)k + 1];
         if (j->plane >= 0) {
             float kw = w_weight(j, k, W, deg);
@@ -122,7 +141,7 @@ static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
             kx[q] *= vv; /* the complex visibility times the x-weights, once */
         float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
         for (int r = 0; r < W; r++) {
-            float a = ky[2 * r];
+            float a = ky[r];
             float *row = base + (size_t)r * TB_STRIDE;
             for (int q = 0; q < NV; q++)
                 st8(row + 8 * q, ld8(row + 8 * q) + kx[q] * a);
@@ -132,21 +151,24 @@ static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
 
 static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
 {
-    const int NV = (2 * W + 7) / 8, deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
+    const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
+    const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
     for (uint32_t i = j->begin; i < j->end; i++) {
         uint32_t k = j->g->order[i];
         double x, y;
         vis_position(j, k, &x, &y);
         float sx, sy;
         int jx = ob_gridder_first_cell(x, W, &sx), jy = ob_gridder_first_cell(y, W, &sy);
-        v8f kx[4], kyv[4], acc[4] = {{0}};
-        float ky[4 * 8];
-        horner2(&j->g->poly, NV, deg, sx, sy, kx, kyv);
+        v8f kx[4], kxc[2], kyc[2], acc[4] = {{0}};
+        float ky[2 * 8];
+        horner_cells(j->g, NC, deg, sx, sy, kxc, kyc);
+        for (int q = 0; q < NC; q++)
+            st8(ky + 8 * q, kyc[q]);
         for (int q = 0; q < NV; q++)
-            st8(ky + 8 * q, kyv[q]);
+            kx[q] = dup_cells(kxc, q);
         const float *base = j->tile + (size_t)(jy - j->ty0) * TB_STRIDE + 2 * (jx - j->tx0);
         for (int r = 0; r < W; r++) {
-            float a = ky[2 * r];
+            float a = ky[r];
             const float *row = base + (size_t)r * TB_STRIDE;
             for (int q = 0; q < NV; q++)
                 acc[q] += ld8(row + 8 * q) * a;
