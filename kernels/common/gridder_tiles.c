@@ -58,6 +58,8 @@ static ALWAYS_INLINE void horner_cells(const ob_gridder *g, const int NC, const 
 {
     for (int q = 0; q < NC; q++)
         kx[q] = ky[q] = ld8(&g->coef1[deg][8 * q]);
+        /* unrolled: deg is a constant of each instance; a loop costs a third */
+#pragma GCC unroll 20
     for (int d = deg - 1; d >= 0; d--)
         for (int q = 0; q < NC; q++) {
             v8f c = ld8(&g->coef1[d][8 * q]);
@@ -113,11 +115,27 @@ static ALWAYS_INLINE void vis_position(const tile_job *j, uint32_t k, double *x,
     *y = uvw[1] * sc + half;
 }
 
+/* The visibilities of a tile are spread over the whole measurement set
+ * (sorted by tile, not by row): ask for the data of the one PREFETCH_AHEAD
+ * later, whose address the sorted order already gives, so that its cache
+ * misses overlap this one's work. */
+enum { PREFETCH_AHEAD = 8 };
+static ALWAYS_INLINE void prefetch_vis(const tile_job *j, uint32_t i, const float *vis)
+{
+    if (i + PREFETCH_AHEAD < j->end) {
+        uint32_t k = j->g->order[i + PREFETCH_AHEAD];
+        uint32_t row = k / (uint32_t)j->g->n_chan;
+        __builtin_prefetch(j->obs->uvw + 3 * (size_t)row);
+        __builtin_prefetch(vis + 2 * (size_t)k);
+    }
+}
+
 static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
 {
     const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
     const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
     for (uint32_t i = j->begin; i < j->end; i++) {
+        prefetch_vis(j, i, j->vis_in);
         uint32_t k = j->g->order[i];
         double x, y;
         vis_position(j, k, &x, &y);
@@ -154,6 +172,7 @@ static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
     const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
     const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
     for (uint32_t i = j->begin; i < j->end; i++) {
+        prefetch_vis(j, i, j->vis_out);
         uint32_t k = j->g->order[i];
         double x, y;
         vis_position(j, k, &x, &y);
