@@ -380,8 +380,6 @@ static int collect(const section *match, const section *generic, int m, tagged *
     return k;
 }
 
-static const char *init_overrides; /* the --events of the resolve in progress */
-
 typedef struct override {
     int set;
     char event[128];
@@ -476,9 +474,7 @@ int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const ch
     }
 
     char init_err[160] = "";
-    init_overrides = overrides;
-    int papi_ok = ops->library_init(ops->user, init_err, sizeof init_err) == 0;
-    init_overrides = NULL;
+    int papi_ok = ops->library_init(ops->user, overrides, init_err, sizeof init_err) == 0;
     if (!papi_ok && !init_err[0])
         snprintf(init_err, sizeof init_err, "PAPI initialisation failed");
 
@@ -629,10 +625,10 @@ int ob_papi_library_init(const char *overrides, char *err, size_t errlen)
     return 0;
 }
 
-static int real_library_init(void *user, char *err, size_t errlen)
+static int real_library_init(void *user, const char *overrides, char *err, size_t errlen)
 {
     (void)user;
-    return ob_papi_library_init(init_overrides, err, errlen);
+    return ob_papi_library_init(overrides, err, errlen);
 }
 
 static int real_try_events(void *user, const char *const *events, int n, char *err, size_t errlen)

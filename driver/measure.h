@@ -43,7 +43,8 @@ typedef struct ob_metric_source {
  * PAPI (present, absent, conflicting events). Return PAPI-style codes:
  * 0 success, negative failure; `err` gets PAPI's message. */
 typedef struct ob_papi_ops {
-    int (*library_init)(void *user, char *err, size_t errlen);
+    /* `overrides`: the --events string (may be NULL), for components it names */
+    int (*library_init)(void *user, const char *overrides, char *err, size_t errlen);
     /* Is `event` known and can it be added to an event set together with
      * the already accepted `accepted[0..n-1]`? */
     int (*try_events)(void *user, const char *const *events, int n, char *err, size_t errlen);

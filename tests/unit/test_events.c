@@ -34,8 +34,9 @@ static int listed(const char *const *list, const char *e)
     return 0;
 }
 
-static int fake_init(void *user, char *err, size_t errlen)
+static int fake_init(void *user, const char *overrides, char *err, size_t errlen)
 {
+    (void)overrides;
     fake *f = user;
     if (f->init_fails) {
         snprintf(err, errlen, "fake init failure");
