@@ -131,6 +131,16 @@ static void fig_size(figure *fg, int width, int height)
                 width, height, fg->name);
 }
 
+/* Stacked bars, one per data line (decompositions, the overview). */
+static void fig_rowstacked(figure *fg, double fill, double boxwidth, const char *xtics)
+{
+    if (fg->gp)
+        fprintf(fg->gp,
+                "set style data histograms\nset style histogram rowstacked\n"
+                "set style fill solid %g border -1\nset boxwidth %g\nset xtics rotate by %s\n",
+                fill, boxwidth, xtics);
+}
+
 static void fig_clause(figure *fg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fig_clause(figure *fg, const char *fmt, ...)
 {
@@ -301,12 +311,7 @@ static void decomposition_figure(plotctx *p, const an_group *gr, const an_row *r
         bars += isfinite(rows[i].terms.point.v[DC_SLOWDOWN]);
     if (bars > 40)
         fig_size(&fg, (int)(bars * 14 + 300), 620);
-    if (fg.gp)
-        fprintf(fg.gp,
-                "set style data histograms\nset style histogram rowstacked\n"
-                "set style fill solid 0.8 border -1\nset boxwidth 0.75\nset xtics rotate "
-                "by %s\n",
-                bars > 12 ? "-90 font ',8'" : "-30");
+    fig_rowstacked(&fg, 0.8, 0.75, bars > 12 ? "-90 font ',8'" : "-30");
     FILE *d = fig_data(p, &fg, rel, sizeof rel);
     if (!d) {
         fig_end(p, &fg, "");
@@ -494,10 +499,9 @@ static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
               "", "share of linear throughput (k x throughput at k=1)");
     if (n > 12)
         fig_size(&fg, (int)(n * 45 + 400), 560);
-    if (fg.gp)
-        fprintf(fg.gp, "set style data histograms\nset style histogram rowstacked\n"
-                       "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
-                       "set xtics rotate by -30 font ',10'\nset yrange [0:*]\n"
+    fig_rowstacked(&fg, 0.85, 0.7, "-30 font ',10'");
+    if (fg.gp) /* the dashed line: linear scaling */
+        fprintf(fg.gp, "set yrange [0:*]\n"
                        "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
     FILE *d = fig_data(p, &fg, rel, sizeof rel);
     if (!d) {
