@@ -179,8 +179,6 @@ static int read_steps(hid_t file, an_file *f, char *err, size_t errlen)
 
 static int read_system(hid_t file, an_file *f)
 {
-    if (H5Lexists(file, "system", H5P_DEFAULT) <= 0)
-        return 0;
     hid_t g = H5Gopen2(file, "system", H5P_DEFAULT);
     if (g < 0)
         return -1;
