@@ -83,19 +83,26 @@ grep '^DRY RUN:' "$TMP/log" | head -n1 | grep -q -- "--resume $TMP/out/old-7-loc
 grep '^DRY RUN:' "$TMP/log" | tail -n1 | grep -q -- "--output $TMP/out/old-7-shared.h5" ||
     fail "the shared run (never started) should be created under the earlier name: $(cat "$TMP/log")"
 SLURM_JOB_NUM_NODES=zero expect_refusal "node count 'zero'.*OCCBENCH_NODES"
-# A real launch through mpirun.sh, cut short by SIGTERM to mpirun itself (a
-# time limit): the ranks exit 3 but mpirun exits 1; the script returns 3.
+# Real launches through mpirun.sh (2 ranks, ci), each cut short by a SIGTERM.
 export OCCBENCH_DATA_DIR="$SRC/data" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export HDF5_USE_FILE_LOCKING=FALSE
-mkdir -p "$TMP/real"
-OCCBENCH_DRY_RUN=0 OCCBENCH_RANKS_PER_NODE=2 OCCBENCH_PRESET=ci OCCBENCH_WINDOW=1 \
-    OCCBENCH_OUTPUT_DIR="$TMP/real" OCCBENCH_ARGS="--kernels freq,triad --occupancy 1,2 --min-reps 2" \
-    setsid bash "$SRC/jobscripts/mpirun.sh" >"$TMP/real.log" 2>&1 &
-job=$!
-for _ in $(seq 1 600); do
-    grep -q "Solution Validates" "$TMP/real.log" && break
-    sleep 0.1
-done
+# start_real LOG: mpirun.sh in a session of its own, into a fresh $TMP/real; returns once a
+# step has validated, with the script's pid (= its session) in $job
+start_real() {
+    rm -rf "$TMP/real" && mkdir -p "$TMP/real"
+    OCCBENCH_DRY_RUN=0 OCCBENCH_RANKS_PER_NODE=2 OCCBENCH_PRESET=ci OCCBENCH_WINDOW=1 \
+        OCCBENCH_OUTPUT_DIR="$TMP/real" OCCBENCH_ARGS="--kernels freq,triad --occupancy 1,2 --min-reps 2" \
+        setsid bash "$SRC/jobscripts/mpirun.sh" >"$1" 2>&1 &
+    job=$!
+    for _ in $(seq 1 600); do
+        grep -q "Solution Validates" "$1" && break
+        sleep 0.1
+    done
+}
+
+# SIGTERM to mpirun itself (a time limit): the ranks exit 3 but mpirun exits 1; the script
+# returns 3.
+start_real "$TMP/real.log"
 pkill -TERM -s "$job" -x mpirun || fail "no mpirun to signal: $(cat "$TMP/real.log")"
 rc=0
 wait "$job" || rc=$?
@@ -106,15 +113,7 @@ ls "$TMP/real"/testsite-*-local.log >/dev/null 2>&1 || fail "no per-launch log n
 
 # SIGTERM to the script itself (what `scancel --batch --signal=TERM` does under Slurm, where
 # mpirun's ranks are in no job step): the script passes it on to mpirun, the run ends with 3.
-rm -rf "$TMP/real" && mkdir -p "$TMP/real"
-OCCBENCH_DRY_RUN=0 OCCBENCH_RANKS_PER_NODE=2 OCCBENCH_PRESET=ci OCCBENCH_WINDOW=1 \
-    OCCBENCH_OUTPUT_DIR="$TMP/real" OCCBENCH_ARGS="--kernels freq,triad --occupancy 1,2 --min-reps 2" \
-    setsid bash "$SRC/jobscripts/mpirun.sh" >"$TMP/real2.log" 2>&1 &
-job=$!
-for _ in $(seq 1 600); do
-    grep -q "Solution Validates" "$TMP/real2.log" && break
-    sleep 0.1
-done
+start_real "$TMP/real2.log"
 kill -TERM "$job"
 rc=0
 wait "$job" || rc=$?
