@@ -1,7 +1,8 @@
 /* Tile-sorted convolutional gridding and degridding (see gridder.h): the
  * set-up (kernels, w-planes, w-projection kernels, the tile sort) and the
- * grid correction. The tile loops are in gridder_tiles.c, the direct
- * references in gridder_reference.c.
+ * grid correction. The tile loops are in gridder_tiles.c, the FFT as far
+ * as the image needs it in gridder_fft.c, the direct references in
+ * gridder_reference.c.
  *
  * Speed: the kernel is separable in the es style, so a visibility costs two
  * polynomial evaluations (the W x-weights and W y-weights, each a few vector
@@ -147,7 +148,8 @@ size_t ob_gridder_bytes(const ob_gridder_config *cfg, size_t n_vis)
                 : 0) +
            (cfg->wproj ? (2 * WPROJ_MAX_HALF + 1) *
                              (DDF_OFFSETS * WPROJ_MAX_S * 2 * sizeof(float) + sizeof(int))
-                       : 0);
+                       : 0) +
+           (cfg->wstack ? 0 : ob_gridder_real_fft_bytes(cfg->n_grid, cfg->n_image));
 }
 
 static void build_ddf_table(ob_gridder *g)
@@ -380,6 +382,12 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
         ob_gridder_free(g);
         return NULL;
     }
+    if (!g->wstack && ob_gridder_real_fft_setup(g) != 0) {
+        snprintf(why, why_len, "out of memory for the gridder's real-image FFT (%zu grid)",
+                 g->n_grid);
+        ob_gridder_free(g);
+        return NULL;
+    }
     if (g->ddf_table)
         build_ddf_table(g);
     for (size_t p = 0; p < g->n_image / 2; p++)
@@ -423,6 +431,7 @@ void ob_gridder_free(ob_gridder *g)
     free(g->corr_w);
     free(g->wp_support);
     free(g->wp_kern);
+    ob_gridder_real_fft_free(g);
     free(g);
 }
 
@@ -476,8 +485,6 @@ double ob_gridder_float_floor(const ob_gridder *g)
     return floor > 2e-6 ? floor : 2e-6;
 }
 
-static void mark_columns(ob_gridder *g);
-
 /* The sort's floor() per visibility and axis is a library call in baseline
  * x86-64 and one instruction with SSE4.1: a clone for x86-64-v3 CPUs (all
  * EPYC and Xeon of a decade) and the baseline, picked at load time. The
@@ -518,35 +525,7 @@ OB_SORT_CLONES void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
     for (size_t t = g->n_keys; t > 0; t--)
         g->tile_start[t] = g->tile_start[t - 1];
     g->tile_start[0] = 0;
-    mark_columns(g);
-}
-
-/* The grid columns a tile's supports can touch: a visibility is in the tile
- * of its support's first cell, so a tile x reaches its 32 columns and W - 1
- * more (mod n_grid). The union over w-planes, for every plane. */
-static void mark_columns(ob_gridder *g)
-{
-    const size_t n = g->n_grid;
-    memset(g->cols_used, 0, n);
-    for (size_t key = 0; key < g->n_keys; key++) {
-        if (g->tile_start[key + 1] == g->tile_start[key])
-            continue;
-        size_t tx = (key % g->n_tiles) % g->n_tiles_x;
-        for (size_t c = 0; c < OB_GRID_TILE + (size_t)g->W - 1; c++)
-            g->cols_used[(tx * OB_GRID_TILE + c) % n] = 1;
-    }
-}
-
-void ob_gridder_fft_to_image(const ob_gridder *g, const ob_fft2d *fft, float *grid)
-{
-    ob_fft2d_execute_lines(fft, grid, OB_FFT_INVERSE, OB_FFT_COLS, g->cols_used);
-    ob_fft2d_execute_lines(fft, grid, OB_FFT_INVERSE, OB_FFT_ROWS, g->image_lines);
-}
-
-void ob_gridder_fft_from_image(const ob_gridder *g, const ob_fft2d *fft, float *grid)
-{
-    ob_fft2d_execute_lines(fft, grid, OB_FFT_FORWARD, OB_FFT_ROWS, g->image_lines);
-    ob_fft2d_execute_lines(fft, grid, OB_FFT_FORWARD, OB_FFT_COLS, g->cols_used);
+    ob_gridder_mark_columns(g);
 }
 
 const unsigned char *ob_gridder_columns_used(const ob_gridder *g)

@@ -48,6 +48,13 @@ struct ob_gridder {
     /* FFT pruning: grid columns some tile's support touches (after the
      * sort), and the lines of the image's crop, wrap(-n_image/2 .. n_image/2-1) */
     unsigned char *cols_used, *image_lines;
+    /* The real-image transform (gridder_fft.c; not with w-stacking, NULL
+     * there): the columns 0..n_grid/2 it needs, the image's rows as
+     * half-length complex rows (n_image rounded up to 16, x n_grid/2), their
+     * plan (16 rows) and exp(+2 pi i k / n_grid), k = 0..n_grid/2. */
+    unsigned char *cols_half;
+    float *half_rows, *half_tw, *half_rev; /* half_rev: one row of scratch */
+    ob_fft2d *half_plan;
     float *tile; /* TB_ROWS x TB_STRIDE */
     /* w-stacking (es only): plane p holds w = w0 + p dw, in wavelengths. */
     int wstack;
@@ -66,6 +73,12 @@ struct ob_gridder {
     int *wp_support; /* per kernel, odd, 7..WPROJ_MAX_S */
     float *wp_kern;  /* per kernel and sub-cell offset: WPROJ_MAX_S complex */
 };
+
+/* gridder_fft.c */
+size_t ob_gridder_real_fft_bytes(size_t n_grid, size_t n_image);
+int ob_gridder_real_fft_setup(ob_gridder *g);
+void ob_gridder_real_fft_free(ob_gridder *g);
+void ob_gridder_mark_columns(ob_gridder *g);
 
 /* First cell of the support and the polynomial variable s in [-1, 1). */
 static inline __attribute__((always_inline)) int ob_gridder_first_cell(double x, int W, float *s)
