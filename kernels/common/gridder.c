@@ -37,11 +37,6 @@ const char *ob_grid_style_name(ob_grid_style s)
     return s == OB_GRID_STYLE_DDF ? "ddf" : "es";
 }
 
-static int poly_degree(int W)
-{
-    return W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
-}
-
 /* Schwab's rational approximation of the m=6, alpha=1 prolate spheroidal
  * wave function (the "grdsf" of AIPS/CASA), times (1 - nu^2): the classic
  * gridding function, nu = 2t/support in [-1, 1]. */
@@ -340,7 +335,8 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
             return NULL;
         }
         g->eps = g->es.eps;
-        g->poly_error = ob_es_poly_fit(es_kernel_fn, &g->es, g->W, poly_degree(g->W), &g->poly);
+        g->poly_error =
+            ob_es_poly_fit(es_kernel_fn, &g->es, g->W, ob_gridder_poly_degree(g->W), &g->poly);
         for (int d = 0; d <= OB_ES_MAX_DEG; d++)
             for (int i = 0; i < OB_ES_MAX_LANES / 2; i++)
                 g->coef1[d][i] = g->poly.coef[d][2 * i];

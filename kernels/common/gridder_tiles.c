@@ -133,7 +133,7 @@ static ALWAYS_INLINE void prefetch_vis(const tile_job *j, uint32_t i, const floa
 static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
 {
     const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
-    const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
+    const int deg = ob_gridder_poly_degree(W);
     for (uint32_t i = j->begin; i < j->end; i++) {
         prefetch_vis(j, i, j->vis_in);
         uint32_t k = j->g->order[i];
@@ -170,7 +170,7 @@ static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
 static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
 {
     const int NV = (2 * W + 7) / 8, NC = (W + 7) / 8;
-    const int deg = W + 3 < OB_ES_MAX_DEG ? W + 3 : OB_ES_MAX_DEG;
+    const int deg = ob_gridder_poly_degree(W);
     for (uint32_t i = j->begin; i < j->end; i++) {
         prefetch_vis(j, i, j->vis_out);
         uint32_t k = j->g->order[i];
