@@ -48,23 +48,33 @@ static ALWAYS_INLINE void st8(float *p, v8f v)
     memcpy(p, &v, sizeof v);
 }
 
-/* The x and y weights together (two independent Horner chains in one loop
- * overlap their latencies), from the per-cell table (gridder_internal.h
- * coef1): one lane per cell, so W <= 8 takes one vector per axis. Each lane
- * does the float operations the duplicated (re, im) lanes of poly did: the
- * same bits as evaluating those. */
+/* The x and y weights together, from the per-cell table (gridder_internal.h
+ * coef1): one lane per cell, so W <= 8 takes one vector per axis. The
+ * polynomial is evaluated in s^2 over coefficient pairs (c[2i] + c[2i+1] s),
+ * Estrin's first level: the pairs are independent and the Horner chain in
+ * s^2 is half as long, which is what a visibility's weights wait on. Two
+ * axes, two independent chains. */
 static ALWAYS_INLINE void horner_cells(const ob_gridder *g, const int NC, const int deg, float sx,
                                        float sy, v8f *kx, v8f *ky)
 {
-    for (int q = 0; q < NC; q++)
-        kx[q] = ky[q] = ld8(&g->coef1[deg][8 * q]);
-        /* unrolled: deg is a constant of each instance; a loop costs a third */
-#pragma GCC unroll 20
-    for (int d = deg - 1; d >= 0; d--)
+    const float sx2 = sx * sx, sy2 = sy * sy;
+    const int top = deg / 2; /* pairs 0..top; the last is c[deg] alone when deg is even */
+    for (int q = 0; q < NC; q++) {
+        v8f hi = ld8(&g->coef1[2 * top][8 * q]);
+        if (2 * top + 1 <= deg) {
+            v8f c1 = ld8(&g->coef1[2 * top + 1][8 * q]);
+            kx[q] = hi + c1 * sx;
+            ky[q] = hi + c1 * sy;
+        } else {
+            kx[q] = ky[q] = hi;
+        }
+    }
+#pragma GCC unroll 10
+    for (int i = top - 1; i >= 0; i--)
         for (int q = 0; q < NC; q++) {
-            v8f c = ld8(&g->coef1[d][8 * q]);
-            kx[q] = kx[q] * sx + c;
-            ky[q] = ky[q] * sy + c;
+            v8f c0 = ld8(&g->coef1[2 * i][8 * q]), c1 = ld8(&g->coef1[2 * i + 1][8 * q]);
+            kx[q] = kx[q] * sx2 + (c0 + c1 * sx);
+            ky[q] = ky[q] * sy2 + (c0 + c1 * sy);
         }
 }
 
