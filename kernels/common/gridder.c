@@ -491,28 +491,56 @@ double ob_gridder_float_floor(const ob_gridder *g)
 #define OB_SORT_CLONES
 #endif
 
-OB_SORT_CLONES void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
+/* Tile keys of one row's channels, 2-D imaging with one support: a loop
+ * without branches over the channels, which the x86-64-v3 clone runs four
+ * channels to a vector (ceil is one instruction there). The same integer
+ * keys as ob_gridder_first_cell gives. */
+static inline void row_keys_2d(const ob_gridder *g, const double *restrict uvw, size_t nchan,
+                               uint32_t *restrict key)
+{
+    /* the operations of ob_gridder_first_cell in its order, so that the tile
+     * loops, which compute the cell again, find it in this tile */
+    const double half = 0.5 * (double)g->n_grid, hw = 0.5 * g->W;
+    const double *restrict scale = g->chan_scale;
+    const uint32_t ntx = (uint32_t)g->n_tiles_x;
+    for (size_t c = 0; c < nchan; c++) {
+        const uint32_t jx = (uint32_t)(int)ceil((uvw[0] * scale[c] + half) - hw);
+        const uint32_t jy = (uint32_t)(int)ceil((uvw[1] * scale[c] + half) - hw);
+        key[c] = (jy / OB_GRID_TILE) * ntx + jx / OB_GRID_TILE;
+    }
+}
+
+/* Tile keys with w-projection (the support depends on w) or w-stacking
+ * (the key also holds the first w-plane). */
+static void row_keys_w(const ob_gridder *g, const double *uvw, size_t nchan, uint32_t *key)
 {
     const double half = 0.5 * (double)g->n_grid;
-    const size_t nchan = obs->n_chan;
-    memset(g->tile_start, 0, (g->n_keys + 1) * sizeof(uint32_t));
-    for (size_t r = 0, k = 0; r < obs->n_row; r++) {
-        const double *uvw = obs->uvw + 3 * r;
-        for (size_t c = 0; c < nchan; c++, k++) {
-            float s;
-            int W = g->wproj ? g->wp_support[ob_gridder_wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
-            int jx = ob_gridder_first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
-            int jy = ob_gridder_first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
-            uint32_t key = (uint32_t)(jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x +
-                           (uint32_t)(jx / OB_GRID_TILE);
-            if (g->wstack) /* first w-plane of the support, then tile */
-                key += (uint32_t)ob_gridder_first_cell(uvw[2] * g->chan_w[c] - g->w0_planes, g->W,
-                                                       &s) *
-                       (uint32_t)g->n_tiles;
-            g->key[k] = key;
-            g->tile_start[key + 1]++;
-        }
+    for (size_t c = 0; c < nchan; c++) {
+        float s;
+        int W = g->wproj ? g->wp_support[ob_gridder_wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
+        int jx = ob_gridder_first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
+        int jy = ob_gridder_first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
+        key[c] =
+            (uint32_t)(jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x + (uint32_t)(jx / OB_GRID_TILE);
+        if (g->wstack) /* first w-plane of the support, then tile */
+            key[c] +=
+                (uint32_t)ob_gridder_first_cell(uvw[2] * g->chan_w[c] - g->w0_planes, g->W, &s) *
+                (uint32_t)g->n_tiles;
     }
+}
+
+OB_SORT_CLONES void ob_gridder_sort(ob_gridder *g, const ob_obs *obs)
+{
+    const size_t nchan = obs->n_chan;
+    for (size_t r = 0; r < obs->n_row; r++) {
+        if (g->wproj || g->wstack)
+            row_keys_w(g, obs->uvw + 3 * r, nchan, g->key + r * nchan);
+        else
+            row_keys_2d(g, obs->uvw + 3 * r, nchan, g->key + r * nchan);
+    }
+    memset(g->tile_start, 0, (g->n_keys + 1) * sizeof(uint32_t));
+    for (size_t k = 0; k < obs->n_vis; k++)
+        g->tile_start[g->key[k] + 1]++;
     for (size_t t = 0; t < g->n_keys; t++)
         g->tile_start[t + 1] += g->tile_start[t];
     /* Stable scatter: within a tile, visibilities stay in (row, chan) order. */
