@@ -94,15 +94,19 @@ double ob_gridder_float_floor(const ob_gridder *g);
 const unsigned char *ob_gridder_columns_used(const ob_gridder *g);
 const unsigned char *ob_gridder_image_lines(const ob_gridder *g);
 
-/* The grid's inverse FFT as far as the image needs it (after gridding):
- * the columns the visibilities touch along y, then the image's rows along
- * x. At sigma = 2 about half the work of the whole transform; the cells
- * grid_to_image reads are the same as after ob_fft2d_execute (to rounding),
- * the others are left half-transformed. */
+/* The grid's inverse FFT as far as the image needs it (after gridding), in
+ * kernels/common/gridder_fft.c: the columns the visibilities touch along y,
+ * then the image's rows along x; in 2-D imaging also using that the image is
+ * real (the grid folded onto its Hermitian half, the rows as half-length
+ * transforms). At sigma = 2 about 0.42 of the whole transform's time; the
+ * real parts grid_to_image reads are those of ob_fft2d_execute (to
+ * rounding), every other value of the grid is left undefined. */
 void ob_gridder_fft_to_image(const ob_gridder *g, const ob_fft2d *fft, float *grid);
 /* The forward FFT of a grid that image_to_grid filled (before degridding):
- * the image's rows along x, then the columns the visibilities read along y.
- * Needs ob_gridder_sort first (the columns come from the sort). */
+ * the image's rows along x, then the columns the visibilities read along y,
+ * the same way backwards: the columns degridding reads hold the transform
+ * (to rounding), the others are undefined. Needs ob_gridder_sort first (the
+ * columns come from the sort). */
 void ob_gridder_fft_from_image(const ob_gridder *g, const ob_fft2d *fft, float *grid);
 
 /* Bucket-sort obs's visibilities by tile (the "sort" phase). */

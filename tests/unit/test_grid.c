@@ -1,7 +1,8 @@
-/* Gridding and degridding (kernels/common/gridder.c, es_kernel.c,
- * observation.c, grid_kernel.c, kernels/grid.c, kernels/degrid.c): the
- * dirty image against a direct DFT at every pixel, degridding as the exact
- * adjoint of gridding, the ES kernel's accuracy against W, the synthetic
+/* Gridding and degridding (kernels/common/gridder.c, gridder_fft.c,
+ * es_kernel.c, observation.c, grid_kernel.c, kernels/grid.c,
+ * kernels/degrid.c): the dirty image against a direct DFT at every pixel,
+ * degridding as the exact adjoint of gridding, the real-image FFT against
+ * the whole complex one, the ES kernel's accuracy against W, the synthetic
  * observation's determinism and geometry, and the kernels' own checks
  * (they must pass on the real thing and fail on a corrupted grid). */
 #include <math.h>
