@@ -66,7 +66,8 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
 void ob_gridder_free(ob_gridder *g);
 
 /* Bytes the gridder allocates for n_vis visibilities (sort keys and order,
- * tile offsets, tables), without the grid itself. */
+ * tile offsets, tables, the real-image FFT's half-length image rows),
+ * without the grid itself. */
 size_t ob_gridder_bytes(const ob_gridder_config *cfg, size_t n_vis);
 /* The pixel size it would choose, before creating it. */
 double ob_gridder_pixel_rad(const ob_gridder_config *cfg, const ob_obs *obs);
