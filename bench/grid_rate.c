@@ -43,8 +43,10 @@ static double image_error(bench *b, const ob_gridder *g)
     return ob_rel_l2(b->got, b->ref_pix, N_PIX);
 }
 
-/* Best time of the grid's inverse FFT, whole or pruned to what the image
- * needs, each repetition on a fresh copy of the gridded grid. */
+/* Best time of the grid's inverse FFT, whole or as the kernel runs it
+ * ("pruned": ob_gridder_fft_to_image, only what the image needs, and in
+ * 2-D imaging using that the image is real), each repetition on a fresh
+ * copy of the gridded grid. */
 static double best_inverse_fft(bench *b, const ob_gridder *g, const float *gridded, size_t bytes,
                                int pruned)
 {
@@ -81,7 +83,7 @@ static void run_case(bench *b, ob_grid_style style, int W)
         t_sort = t1 - t0 < t_sort ? t1 - t0 : t_sort;
         t_grid = t2 - t1 < t_grid ? t2 - t1 : t_grid;
     }
-    /* the FFT, whole and pruned to what the image needs, on the same grid */
+    /* the FFT, whole and as the kernel runs it, on the same grid */
     size_t bytes = 2 * sizeof(float) * N_GRID * N_GRID;
     float *copy = malloc(bytes);
     memcpy(copy, b->grid, bytes);
