@@ -564,25 +564,21 @@ const unsigned char *ob_gridder_image_lines(const ob_gridder *g)
 
 /* ---- grid correction ----------------------------------------------------------- */
 
-/* FFT index of signed frequency p and the (-1)^p that moves the grid centre
- * (cell n/2) to index 0. */
-static size_t wrap(long p, size_t n)
-{
-    return (size_t)(p < 0 ? p + (long)n : p);
-}
-
+/* Pixels and frequencies are placed with ob_gridder_wrap
+ * (gridder_internal.h); the (-1)^p factors move the grid centre (cell n/2)
+ * to index 0. */
 void ob_gridder_grid_to_image(const ob_gridder *g, const float *grid, float *image)
 {
     const size_t n = g->n_grid, ni = g->n_image;
     const long h = (long)ni / 2;
     const double scale = (double)n * (double)n; /* undo the inverse FFT's 1/n^2 */
     for (long py = -h; py < h; py++) {
-        const float *row = grid + 2 * wrap(py, n) * n;
+        const float *row = grid + 2 * ob_gridder_wrap(py, n) * n;
         double cy = scale * g->corr[labs(py)] * (py % 2 != 0 ? -1.0 : 1.0);
         float *out = image + (size_t)(py + h) * ni;
         for (long px = -h; px < h; px++) {
             double c = cy * g->corr[labs(px)] * (px % 2 != 0 ? -1.0 : 1.0);
-            out[px + h] = (float)(row[2 * wrap(px, n)] * c);
+            out[px + h] = (float)(row[2 * ob_gridder_wrap(px, n)] * c);
         }
     }
 }
@@ -593,11 +589,11 @@ void ob_gridder_image_to_grid(const ob_gridder *g, const float *image, float *gr
     const long h = (long)ni / 2;
     memset(grid, 0, 2 * n * n * sizeof(float));
     for (long py = -h; py < h; py++) {
-        float *row = grid + 2 * wrap(py, n) * n;
+        float *row = grid + 2 * ob_gridder_wrap(py, n) * n;
         double cy = g->corr[labs(py)] * (py % 2 != 0 ? -1.0 : 1.0);
         const float *in = image + (size_t)(py + h) * ni;
         for (long px = -h; px < h; px++)
-            row[2 * wrap(px, n)] =
+            row[2 * ob_gridder_wrap(px, n)] =
                 (float)(in[px + h] * cy * g->corr[labs(px)] * (px % 2 != 0 ? -1.0 : 1.0));
     }
 }
@@ -629,11 +625,11 @@ void ob_gridder_add_plane_image(ob_gridder *g, const float *grid, size_t plane, 
     const float scale = (float)n * (float)n; /* undo the inverse FFT's 1/n^2 */
     phasor_begin(g, plane);
     for (long py = -h; py < h; py++) {
-        const float *row = grid + 2 * wrap(py, n) * n;
+        const float *row = grid + 2 * ob_gridder_wrap(py, n) * n;
         float *out = image + (size_t)(py + h) * ni;
         const float *ph = g->phasor + 2 * (size_t)(py + h) * ni;
         for (long px = -h; px < h; px++) {
-            const float *f = row + 2 * wrap(px, n), *z = ph + 2 * (px + h);
+            const float *f = row + 2 * ob_gridder_wrap(px, n), *z = ph + 2 * (px + h);
             float v = (f[0] * z[0] - f[1] * z[1]) * scale * ((px + py) % 2 != 0 ? -1.0f : 1.0f);
             out[px + h] = plane == 0 ? v : out[px + h] + v;
         }
@@ -659,14 +655,14 @@ void ob_gridder_plane_from_image(ob_gridder *g, const float *image, size_t plane
     memset(grid, 0, 2 * n * n * sizeof(float));
     phasor_begin(g, plane);
     for (long py = -h; py < h; py++) {
-        float *row = grid + 2 * wrap(py, n) * n;
+        float *row = grid + 2 * ob_gridder_wrap(py, n) * n;
         for (long px = -h; px < h; px++) {
             size_t k = (size_t)(py + h) * ni + (size_t)(px + h);
             float a = (float)(image[k] * g->corr[labs(py)] * g->corr[labs(px)] * g->corr_w[k]) *
                       ((px + py) % 2 != 0 ? -1.0f : 1.0f);
             /* times conj(exp(2 pi i w_p nm1)) */
-            row[2 * wrap(px, n)] = a * g->phasor[2 * k];
-            row[2 * wrap(px, n) + 1] = -a * g->phasor[2 * k + 1];
+            row[2 * ob_gridder_wrap(px, n)] = a * g->phasor[2 * k];
+            row[2 * ob_gridder_wrap(px, n) + 1] = -a * g->phasor[2 * k + 1];
         }
     }
     phasor_advance(g);

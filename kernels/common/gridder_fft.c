@@ -105,8 +105,7 @@ void ob_gridder_mark_columns(ob_gridder *g)
 /* Grid row of the image's row r (0 .. n_image-1, pixel row r - n_image/2). */
 static size_t image_row(const ob_gridder *g, size_t r)
 {
-    const size_t h = g->n_image / 2;
-    return r < h ? g->n_grid - h + r : r - h;
+    return ob_gridder_wrap((long)r - (long)(g->n_image / 2), g->n_grid);
 }
 
 /* Column blocks of the grid the column transform works in (its lanes): a

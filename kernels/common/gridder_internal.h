@@ -91,6 +91,12 @@ static inline int ob_gridder_poly_degree(int W)
     return W < OB_ES_MAX_DEG ? W : OB_ES_MAX_DEG;
 }
 
+/* FFT index of signed frequency (or pixel offset) p on an axis of n. */
+static inline size_t ob_gridder_wrap(long p, size_t n)
+{
+    return (size_t)(p < 0 ? p + (long)n : p);
+}
+
 /* First cell of the support and the polynomial variable s in [-1, 1). */
 static inline __attribute__((always_inline)) int ob_gridder_first_cell(double x, int W, float *s)
 {
