@@ -491,6 +491,13 @@ double ob_gridder_float_floor(const ob_gridder *g)
 #define OB_SORT_CLONES
 #endif
 
+/* The tile whose 32 x 32 cells hold the support's first cell (jx, jy): the
+ * tile loops place the visibility at tx0 = tx * OB_GRID_TILE. */
+static inline uint32_t tile_of(const ob_gridder *g, uint32_t jx, uint32_t jy)
+{
+    return (jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x + jx / OB_GRID_TILE;
+}
+
 /* Tile keys of one row's channels, 2-D imaging with one support: a loop
  * without branches over the channels, which the x86-64-v3 clone runs four
  * channels to a vector (ceil is one instruction there). The same integer
@@ -502,11 +509,10 @@ static inline void row_keys_2d(const ob_gridder *g, const double *restrict uvw, 
      * loops, which compute the cell again, find it in this tile */
     const double half = 0.5 * (double)g->n_grid, hw = 0.5 * g->W;
     const double *restrict scale = g->chan_scale;
-    const uint32_t ntx = (uint32_t)g->n_tiles_x;
     for (size_t c = 0; c < nchan; c++) {
         const uint32_t jx = (uint32_t)(int)ceil((uvw[0] * scale[c] + half) - hw);
         const uint32_t jy = (uint32_t)(int)ceil((uvw[1] * scale[c] + half) - hw);
-        key[c] = (jy / OB_GRID_TILE) * ntx + jx / OB_GRID_TILE;
+        key[c] = tile_of(g, jx, jy);
     }
 }
 
@@ -520,8 +526,7 @@ static void row_keys_w(const ob_gridder *g, const double *uvw, size_t nchan, uin
         int W = g->wproj ? g->wp_support[ob_gridder_wp_plane(g, uvw[2], c) + g->wp_half] : g->W;
         int jx = ob_gridder_first_cell(uvw[0] * g->chan_scale[c] + half, W, &s);
         int jy = ob_gridder_first_cell(uvw[1] * g->chan_scale[c] + half, W, &s);
-        key[c] =
-            (uint32_t)(jy / OB_GRID_TILE) * (uint32_t)g->n_tiles_x + (uint32_t)(jx / OB_GRID_TILE);
+        key[c] = tile_of(g, (uint32_t)jx, (uint32_t)jy);
         if (g->wstack) /* first w-plane of the support, then tile */
             key[c] +=
                 (uint32_t)ob_gridder_first_cell(uvw[2] * g->chan_w[c] - g->w0_planes, g->W, &s) *
