@@ -85,7 +85,7 @@ void ob_gridder_mark_columns(ob_gridder *g);
  * the fit's max error is flat from degree W on (W = 6, sigma 2: 5.6e-6 at
  * degree 6 and at 9; W = 8: 1.0e-7 and 9.8e-8), set by the float
  * coefficients and the kernel, not the degree; each degree more costs the
- * tile loops one step of two Horner chains per visibility. */
+ * tile loops a multiply-add per axis and visibility (gridder_tiles.c). */
 static inline int ob_gridder_poly_degree(int W)
 {
     return W < OB_ES_MAX_DEG ? W : OB_ES_MAX_DEG;

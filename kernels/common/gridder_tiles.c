@@ -54,7 +54,7 @@ static ALWAYS_INLINE void st8(float *p, v8f v)
  * Estrin's first level: the pairs are independent and the Horner chain in
  * s^2 is half as long, which is what a visibility's weights wait on. Two
  * axes, two independent chains. */
-static ALWAYS_INLINE void horner_cells(const ob_gridder *g, const int NC, const int deg, float sx,
+static ALWAYS_INLINE void kernel_cells(const ob_gridder *g, const int NC, const int deg, float sx,
                                        float sy, v8f *kx, v8f *ky)
 {
     const float sx2 = sx * sx, sy2 = sy * sy;
@@ -153,7 +153,7 @@ static ALWAYS_INLINE void es_grid_tile(const tile_job *j, const int W)
         int jx = ob_gridder_first_cell(x, W, &sx), jy = ob_gridder_first_cell(y, W, &sy);
         v8f kx[4], kxc[2], kyc[2];
         float ky[2 * 8];
-        horner_cells(j->g, NC, deg, sx, sy, kxc, kyc);
+        kernel_cells(j->g, NC, deg, sx, sy, kxc, kyc);
         for (int q = 0; q < NC; q++)
             st8(ky + 8 * q, kyc[q]);
         for (int q = 0; q < NV; q++)
@@ -190,7 +190,7 @@ static ALWAYS_INLINE void es_degrid_tile(const tile_job *j, const int W)
         int jx = ob_gridder_first_cell(x, W, &sx), jy = ob_gridder_first_cell(y, W, &sy);
         v8f kx[4], kxc[2], kyc[2], acc[4] = {{0}};
         float ky[2 * 8];
-        horner_cells(j->g, NC, deg, sx, sy, kxc, kyc);
+        kernel_cells(j->g, NC, deg, sx, sy, kxc, kyc);
         for (int q = 0; q < NC; q++)
             st8(ky + 8 * q, kyc[q]);
         for (int q = 0; q < NV; q++)
