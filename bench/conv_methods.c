@@ -4,7 +4,7 @@
  *   direct_vec   the conv kernel's vectorised direct method (ob_conv_invariant)
  *   plain        a plain scalar loop over output pixels and kernel taps
  *   fft          an FFT-based convolution with the internal FFT
- *                (kernels/common/fft2d.c): zero-padded to a power of two,
+ *                (kernels/lib/fft2d.c): zero-padded to a power of two,
  *                forward, multiply by the kernel's spectrum (precomputed, as
  *                for a kernel reused over many images), inverse
  *   separable    the two-pass separable method (a Gaussian; not the same
@@ -27,8 +27,8 @@
  * 64) only: rows are independent, so pixels/s carries over, and the full
  * image would take minutes at K = 51. Times are on-CPU seconds of this
  * thread, best of --reps. */
-#include "kernels/common/conv.h"
-#include "kernels/common/fft.h"
+#include "kernels/rubin/conv2d.h"
+#include "kernels/lib/fft2d.h"
 #include "common/rng.h"
 
 #include "support/bench_util.h"

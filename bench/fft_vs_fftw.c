@@ -16,7 +16,7 @@
  *   fft_vs_fftw_avx2 n=1024 internal_s=... fftw_s=... ratio=...
  *
  * Usage: fft_vs_fftw [n ...]   (default 256 1024 4096) */
-#include "kernels/common/fft.h"
+#include "kernels/lib/fft2d.h"
 #include "common/rng.h"
 
 #include "support/bench_util.h"

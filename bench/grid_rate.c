@@ -10,8 +10,8 @@
  *   grid_rate op=grid W=8 vis_per_s=... rel_rms=... style=es promised=...
  *
  * Usage: grid_rate [reps] (default 3; the best repetition is reported). */
-#include "kernels/common/fft.h"
-#include "kernels/common/gridder.h"
+#include "kernels/lib/fft2d.h"
+#include "kernels/radio/gridder.h"
 #include "common/rng.h"
 
 #include "support/bench_util.h"

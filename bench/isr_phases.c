@@ -9,8 +9,9 @@
  * Per phase it prints wall time and this thread's CPU time: on a shared
  * machine the CPU time is the one that does not depend on the load.
  */
-#include "kernels/common/ctx.h"
-#include "kernels/common/isr_steps.h"
+#include "kernels/framework.h"
+#include "kernels/rubin/isr.h"
+#include "kernels/rubin/isr_steps.h"
 #include "occbench/kernel.h"
 
 #include "support/bench_util.h"

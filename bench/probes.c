@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "kernels/common/freq_probe.h"
+#include "common/freq_probe.h"
 #include "occbench/kernel.h"
 
 #include "support/bench_util.h"

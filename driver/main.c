@@ -36,7 +36,7 @@
 #include "driver/topo.h"
 #include "driver/info.h"
 #include "driver/run_state.h"
-#include "kernels/common/datastore.h"
+#include "kernels/framework.h"
 
 static void on_sigterm(int sig)
 {
@@ -198,7 +198,7 @@ static void remove_stale_data(const run_state *rs)
     if (rs->launch.node_rank != 0)
         return;
     char first[256] = "";
-    int n = ob_ds_remove_stale(rs->opt.io_dir, first, sizeof first);
+    int n = ob_kernels_remove_stale_files(rs->opt.io_dir, first, sizeof first);
     if (n > 0)
         fprintf(stderr, "occbench: removed %d data file%s a killed run left in %s (%s%s)\n", n,
                 n == 1 ? "" : "s", rs->opt.io_dir, first, n > 1 ? ", ..." : "");

@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "kernels/common/freq_probe.h"
+#include "common/freq_probe.h"
 #include "driver/park.h"
 
 static void add_sample(ob_sample *acc, const ob_sample *d)

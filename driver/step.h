@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "kernels/common/ctx.h"
+#include "kernels/framework.h"
 #include "driver/measure.h"
 #include "occbench/records.h"
 #include "driver/topo.h"

@@ -1,37 +1,30 @@
-/* The kernel table: adding a kernel is one file under kernels/ and one
- * line here. Order is the order of the default --kernels list. */
+/* The kernel table: adding a kernel is one file under kernels/FAMILY/ and
+ * one line in OB_KERNELS here. Order is the order of the default --kernels list. */
 #include "occbench/kernel.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-/* One line per kernel, in both lists. */
-extern const ob_kernel ob_kernel_triad;
-extern const ob_kernel ob_kernel_chase;
-extern const ob_kernel ob_kernel_freq;
-extern const ob_kernel ob_kernel_grid;
-extern const ob_kernel ob_kernel_degrid;
-extern const ob_kernel ob_kernel_fft;
-extern const ob_kernel ob_kernel_isr;
-extern const ob_kernel ob_kernel_conv;
-extern const ob_kernel ob_kernel_io;
-
-/* One kernel per line (clang-format 14 wants its marker alone). */
+/* One line per kernel; the declarations and the table follow from it. */
 /* clang-format off */
-static const ob_kernel *const registry[] = {
-    &ob_kernel_triad,
-    &ob_kernel_chase,
-    &ob_kernel_freq,
-    &ob_kernel_grid,
-    &ob_kernel_degrid,
-    &ob_kernel_fft,
-    &ob_kernel_isr,
-    &ob_kernel_conv,
-    &ob_kernel_io,
-    NULL, /* end of table */
-};
+#define OB_KERNELS(X) \
+    X(triad)          \
+    X(chase)          \
+    X(freq)           \
+    X(grid)           \
+    X(degrid)         \
+    X(fft)            \
+    X(isr)            \
+    X(conv)           \
+    X(io)
 /* clang-format on */
+
+#define OB_KERNEL_DECLARE(name) extern const ob_kernel ob_kernel_##name;
+#define OB_KERNEL_ENTRY(name) &ob_kernel_##name,
+OB_KERNELS(OB_KERNEL_DECLARE)
+
+static const ob_kernel *const registry[] = {OB_KERNELS(OB_KERNEL_ENTRY) NULL};
 
 size_t ob_kernel_count(void)
 {

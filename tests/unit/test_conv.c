@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "kernels/common/conv.h"
+#include "kernels/rubin/conv2d.h"
 #include "occbench/kernel.h"
 #include "common/rng.h"
 

@@ -1,4 +1,4 @@
-/* The internal 2-D FFT (kernels/common/fft2d.c) against a direct DFT
+/* The internal 2-D FFT (kernels/lib/fft2d.c) against a direct DFT
  * computed here in double precision, plus the algebraic properties every
  * DFT has (round trip, linearity, Parseval) and the plan's argument checks. */
 #include <float.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "kernels/common/fft.h"
+#include "kernels/lib/fft2d.h"
 #include "occbench/kernel.h"
 #include "common/rng.h"
 
@@ -24,7 +24,7 @@
 #define OB_FFT_NO_CLONES
 #define ob_fft2d ob_fft2d_ref
 #define ob_fft2d_d ob_fft2d_d_ref
-#include "../../kernels/common/fft2d.c"
+#include "../../kernels/lib/fft2d.c"
 #undef ob_fft2d
 #undef ob_fft2d_d
 
@@ -478,7 +478,7 @@ static void test_simd_clones_bit_identical(void **st)
     }
 }
 
-/* kernels/fft.c, for tests only: the work grid of a set-up kernel state. */
+/* kernels/radio/fft.c, for tests only: the work grid of a set-up kernel state. */
 float *ob_kernel_fft_work_grid(void *state);
 
 /* The fft kernel through its interface at the ci preset: sizes, phases,

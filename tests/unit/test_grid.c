@@ -1,6 +1,6 @@
-/* Gridding and degridding (kernels/common/gridder.c, gridder_fft.c,
- * es_kernel.c, observation.c, grid_kernel.c, kernels/grid.c,
- * kernels/degrid.c): the dirty image against a direct DFT at every pixel,
+/* Gridding and degridding (kernels/radio/gridder.c, gridder_fft.c,
+ * es_kernel.c, observation.c, grid_kernel.c, kernels/radio/grid.c,
+ * kernels/radio/degrid.c): the dirty image against a direct DFT at every pixel,
  * degridding as the exact adjoint of gridding, the real-image FFT against
  * the whole complex one, the ES kernel's accuracy against W, the synthetic
  * observation's determinism and geometry, and the kernels' own checks
@@ -16,12 +16,12 @@
 
 #include <cmocka.h>
 
-#include "kernels/common/es_kernel.h"
-#include "kernels/common/fft.h"
-#include "kernels/common/grid_kernel.h"
-#include "kernels/common/gridder.h"
+#include "kernels/radio/es_kernel.h"
+#include "kernels/lib/fft2d.h"
+#include "kernels/radio/grid_kernel.h"
+#include "kernels/radio/gridder.h"
 #include "occbench/kernel.h"
-#include "kernels/common/observation.h"
+#include "kernels/radio/observation.h"
 #include "common/rng.h"
 
 /* A small observation: 703 baselines x 6 integrations x 4 channels. */

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "kernels/common/datastore.h"
+#include "kernels/lib/datastore.h"
 #include "occbench/kernel.h"
 
 #include <dirent.h>

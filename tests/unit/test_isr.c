@@ -17,12 +17,13 @@
 
 #include <cmocka.h>
 
-#include "kernels/common/ccd_sim.h"
-#include "kernels/common/datastore.h"
-#include "kernels/common/isr_steps.h"
+#include "kernels/rubin/ccd_sim.h"
+#include "kernels/lib/datastore.h"
+#include "kernels/rubin/isr.h"
+#include "kernels/rubin/isr_steps.h"
 #include "occbench/kernel.h"
 #include "common/rng.h"
-#include "kernels/common/robust_stats.h"
+#include "kernels/lib/robust_stats.h"
 
 extern const ob_kernel ob_kernel_isr;
 

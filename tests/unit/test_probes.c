@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/common/freq_probe.h"
-#include "kernels/common/probes.h"
+#include "common/freq_probe.h"
+#include "kernels/probes/probes.h"
 #include "driver/topo.h"
 
 typedef struct probe_run {

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernels/common/ctx.h"
+#include "kernels/framework.h"
 #include "occbench/kernel.h"
 
 static char tmpdir[64];
