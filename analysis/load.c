@@ -1,4 +1,4 @@
-/* Reading an occbench results file (driver/results.h layout) into memory:
+/* Reading an occbench results file (driver/record/results.h layout) into memory:
  * the walk over /system, /counters, /steps and /monitor. Records are read
  * by column name with the writer's own field tables (common/records_h5.c);
  * every failure is one line in err. */

@@ -105,4 +105,3 @@ double ob_cpuinfo_mhz(void)
     char buf[64];
     return ob_cpuinfo_field("cpu MHz", buf, sizeof buf) == 0 ? strtod(buf, NULL) : 0.0;
 }
-

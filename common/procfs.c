@@ -2,6 +2,8 @@
 #include "common/procfs.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +66,71 @@ double ob_meminfo_bytes(const char *path, const char *key)
     while (*end == ' ')
         end++;
     return strncmp(end, "kB", 2) == 0 ? v * 1024.0 : v;
+}
+
+int ob_read_line(const char *path, char *out, size_t outlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(out, outlen, "unreadable: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!fgets(out, (int)outlen, f)) {
+        snprintf(out, outlen, "unreadable: %s: empty", path);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
+static int mount_of(const char *real, char *fstype, size_t fslen, char *mount, size_t mountlen)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    size_t best = 0;
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        /* id parent major:minor root mountpoint options ... - fstype source ... */
+        char mp[PATH_MAX], fs[64];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+            sscanf(dash + 3, "%63s", fs) != 1)
+            continue;
+        size_t n = strlen(mp);
+        int prefix = strncmp(real, mp, n) == 0 &&
+                     (real[n] == '/' || real[n] == '\0' || strcmp(mp, "/") == 0);
+        if (prefix && n >= best) {
+            best = n;
+            snprintf(mount, mountlen, "%s", mp);
+            snprintf(fstype, fslen, "%s", fs);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, size_t mountlen)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        /* The output file may not exist yet: use its directory. */
+        char copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", path);
+        if (!realpath(dirname(copy), real)) {
+            snprintf(fstype, fslen, "unreadable: %s: %s", path, strerror(errno));
+            snprintf(mount, mountlen, "%s", fstype);
+            return -1;
+        }
+    }
+    if (mount_of(real, fstype, fslen, mount, mountlen) != 0) {
+        snprintf(fstype, fslen, "unreadable: /proc/self/mountinfo has no mount for %s", real);
+        snprintf(mount, mountlen, "%s", fstype);
+        return -1;
+    }
+    return 0;
 }

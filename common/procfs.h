@@ -23,4 +23,12 @@ double ob_meminfo_bytes(const char *path, const char *key);
 /* Linux >= 4.14: the process's summed smaps, with its Pss */
 #define OB_PROC_SMAPS_ROLLUP "/proc/self/smaps_rollup"
 
+/* Read a one-line sysfs/procfs file into out (trailing newline removed).
+ * On failure out holds "unreadable: <path>: <strerror>" and -1 is returned. */
+int ob_read_line(const char *path, char *out, size_t outlen);
+
+/* File-system type and mount point of `path` (or of its directory when it
+ * does not exist yet), from /proc/self/mountinfo. */
+int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, size_t mountlen);
+
 #endif

@@ -1,5 +1,5 @@
 /* HDF5 compound types and a column-name reader for the record kinds of
- * records.h, shared by the writer (driver/results.c, parallel HDF5), the
+ * records.h, shared by the writer (driver/record/results.c, parallel HDF5), the
  * reader (analysis/, serial HDF5) and the test fixtures: all of them build
  * their types from the same field tables (common/records.c). Depends on
  * HDF5 and records.h only (no MPI); part of the common library.

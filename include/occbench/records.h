@@ -8,7 +8,7 @@
  * HDF5 compound types of the writer, the reader of occbench-analyze, the
  * snapshot delta of the driver, the per-field medians of the summary and the
  * test fixtures. Adding a metric is one line in OB_SAMPLE_FIELDS plus the
- * code that measures it (driver/measure.c); docs/CONVENTIONS.md shows how.
+ * code that measures it (driver/measure/measure.c); docs/CONVENTIONS.md shows how.
  *
  * Units: seconds, bytes, counts. A metric that was not measured is NaN
  * (its reason is in /counters), never 0. Flags:

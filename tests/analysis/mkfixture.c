@@ -1,5 +1,5 @@
 /* Writes synthetic occbench results files in the layout of
- * driver/results.h with serial HDF5, for the analysis tests.
+ * driver/record/results.h with serial HDF5, for the analysis tests.
  * Every level is given by its true model values, so each term of the
  * decomposition has a known answer:
  *   C = Y / f, T = C + B + Q (per repetition, with small deterministic noise)

@@ -25,8 +25,8 @@
 #include <mpi.h>
 
 #include "common/records_h5.h"
-#include "driver/park.h"
-#include "driver/results.h"
+#include "driver/node/park.h"
+#include "driver/record/results.h"
 #include "../mpi_sanitizer_hooks.h"
 
 #define CONFIG "preset=ci;window=1;kernels=fft"

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "occbench/kernel.h"
-#include "driver/measure.h"
+#include "driver/measure/measure.h"
 #include "common/records_h5.h"
 #include "common/summary.h"
 

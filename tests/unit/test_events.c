@@ -1,4 +1,4 @@
-/* Metric resolution (driver/events.c) against a fake PAPI layer, plus one
+/* Metric resolution (driver/measure/events.c) against a fake PAPI layer, plus one
  * run against the real PAPI of this machine. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/measure.h"
+#include "driver/measure/measure.h"
+#include "driver/measure/builtin.h"
+#include "driver/measure/papi_counters.h"
 
 /* ---- fake PAPI ------------------------------------------------------------- */
 

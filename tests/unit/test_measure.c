@@ -1,4 +1,4 @@
-/* Per-thread measurement (driver/measure.c) on this machine: each field is
+/* Per-thread measurement (driver/measure/measure.c) on this machine: each field is
  * checked against an independent expectation of what the interval did. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "driver/measure.h"
+#include "driver/measure/measure.h"
+#include "driver/measure/papi_counters.h"
 #include "test_util.h"
 
 static ob_metric_source sources[OB_METRIC_COUNT];

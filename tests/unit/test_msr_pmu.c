@@ -1,4 +1,4 @@
-/* The APERF/MPERF reader (driver/msr_pmu.c) on fake sysfs trees, then on
+/* The APERF/MPERF reader (driver/measure/msr_pmu.c) on fake sysfs trees, then on
  * this machine: either the counters work (bare metal, permitted) and give
  * a plausible clock for a busy loop, or the failure names its reason. */
 #include <math.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "driver/msr_pmu.h"
+#include "driver/measure/msr_pmu.h"
 
 static char root[64];
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver/options.h"
-#include "driver/parse.h"
+#include "driver/run/options.h"
+#include "common/parse.h"
 
 #define ARGV(...) ((char *const[]){"occbench", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"occbench", __VA_ARGS__}) / sizeof(char *)))

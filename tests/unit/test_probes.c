@@ -17,7 +17,7 @@
 
 #include "common/freq_probe.h"
 #include "kernels/probes/probes.h"
-#include "driver/topo.h"
+#include "driver/node/topo.h"
 
 typedef struct probe_run {
     const ob_kernel *k;

@@ -1,4 +1,4 @@
-/* Results file (driver/results.c): written through the parallel HDF5 API
+/* Results file (driver/record/results.c): written through the parallel HDF5 API
  * by one MPI process (Open MPI singleton), read back with plain serial
  * HDF5 calls (default file driver) and compared value by value. */
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <mpi.h>
 
 #include "common/records_h5.h"
-#include "driver/results.h"
+#include "driver/record/results.h"
 #include "../mpi_sanitizer_hooks.h"
 
 static char tmpdir[64];

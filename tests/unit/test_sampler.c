@@ -1,4 +1,4 @@
-/* Node sampler (driver/sampler.c): a pinned busy loop must show up as a
+/* Node sampler (driver/measure/sampler.c): a pinned busy loop must show up as a
  * busy CPU in the samples of its step. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver/measure.h"
+#include "driver/measure/measure.h"
 #include "test_util.h"
-#include "driver/sampler.h"
+#include "driver/measure/sampler.h"
 
 static int path_exists(const char *p)
 {

@@ -1,4 +1,4 @@
-/* Step-time estimates (driver/steptime.c): the shipped table covers every
+/* Step-time estimates (driver/run/steptime.c): the shipped table covers every
  * kernel at every preset, the model's arithmetic, and bad tables refused
  * with the file and line. */
 #include <math.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "driver/steptime.h"
+#include "driver/run/steptime.h"
 #include "occbench/kernel.h"
 
 static void test_table_covers_every_kernel(void **state)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/topo.h"
+#include "driver/node/topo.h"
 
 #define EPYC_MILAN "pack:2 l3:8 core:8 pu:1"
 #define EPYC_ROME_SMT "pack:2 l3:16 core:4 pu:2"

@@ -2,7 +2,7 @@
 #ifndef OCCBENCH_TEST_UTIL_H
 #define OCCBENCH_TEST_UTIL_H
 
-#include "driver/measure.h"
+#include "driver/measure/measure.h"
 
 /* Keeps the busy loop's result alive so the compiler cannot drop it. */
 static volatile double test_busy_sink;

@@ -1,0 +1,384 @@
+/* The occupancy ladder: every step on every rank (set up, measure, gather
+ * and summarise, write, flush) and its progress line. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver/run/datadir.h"
+#include "driver/node/launch.h"
+#include "driver/measure/measure.h"
+#include "driver/run/options.h"
+#include "driver/node/park.h"
+#include "driver/record/passport.h"
+#include "driver/record/provenance.h"
+#include "driver/record/results.h"
+#include "driver/measure/sampler.h"
+#include "driver/run/step.h"
+#include "common/summary.h"
+#include "driver/node/topo.h"
+#include "driver/run/run_state.h"
+
+volatile sig_atomic_t ob_stop_requested = 0;
+
+/* ---- the ladder -------------------------------------------------------------- */
+
+/* Tell the node's sampler which cores are active and which parked. */
+static void tag_sampler(run_state *rs, int step, const int *order, int k)
+{
+    if (!rs->sampler)
+        return;
+    int *active = calloc((size_t)rs->cores, sizeof *active);
+    int *parked = calloc((size_t)rs->cores, sizeof *parked);
+    if (!active || !parked) {
+        free(active);
+        free(parked);
+        return;
+    }
+    int na = 0, np = 0;
+    for (int i = 0; i < rs->cores; i++) {
+        int os = ob_topo_core_os_index(rs->topo, order[i]);
+        if (i < k)
+            active[na++] = os;
+        else
+            parked[np++] = os;
+    }
+    ob_sampler_set_step(rs->sampler, step, active, na, parked, np);
+    free(active);
+    free(parked);
+}
+
+int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen)
+{
+    ob_monitor_sample *samples = NULL;
+    float *busy = NULL;
+    int ncpus = 0;
+    size_t n = 0;
+    if (rs->sampler)
+        n = ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus);
+    int rc = ob_results_append_monitor(rs->results, rs->sampler ? rs->launch.node_index : -1,
+                                       samples, n, busy, ncpus, err, errlen);
+    free(samples);
+    free(busy);
+    return rc;
+}
+
+/* A step's records of every rank, on rank 0 (one step only: memory is
+ * bounded by ranks x repetitions of this step). */
+typedef struct step_rows {
+    ob_rep_record *reps;
+    size_t nreps;
+    ob_phase_record *phases;
+    size_t nphases;
+} step_rows;
+
+static void gather_rows(const run_state *rs, const ob_step_run *run, step_rows *rows)
+{
+    void *reps = NULL, *phases = NULL;
+    ob_gather_records(run->reps, run->nreps, sizeof *run->reps, &reps, &rows->nreps, 0,
+                      rs->launch.world);
+    ob_gather_records(run->phases, run->nphases, sizeof *run->phases, &phases, &rows->nphases, 0,
+                      rs->launch.world);
+    rows->reps = reps;
+    rows->phases = phases;
+}
+
+static void step_rows_free(step_rows *rows)
+{
+    free(rows->reps);
+    free(rows->phases);
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Rank 0 summarises the gathered rows; every rank gets the row. */
+static void summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
+                      const step_rows *rows, ob_summary_row *row)
+{
+    const ob_launch *l = &rs->launch;
+    if (l->rank == 0) {
+        ob_summary_row k1;
+        double thr1 = NAN;
+        if (sd->k != 1 &&
+            ob_results_read_summary(rs->results, sd->kernel->name, sd->label, 1, &k1) == 0)
+            thr1 = k1.throughput_per_node;
+        ob_summarise_step(rows->reps, rows->nreps, sd->k, l->nnodes, valid, &sd->plan, thr1, row);
+        if (sd->k == 1 && isfinite(row->throughput_per_node))
+            row->efficiency = 1.0;
+    }
+    double parked = run->parked_cpu, parked_max = 0.0;
+    ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
+    ob_sleep_bcast(row, (int)sizeof *row, MPI_BYTE, 0, l->world);
+    row->parked_cpu = parked_max;
+}
+
+/* This process's peak resident memory (getrusage reports KiB on Linux). */
+static double max_rss_bytes(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? 1024.0 * (double)ru.ru_maxrss : NAN;
+}
+
+static void format_duration(double s, char *out, size_t len)
+{
+    long t = (long)(s + 0.5);
+    snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+/* The remaining steps' estimates (steptime.h) scaled by how the finished
+ * ones compared with theirs; without the table, elapsed per step. Steps
+ * already in a resumed file were skipped and count for nothing. */
+static double eta_seconds(const run_state *rs, int index, int done, int todo, double elapsed)
+{
+    if (!rs->estimate)
+        return done > 0 ? elapsed / done * (todo - done) : 0.0;
+    double est_done = 0, est_left = 0;
+    for (int i = 0; i < rs->nsteps; i++) {
+        if (rs->skipped && rs->skipped[i])
+            continue;
+        if (i <= index)
+            est_done += rs->estimate[i];
+        else
+            est_left += rs->estimate[i];
+    }
+    return est_done > 0 ? est_left * elapsed / est_done : est_left;
+}
+
+static void progress(const run_state *rs, int index, int done, int todo, double elapsed,
+                     const step_def *sd, const ob_summary_row *row, const char *status)
+{
+    if (rs->launch.rank != 0)
+        return;
+    char el[32], eta[32];
+    format_duration(elapsed, el, sizeof el);
+    format_duration(eta_seconds(rs, index, done, todo, elapsed), eta, sizeof eta);
+    /* the probe does not run where cycles are counted: their clock then */
+    double ghz =
+        isfinite(row->f_probe) ? row->f_probe : 1e-9 * row->median.cycles / row->median.cpu_time;
+    printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
+           "clock %.2f GHz  %s  elapsed %s ETA %s\n",
+           index + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, row->reps,
+           row->throughput_per_node, row->efficiency, row->figure,
+           sd->plan.figure_name ? sd->plan.figure_name : "", ghz, status, el, eta);
+    fflush(stdout);
+}
+
+void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
+                          int *nothers)
+{
+    int per_l3 = ob_topo_cores_per_l3(rs->topo);
+    int span = per_l3 > 1 && per_l3 <= rs->cores ? per_l3 : rs->cores;
+    *target = ob_topo_core_os_index(rs->topo, order[0]);
+    *nothers = 0;
+    for (int i = 1; i < span && *nothers < 64; i++) /* compact: the same L3 first */
+        others[(*nothers)++] = ob_topo_core_os_index(rs->topo, order[i]);
+}
+
+/* --calibrate: the first parked rank of each node hosts the step's
+ * injection (threads pinned where they act), so the measured rank's own
+ * accounting never includes it. */
+static ob_injection *start_injection(const run_state *rs, const step_def *sd, const int *order)
+{
+    if (sd->inject == OB_INJECT_NONE || rs->launch.node_rank != sd->k)
+        return NULL;
+    int target, others[64], nothers;
+    ob_calibration_cores(rs, order, &target, others, &nothers);
+    char why[256] = "";
+    ob_injection *inj = ob_inject_start(sd->inject, target, others, nothers, rs->opt.io_dir,
+                                        rs->opt.calibrate_khz, why, sizeof why);
+    if (!inj)
+        fprintf(stderr, "occbench: node %d: injection %s did not start: %s\n",
+                rs->launch.node_index, ob_inject_name(sd->inject), why);
+    return inj;
+}
+
+/* Run one step on every rank; returns 0, or -1 when the results file
+ * could not be written (fatal). */
+static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
+                    int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
+{
+    const step_def *sd = &rs->steps[index];
+    const ob_launch *l = &rs->launch;
+    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
+    int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
+    ob_step_run run = {.kernel = sd->kernel,
+                       .kopts = sd->kopts,
+                       .preset = rs->opt.preset,
+                       .machine = rs->machine,
+                       .io_dir = rs->opt.io_dir,
+                       .topo = rs->topo,
+                       .active = l->node_rank < sd->k,
+                       .core = order[slot],
+                       .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
+                       .node_index = l->node_index,
+                       .rank = l->rank,
+                       .window = rs->opt.window,
+                       .min_reps = rs->opt.min_reps,
+                       /* cycles counted (PMU or APERF): the clock needs no probe */
+                       .probe_seconds =
+                           rs->sources[OB_METRIC_CYCLES].available ? 0.0 : rs->opt.probe_seconds,
+                       .epoch = rs->epoch,
+                       .stop = &ob_stop_requested,
+                       .world = l->world};
+
+    ob_sleep_barrier(l->world);
+    if (l->node_rank == 0)
+        tag_sampler(rs, index, order, sd->k);
+    double t_start = ob_now() - rs->epoch;
+    ob_step_setup(&run);
+    ob_sleep_barrier(l->world); /* every active rank set up: start together */
+    ob_injection *inj = start_injection(rs, sd, order);
+    ob_step_measure(&run);
+    ob_inject_stop(inj);
+    ob_step_teardown(&run);
+    double t_end = ob_now() - rs->epoch;
+    if (rs->sampler)
+        ob_sampler_set_step(rs->sampler, -1, NULL, 0, NULL, 0);
+
+    char reason[256] = "";
+    int first = ob_launch_first_failing(l, run.failed);
+    if (first >= 0) {
+        snprintf(reason, sizeof reason, "%s", run.reason);
+        ob_launch_bcast_text(l, first, reason, sizeof reason);
+    }
+    int short_of_reps = run.active && !run.failed && run.counted < rs->opt.min_reps;
+    *interrupted = ob_launch_any(l, run.interrupted);
+    if (*interrupted && ob_launch_any(l, short_of_reps)) {
+        /* Cut short before the minimum: not written, --resume redoes it. */
+        snprintf(status, statuslen, "interrupted, not recorded");
+        ob_step_free(&run);
+        return 0;
+    }
+    int valid = first < 0;
+    step_rows rows = {0};
+    gather_rows(rs, &run, &rows);
+    double between = isfinite(rs->last_step_end) ? t_start - rs->last_step_end : NAN;
+    rs->last_step_end = t_end;
+    if (rs->between)
+        rs->between[index] = between;
+    summarise(rs, &run, sd, valid, &rows, row);
+    ob_step_info info = {.kernel = sd->kernel->name,
+                         .placement = sd->label,
+                         .phases = sd->kernel->phases,
+                         .attrs = {.k = sd->k,
+                                   .step = index,
+                                   .valid = valid,
+                                   .reason = reason,
+                                   .figure_name = sd->plan.figure_name,
+                                   .work_unit = sd->plan.work_unit,
+                                   .work_units = sd->plan.work_units,
+                                   .window = row->window,
+                                   .t_start = t_start,
+                                   .t_end = t_end,
+                                   .kernel_options = sd->kernel_options,
+                                   .phase_classes = sd->phase_classes,
+                                   .phase_mark_cost = rs->phase_mark_cost,
+                                   .between_s = between,
+                                   .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
+                                   .cut_short = *interrupted,
+                                   .plan = sd->plan.description}};
+    ob_monitor_sample *samples = NULL;
+    float *busy = NULL;
+    int ncpus = 0;
+    size_t nsamples = rs->sampler ? ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus) : 0;
+    ob_step_record rec = {.info = info,
+                          .reps = rows.reps,
+                          .nreps = rows.nreps,
+                          .phases = rows.phases,
+                          .nphases = rows.nphases,
+                          .figure_name = sd->plan.figure_name,
+                          .summary = row,
+                          .monitor_node = rs->sampler ? l->node_index : -1,
+                          .samples = samples,
+                          .nsamples = nsamples,
+                          .cpu_busy = busy,
+                          .ncpus = ncpus};
+    int rc = ob_results_record_step(rs->results, &rec, err, errlen);
+    free(samples);
+    free(busy);
+    step_rows_free(&rows);
+    ob_step_free(&run);
+    if (valid) {
+        snprintf(status, statuslen, "Solution Validates");
+    } else {
+        snprintf(status, statuslen, "FAILED: %s", reason);
+        if (rs->failed_steps++ == 0)
+            snprintf(rs->first_failure, sizeof rs->first_failure, "%s %s k=%d: %s",
+                     sd->kernel->name, sd->label, sd->k, reason);
+    }
+    return rc;
+}
+
+/* Which steps a resumed file already holds: rank 0 reads the file once,
+ * every rank gets the list. */
+static int *steps_already_done(run_state *rs)
+{
+    int *done = calloc((size_t)rs->nsteps, sizeof *done);
+    if (!done)
+        return NULL;
+    for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->nsteps; i++)
+        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name, rs->steps[i].label,
+                                       rs->steps[i].k);
+    ob_sleep_bcast(done, rs->nsteps, MPI_INT, 0, rs->launch.world);
+    return done;
+}
+
+int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
+{
+    int *order = calloc((size_t)rs->cores, sizeof *order);
+    int *already = steps_already_done(rs);
+    rs->skipped = already;
+    if (!order || !already) {
+        free(order);
+        free(already);
+        return -1;
+    }
+    int todo = 0, done = 0;
+    for (int i = 0; i < rs->nsteps; i++)
+        todo += !already[i] && rs->steps[i].same_as < 0;
+    double t0 = ob_now();
+    int rc = 0;
+    *interrupted = 0;
+    rs->last_step_end = NAN;
+    free(rs->between);
+    rs->between = malloc((size_t)rs->nsteps * sizeof *rs->between);
+    for (int i = 0; rs->between && i < rs->nsteps; i++)
+        rs->between[i] = NAN;
+    for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
+        if (already[i]) {
+            if (rs->launch.rank == 0)
+                printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
+                       rs->steps[i].kernel->name, rs->steps[i].label, rs->steps[i].k, rs->output);
+            continue;
+        }
+        const step_def *sd = &rs->steps[i];
+        if (sd->same_as >= 0) {
+            const step_def *src = &rs->steps[sd->same_as];
+            rc = ob_results_link_step(rs->results, sd->kernel->name, src->label, sd->label, sd->k,
+                                      sd->plan.figure_name, err, errlen);
+            if (rc == 0 && rs->launch.rank == 0)
+                printf("[%d/%d] %-7s %-7s k=%-4d the cores of %s k=%d: measured once, linked\n",
+                       i + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, src->label, src->k);
+            continue;
+        }
+        ob_summary_row row;
+        memset(&row, 0, sizeof row);
+        char status[320] = "";
+        rc = run_step(rs, i, order, err, errlen, interrupted, &row, status, sizeof status);
+        done++;
+        if (rc == 0)
+            progress(rs, i, done, todo, ob_now() - t0, &rs->steps[i], &row, status);
+        *interrupted = *interrupted || ob_launch_any(&rs->launch, ob_stop_requested);
+    }
+    rs->skipped = NULL;
+    free(order);
+    free(already);
+    return rc;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The layout of docs/ARCHITECTURE.md holds (tests/tools/check_layout.py: no
+# include circle, kernel families apart, the driver through
+# kernels/framework.h only, unique header names), and the checker and the
+# framework header's guard refuse what they must.
+set -u
+SRC=$(cd "$2" && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+CHECK="$SRC/tests/tools/check_layout.py"
+
+python3 "$CHECK" "$SRC" || fail "the source tree breaks the layout rules"
+
+# Each broken rule on a copy of the tree must be found.
+broken() { # NAME FILE LINE EXPECTED: add LINE at the top of FILE, expect EXPECTED
+    rm -rf "$TMP/tree" && mkdir "$TMP/tree"
+    (cd "$SRC" && cp -r include common kernels driver analysis "$TMP/tree/")
+    sed -i "1i $3" "$TMP/tree/$2"
+    out=$(python3 "$CHECK" "$TMP/tree") && fail "$1: not found"
+    grep -q -- "$4" <<<"$out" || fail "$1: said '$out', expected '$4'"
+}
+broken "kernel reaches the context" kernels/probes/triad.c '#include "kernels/framework.h"' \
+    'only the framework and harnesses'
+broken "family crosses" kernels/rubin/conv.c '#include "kernels/radio/gridder.h"' \
+    'kernel family rubin includes kernels/radio/gridder.h'
+broken "driver reaches a kernel" driver/run/step.c '#include "kernels/lib/datastore.h"' \
+    'the driver includes kernels/lib/datastore.h'
+broken "layer upward" driver/node/park.c '#include "driver/run/options.h"' 'of a higher driver layer'
+broken "circle" driver/measure/metrics.h '#include "driver/measure/measure.h"' 'circle'
+cp "$SRC/kernels/probes/probes.h" "$TMP/tree/kernels/lib/probes.h"
+python3 "$CHECK" "$TMP/tree" | grep -q 'headers share the name probes.h' || fail "twin header not found"
+
+# The framework header stops a kernel at compile time.
+printf '#include "kernels/framework.h"\n' >"$TMP/kernel.c"
+cc -fsyntax-only -I"$SRC" -I"$SRC/include" "$TMP/kernel.c" 2>"$TMP/err" && fail "framework.h compiled in a kernel"
+grep -q "kernels include occbench/kernel.h only" "$TMP/err" || fail "no guard message: $(cat "$TMP/err")"
+cc -fsyntax-only -DOB_KERNEL_FRAMEWORK_SIDE -I"$SRC" -I"$SRC/include" "$TMP/kernel.c" ||
+    fail "framework.h does not compile for the framework"
+echo "layout: rules hold and each broken rule is found"
