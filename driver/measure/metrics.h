@@ -29,8 +29,9 @@ typedef enum ob_metric {
 } ob_metric;
 
 #define OB_METRIC_FIELD_IS_F64(id, key, field)                                                     \
-    _Static_assert(_Generic(((ob_sample *)0)->field, double: 1, default: 0),                       \
-                   "metric " key ": ob_sample." #field " must be an F64 field of OB_SAMPLE_FIELDS");
+    _Static_assert(_Generic(((ob_sample *)0)->field, double : 1, default : 0),                     \
+                   "metric " key ": ob_sample." #field                                             \
+                   " must be an F64 field of OB_SAMPLE_FIELDS");
 OB_COUNTER_METRICS(OB_METRIC_FIELD_IS_F64)
 #undef OB_METRIC_FIELD_IS_F64
 

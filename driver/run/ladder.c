@@ -25,7 +25,7 @@
 #include "driver/run/step.h"
 #include "common/summary.h"
 #include "driver/node/topo.h"
-#include "driver/run/run_state.h"
+#include "driver/run/ladder.h"
 
 volatile sig_atomic_t ob_stop_requested = 0;
 
@@ -64,7 +64,7 @@ int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen)
     size_t n = 0;
     if (rs->sampler)
         n = ob_sampler_drain(rs->sampler, &samples, &busy, &ncpus);
-    int rc = ob_results_append_monitor(rs->results, rs->sampler ? rs->launch.node_index : -1,
+    int rc = ob_results_append_monitor(rs->record.results, rs->sampler ? rs->launch.node_index : -1,
                                        samples, n, busy, ncpus, err, errlen);
     free(samples);
     free(busy);
@@ -107,7 +107,7 @@ static void summarise(run_state *rs, const ob_step_run *run, const step_def *sd,
         ob_summary_row k1;
         double thr1 = NAN;
         if (sd->k != 1 &&
-            ob_results_read_summary(rs->results, sd->kernel->name, sd->label, 1, &k1) == 0)
+            ob_results_read_summary(rs->record.results, sd->kernel->name, sd->label, 1, &k1) == 0)
             thr1 = k1.throughput_per_node;
         ob_summarise_step(rows->reps, rows->nreps, sd->k, l->nnodes, valid, &sd->plan, thr1, row);
         if (sd->k == 1 && isfinite(row->throughput_per_node))
@@ -137,16 +137,16 @@ static void format_duration(double s, char *out, size_t len)
  * already in a resumed file were skipped and count for nothing. */
 static double eta_seconds(const run_state *rs, int index, int done, int todo, double elapsed)
 {
-    if (!rs->estimate)
+    if (!rs->time.estimate)
         return done > 0 ? elapsed / done * (todo - done) : 0.0;
     double est_done = 0, est_left = 0;
-    for (int i = 0; i < rs->nsteps; i++) {
-        if (rs->skipped && rs->skipped[i])
+    for (int i = 0; i < rs->plan.nsteps; i++) {
+        if (rs->progress.skipped && rs->progress.skipped[i])
             continue;
         if (i <= index)
-            est_done += rs->estimate[i];
+            est_done += rs->time.estimate[i];
         else
-            est_left += rs->estimate[i];
+            est_left += rs->time.estimate[i];
     }
     return est_done > 0 ? est_left * elapsed / est_done : est_left;
 }
@@ -164,7 +164,7 @@ static void progress(const run_state *rs, int index, int done, int todo, double 
         isfinite(row->f_probe) ? row->f_probe : 1e-9 * row->median.cycles / row->median.cpu_time;
     printf("[%d/%d] %-7s %-7s k=%-4d %5d reps %9.3f reps/s/node eff %5.3f  %8.3g %-8s "
            "clock %.2f GHz  %s  elapsed %s ETA %s\n",
-           index + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, row->reps,
+           index + 1, rs->plan.nsteps, sd->kernel->name, sd->label, sd->k, row->reps,
            row->throughput_per_node, row->efficiency, row->figure,
            sd->plan.figure_name ? sd->plan.figure_name : "", ghz, status, el, eta);
     fflush(stdout);
@@ -204,7 +204,7 @@ static ob_injection *start_injection(const run_state *rs, const step_def *sd, co
 static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
                     int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
 {
-    const step_def *sd = &rs->steps[index];
+    const step_def *sd = &rs->plan.steps[index];
     const ob_launch *l = &rs->launch;
     ob_topo_order(rs->topo, sd->placement, order, rs->cores);
     int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
@@ -222,8 +222,9 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                        .window = rs->opt.window,
                        .min_reps = rs->opt.min_reps,
                        /* cycles counted (PMU or APERF): the clock needs no probe */
-                       .probe_seconds =
-                           rs->sources[OB_METRIC_CYCLES].available ? 0.0 : rs->opt.probe_seconds,
+                       .probe_seconds = rs->record.sources[OB_METRIC_CYCLES].available
+                                            ? 0.0
+                                            : rs->opt.probe_seconds,
                        .epoch = rs->epoch,
                        .stop = &ob_stop_requested,
                        .world = l->world};
@@ -259,10 +260,11 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     int valid = first < 0;
     step_rows rows = {0};
     gather_rows(rs, &run, &rows);
-    double between = isfinite(rs->last_step_end) ? t_start - rs->last_step_end : NAN;
-    rs->last_step_end = t_end;
-    if (rs->between)
-        rs->between[index] = between;
+    double between =
+        isfinite(rs->progress.last_step_end) ? t_start - rs->progress.last_step_end : NAN;
+    rs->progress.last_step_end = t_end;
+    if (rs->progress.between)
+        rs->progress.between[index] = between;
     summarise(rs, &run, sd, valid, &rows, row);
     ob_step_info info = {.kernel = sd->kernel->name,
                          .placement = sd->label,
@@ -279,7 +281,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .t_end = t_end,
                                    .kernel_options = sd->kernel_options,
                                    .phase_classes = sd->phase_classes,
-                                   .phase_mark_cost = rs->phase_mark_cost,
+                                   .phase_mark_cost = rs->record.phase_mark_cost,
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
                                    .cut_short = *interrupted,
@@ -300,7 +302,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                           .nsamples = nsamples,
                           .cpu_busy = busy,
                           .ncpus = ncpus};
-    int rc = ob_results_record_step(rs->results, &rec, err, errlen);
+    int rc = ob_results_record_step(rs->record.results, &rec, err, errlen);
     free(samples);
     free(busy);
     step_rows_free(&rows);
@@ -309,9 +311,9 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
         snprintf(status, statuslen, "Solution Validates");
     } else {
         snprintf(status, statuslen, "FAILED: %s", reason);
-        if (rs->failed_steps++ == 0)
-            snprintf(rs->first_failure, sizeof rs->first_failure, "%s %s k=%d: %s",
-                     sd->kernel->name, sd->label, sd->k, reason);
+        if (rs->progress.failed_steps++ == 0)
+            snprintf(rs->progress.first_failure, sizeof rs->progress.first_failure,
+                     "%s %s k=%d: %s", sd->kernel->name, sd->label, sd->k, reason);
     }
     return rc;
 }
@@ -320,13 +322,13 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
  * every rank gets the list. */
 static int *steps_already_done(run_state *rs)
 {
-    int *done = calloc((size_t)rs->nsteps, sizeof *done);
+    int *done = calloc((size_t)rs->plan.nsteps, sizeof *done);
     if (!done)
         return NULL;
-    for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->nsteps; i++)
-        done[i] = ob_results_step_done(rs->results, rs->steps[i].kernel->name, rs->steps[i].label,
-                                       rs->steps[i].k);
-    ob_sleep_bcast(done, rs->nsteps, MPI_INT, 0, rs->launch.world);
+    for (int i = 0; rs->launch.rank == 0 && rs->opt.resume && i < rs->plan.nsteps; i++)
+        done[i] = ob_results_step_done(rs->record.results, rs->plan.steps[i].kernel->name,
+                                       rs->plan.steps[i].label, rs->plan.steps[i].k);
+    ob_sleep_bcast(done, rs->plan.nsteps, MPI_INT, 0, rs->launch.world);
     return done;
 }
 
@@ -334,38 +336,40 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
 {
     int *order = calloc((size_t)rs->cores, sizeof *order);
     int *already = steps_already_done(rs);
-    rs->skipped = already;
+    rs->progress.skipped = already;
     if (!order || !already) {
         free(order);
         free(already);
         return -1;
     }
     int todo = 0, done = 0;
-    for (int i = 0; i < rs->nsteps; i++)
-        todo += !already[i] && rs->steps[i].same_as < 0;
+    for (int i = 0; i < rs->plan.nsteps; i++)
+        todo += !already[i] && rs->plan.steps[i].same_as < 0;
     double t0 = ob_now();
     int rc = 0;
     *interrupted = 0;
-    rs->last_step_end = NAN;
-    free(rs->between);
-    rs->between = malloc((size_t)rs->nsteps * sizeof *rs->between);
-    for (int i = 0; rs->between && i < rs->nsteps; i++)
-        rs->between[i] = NAN;
-    for (int i = 0; i < rs->nsteps && rc == 0 && !*interrupted; i++) {
+    rs->progress.last_step_end = NAN;
+    free(rs->progress.between);
+    rs->progress.between = malloc((size_t)rs->plan.nsteps * sizeof *rs->progress.between);
+    for (int i = 0; rs->progress.between && i < rs->plan.nsteps; i++)
+        rs->progress.between[i] = NAN;
+    for (int i = 0; i < rs->plan.nsteps && rc == 0 && !*interrupted; i++) {
         if (already[i]) {
             if (rs->launch.rank == 0)
-                printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->nsteps,
-                       rs->steps[i].kernel->name, rs->steps[i].label, rs->steps[i].k, rs->output);
+                printf("[%d/%d] %s %s k=%d: already in %s, skipped\n", i + 1, rs->plan.nsteps,
+                       rs->plan.steps[i].kernel->name, rs->plan.steps[i].label, rs->plan.steps[i].k,
+                       rs->record.output);
             continue;
         }
-        const step_def *sd = &rs->steps[i];
+        const step_def *sd = &rs->plan.steps[i];
         if (sd->same_as >= 0) {
-            const step_def *src = &rs->steps[sd->same_as];
-            rc = ob_results_link_step(rs->results, sd->kernel->name, src->label, sd->label, sd->k,
-                                      sd->plan.figure_name, err, errlen);
+            const step_def *src = &rs->plan.steps[sd->same_as];
+            rc = ob_results_link_step(rs->record.results, sd->kernel->name, src->label, sd->label,
+                                      sd->k, sd->plan.figure_name, err, errlen);
             if (rc == 0 && rs->launch.rank == 0)
                 printf("[%d/%d] %-7s %-7s k=%-4d the cores of %s k=%d: measured once, linked\n",
-                       i + 1, rs->nsteps, sd->kernel->name, sd->label, sd->k, src->label, src->k);
+                       i + 1, rs->plan.nsteps, sd->kernel->name, sd->label, sd->k, src->label,
+                       src->k);
             continue;
         }
         ob_summary_row row;
@@ -374,10 +378,10 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
         rc = run_step(rs, i, order, err, errlen, interrupted, &row, status, sizeof status);
         done++;
         if (rc == 0)
-            progress(rs, i, done, todo, ob_now() - t0, &rs->steps[i], &row, status);
+            progress(rs, i, done, todo, ob_now() - t0, &rs->plan.steps[i], &row, status);
         *interrupted = *interrupted || ob_launch_any(&rs->launch, ob_stop_requested);
     }
-    rs->skipped = NULL;
+    rs->progress.skipped = NULL;
     free(order);
     free(already);
     return rc;

@@ -3,6 +3,8 @@
  * names it and says what is accepted. */
 #include "driver/run/options.h"
 
+#include "driver/run/calibration.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,10 +331,9 @@ static int calibration_plan(ob_options *o, int kernels_given, int occupancy_give
     /* short repetitions, many per window: the sizes at which injected
      * contention shows soonest and most clearly */
     o->preset = OB_PRESET_CI;
-    static const char *const kernels[] = {"freq", "triad", "io"};
-    o->nkernels = 3;
-    for (int i = 0; i < 3; i++)
-        o->kernels[i] = ob_kernel_find(kernels[i]);
+    o->nkernels = ob_calibration_kernels(o->kernels, OB_MAX_KERNELS);
+    if (o->nkernels < 1)
+        return usage_error(err, errlen, "--calibrate: its kernel list names an unknown kernel");
     o->occupancy_auto = 0;
     o->occupancy[0] = 1;
     o->noccupancy = 1;

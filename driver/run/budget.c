@@ -1,0 +1,159 @@
+/* The time plan: --dry-run, --budget, and the window that fits the default
+ * budget, from the step-time model (driver/run/steptime.h). */
+#include "driver/run/budget.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "driver/run/datadir.h"
+
+/* A full ladder of every kernel at the production preset fits half an hour
+ * on a 128-core node (docs/ARCHITECTURE.md, "A ladder that fits"). */
+#define OB_DEFAULT_BUDGET_S 1800.0
+/* Seconds the whole ladder takes by the model with this window. */
+static double ladder_seconds(const run_state *rs, double window, double *per_step)
+{
+    double total = 0;
+    for (int i = 0; i < rs->plan.nsteps; i++) {
+        const step_def *sd = &rs->plan.steps[i];
+        double t = 0;
+        if (sd->same_as < 0)
+            t = ob_steptime_step(&rs->time.steptime,
+                                 ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
+                                 window, rs->opt.min_reps, sd->k, rs->cores);
+        if (per_step)
+            per_step[i] = t;
+        total += t;
+    }
+    return total;
+}
+/* The step that the minimum repetitions make longest, for the refusal. */
+static const step_def *slowest_floor(const run_state *rs, double *floor_s)
+{
+    const step_def *worst = NULL;
+    *floor_s = 0;
+    for (int i = 0; i < rs->plan.nsteps; i++) {
+        const step_def *sd = &rs->plan.steps[i];
+        double f = ob_steptime_floor(
+            &rs->time.steptime, ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
+            rs->opt.min_reps, sd->k, rs->cores);
+        if (sd->same_as < 0 && f > *floor_s) {
+            *floor_s = f;
+            worst = sd;
+        }
+    }
+    return worst;
+}
+/* --budget: the longest window (0.1 s .. 60 s) whose ladder fits. */
+static int choose_window(run_state *rs, char *err, size_t errlen)
+{
+    const double lo_window = 0.1, hi_window = 60.0;
+    double at_least = ladder_seconds(rs, lo_window, NULL);
+    if (at_least > rs->opt.budget) {
+        double floor_s;
+        const step_def *worst = slowest_floor(rs, &floor_s);
+        snprintf(err, errlen,
+                 "--budget %.3g min: the ladder needs about %.1f min even with a %.1f s window "
+                 "(slowest: %s k=%d, %d repetitions take about %.1f s; accepted: a --budget of "
+                 "at least %.0fm, or fewer --min-reps, --kernels or --occupancy levels)",
+                 rs->opt.budget / 60.0, at_least / 60.0, lo_window,
+                 worst ? worst->kernel->name : "?", worst ? worst->k : 0, rs->opt.min_reps, floor_s,
+                 ceil(at_least / 60.0));
+        return -1;
+    }
+    double lo = lo_window, hi = hi_window;
+    if (ladder_seconds(rs, hi, NULL) <= rs->opt.budget)
+        lo = hi;
+    for (int it = 0; it < 60 && hi - lo > 0.01; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (ladder_seconds(rs, mid, NULL) <= rs->opt.budget)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    rs->opt.window = floor(lo * 10.0) / 10.0;
+    return 0;
+}
+/* Neither --window nor --budget: the default window (10 s), shortened
+ * where the ladder would otherwise outlast OB_DEFAULT_BUDGET_S. */
+static void fit_default_budget(run_state *rs)
+{
+    double window = rs->opt.window;
+    if (ladder_seconds(rs, window, NULL) <= OB_DEFAULT_BUDGET_S)
+        return;
+    char err[512];
+    rs->opt.budget = OB_DEFAULT_BUDGET_S;
+    int fits = choose_window(rs, err, sizeof err) == 0;
+    rs->opt.budget = 0;
+    if (!fits) {
+        rs->opt.window = window;
+        if (rs->launch.rank == 0)
+            fprintf(stderr,
+                    "occbench: warning: the ladder takes about %.0f min, above the default "
+                    "%.0f-minute budget even with short windows (fewer levels or kernels, or "
+                    "--budget, make it fit)\n",
+                    ceil(ladder_seconds(rs, window, NULL) / 60.0), OB_DEFAULT_BUDGET_S / 60.0);
+    } else if (rs->launch.rank == 0 && !rs->opt.dry_run) {
+        printf("window %.3g s (not %.3g s): the ladder then fits the default %.0f-minute budget "
+               "(--window or --budget choose otherwise)\n",
+               rs->opt.window, window, OB_DEFAULT_BUDGET_S / 60.0);
+    }
+}
+/* Load the reference times; --budget and --dry-run need them, the ETA
+ * falls back to elapsed time without. */
+int ob_budget_plan(run_state *rs, char *err, size_t errlen)
+{
+    char path[PATH_MAX], why[512] = "";
+    rs->time.have_steptime = ob_data_path("step_time.conf", path, sizeof path) == 0 &&
+                        ob_steptime_load(path, &rs->time.steptime, why, sizeof why) == 0;
+    if (!rs->time.have_steptime && (rs->opt.budget > 0 || rs->opt.dry_run)) {
+        snprintf(err, errlen, "%s: %s (set OCCBENCH_DATA_DIR to the directory holding it)",
+                 rs->opt.budget > 0 ? "--budget" : "--dry-run",
+                 why[0] ? why : "step_time.conf not found");
+        return -1;
+    }
+    if (!rs->time.have_steptime)
+        return 0;
+    if (rs->opt.budget > 0 && choose_window(rs, err, errlen) != 0)
+        return -1;
+    if (rs->opt.budget <= 0 && !rs->opt.window_given && !rs->opt.calibrate)
+        fit_default_budget(rs);
+    free(rs->time.estimate);
+    rs->time.estimate = calloc((size_t)rs->plan.nsteps + 1, sizeof *rs->time.estimate);
+    if (rs->time.estimate)
+        ladder_seconds(rs, rs->opt.window, rs->time.estimate);
+    return 0;
+}
+/* Rank 0: the plan; every step with --dry-run, else only its last line. */
+void ob_budget_print(const run_state *rs, int steps)
+{
+    if (rs->launch.rank != 0)
+        return;
+    int linked = 0;
+    double total = 0;
+    for (int i = 0; i < rs->plan.nsteps; i++) {
+        const step_def *sd = &rs->plan.steps[i];
+        linked += sd->same_as >= 0;
+        total += rs->time.estimate ? rs->time.estimate[i] : 0;
+        if (!steps)
+            continue;
+        if (sd->same_as >= 0)
+            printf("%4d  %-7s %-7s k=%-4d the cores of step %d: measured once, linked\n", i + 1,
+                   sd->kernel->name, sd->label, sd->k, sd->same_as + 1);
+        else
+            printf("%4d  %-7s %-7s k=%-4d about %6.1f s%s\n", i + 1, sd->kernel->name, sd->label,
+                   sd->k, rs->time.estimate ? rs->time.estimate[i] : NAN,
+                   ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset)
+                       ? ""
+                       : " (no reference time: window + 1 s)");
+    }
+    printf("planned: %d steps, about %.0f min (%d measured, %d linked; preset %s, window %.3g s, "
+           "min-reps %d, %d cores per node; times from %s)\n",
+           rs->plan.nsteps, ceil(total / 60.0), rs->plan.nsteps - linked, linked,
+           ob_preset_name(rs->opt.preset), rs->opt.window, rs->opt.min_reps, rs->cores,
+           rs->time.steptime.source);
+    fflush(stdout);
+}
+
