@@ -238,12 +238,31 @@ void an_write_summary(FILE *o, an_format fmt, const an_group *g, size_t n, int p
 void an_write_json_open(FILE *o);
 void an_write_json_close(FILE *o);
 
-/* ---- verbs ------------------------------------------------------------------------ */
-int an_cmd_summary(int argc, char **argv);
-int an_cmd_compare(int argc, char **argv);
-int an_cmd_plan(int argc, char **argv);
-int an_cmd_validate(int argc, char **argv);
-int an_cmd_plot(int argc, char **argv);
+/* ---- verbs (the table in main.c; the shared options parsed in args.c) ---------------- */
+
+/* The options several verbs take, parsed once for the verbs that declare them. */
+enum {
+    AN_SHARED_FORMAT = 1,   /* --format text|csv */
+    AN_SHARED_JSON = 2,     /* ... and json */
+    AN_SHARED_BOOT = 4,     /* --boot N: bootstrap resamples (0..100000, default 200) */
+    AN_SHARED_MIN_REPS = 8, /* --min-reps N (1..1000000, default 5) */
+};
+typedef struct an_shared {
+    an_format format;
+    int nboot;
+    int min_reps;
+} an_shared;
+/* Take the shared options `accepted` (AN_SHARED_*) out of argv[1..*argc-1]
+ * into out (defaults where absent); argv keeps the rest, *argc their count.
+ * AN_OK, or AN_BAD_INPUT with the one-line message printed. */
+int an_shared_parse(unsigned accepted, int *argc, char **argv, an_shared *out);
+
+int an_cmd_summary(int argc, char **argv, const an_shared *sh);
+int an_cmd_compare(int argc, char **argv, const an_shared *sh);
+int an_cmd_plan(int argc, char **argv, const an_shared *sh);
+int an_cmd_validate(int argc, char **argv, const an_shared *sh);
+int an_cmd_plot(int argc, char **argv, const an_shared *sh);
+int an_cmd_calibrate(int argc, char **argv, const an_shared *sh);
 
 /* ---- plan.c: pure part, testable ------------------------------------------------ */
 typedef struct pl_task {
@@ -274,7 +293,7 @@ int pl_parse_node(const char *spec, pl_node *node, char *err, size_t errlen);
 double pl_efficiency_at(const pl_node *node, int c);
 int pl_task_plan(const pl_task *t, const pl_node *node, pl_result *out, char *err, size_t errlen);
 
-/* Shared CLI helpers (main.c, summary.c): report a bad-input line and
+/* Shared CLI helpers (args.c): report a bad-input line and
  * return AN_BAD_INPUT; parse option values; load several files. */
 int an_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out);
@@ -313,7 +332,6 @@ typedef struct an_calibration {
  * the file holds no calibration. PASS: the expected term holds at least
  * 80% of a slowdown above 3% of the baseline. */
 size_t an_calibrations(const an_file *f, int nboot, an_calibration **out);
-int an_cmd_calibrate(int argc, char **argv);
 int an_check_kernel(const an_file *f, const char *kernel);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 #define PASS_SHARE 0.80
 #define MIN_SLOWDOWN 0.03 /* of the baseline: below it the injection did not contend */
@@ -109,16 +109,12 @@ static void print_split(const an_calibration *c)
             printf(" %s %+.1f%%", dc_term_names[t], 100 * c->terms.point.v[t] / s);
 }
 
-int an_cmd_calibrate(int argc, char **argv)
+int an_cmd_calibrate(int argc, char **argv, const an_shared *sh)
 {
-    int nboot = 200, rc;
+    int nboot = sh->nboot;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--boot")) {
-            if ((rc = an_arg_int(argv[i], i + 1 < argc ? argv[i + 1] : NULL, 0, 100000, &nboot)))
-                return rc;
-            i++;
-        } else if (argv[i][0] == '-')
+        if (argv[i][0] == '-')
             return an_bad("calibrate: unknown option '%s' (accepted: --boot N)", argv[i]);
         else if (path)
             return an_bad("calibrate: one file at a time (got %s and %s)", path, argv[i]);

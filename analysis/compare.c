@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 typedef struct site_figures {
     int cores, kfull, knee;
@@ -207,9 +207,9 @@ static void fom_print_text(const fom_table *t, const an_file *files)
             }
 }
 
-int an_cmd_compare(int argc, char **argv)
+int an_cmd_compare(int argc, char **argv, const an_shared *sh)
 {
-    an_format fmt = AN_TEXT;
+    an_format fmt = sh->format;
     char **paths = calloc((size_t)argc + 2, sizeof *paths);
     int np = 0, ref = -1, rc = AN_OK;
     for (int i = 1; i < argc; i++) {
@@ -228,12 +228,6 @@ int an_cmd_compare(int argc, char **argv)
             paths[0] = argv[++i];
             ref = 0;
             np++;
-        } else if (!strcmp(a, "--format")) {
-            if (!v || an_parse_format(v, &fmt) < 0 || fmt == AN_JSON) {
-                free(paths);
-                return an_bad("--format '%s' is not one of text, csv", v ? v : "");
-            }
-            i++;
         } else if (a[0] == '-' && a[1]) {
             free(paths);
             return an_bad("compare: unknown option '%s' (accepted: --reference, --format)", a);

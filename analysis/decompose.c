@@ -15,7 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 const char *const dc_term_names[DC_NTERMS] = {"slowdown", "clock",     "cycles",
                                               "blocked",  "scheduler", "other_offcpu"};

@@ -1,5 +1,5 @@
 /* Generic HDF5 reading for occbench-analyze (see h5read.h). */
-#include "h5read.h"
+#include "analysis/h5read.h"
 
 #include <hdf5.h>
 #include <math.h>

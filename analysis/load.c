@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 #include "common/records_h5.h"
-#include "h5read.h"
+#include "analysis/h5read.h"
 
 /* A record an_table of a step (reps or phases) by column name, into the
  * record structs of include/occbench/records.h. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 #define KNEE_EFFICIENCY 0.9
 #define INSTR_TOLERANCE 0.02

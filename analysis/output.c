@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 int an_parse_format(const char *s, an_format *out)
 {

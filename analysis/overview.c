@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 /* What each term means to a site, for the sentence. */
 static const char *const term_words[DC_NTERMS] = {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 static const char *const workload_cols[] = {"task", "instances_millions", "cpu_hours_millions",
                                             "max_rss_gb"};
@@ -350,11 +350,11 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int an_cmd_plan(int argc, char **argv)
+int an_cmd_plan(int argc, char **argv, const an_shared *sh)
 {
     const char *workload = NULL, *nodespec = NULL, *kernel = NULL, *scaling = "measured";
     double cpu_factor = NAN, mem_gb = NAN;
-    an_format fmt = AN_TEXT;
+    an_format fmt = sh->format;
     int rc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -376,9 +376,6 @@ int an_cmd_plan(int argc, char **argv)
         } else if (!strcmp(a, "--mem-gb")) {
             if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e9, &mem_gb)))
                 return rc;
-        } else if (!strcmp(a, "--format")) {
-            if (an_parse_format(argv[++i], &fmt) < 0 || fmt == AN_JSON)
-                return an_bad("--format '%s' is not one of text, csv", argv[i]);
         } else
             return an_bad("plan: unknown argument '%s' (accepted: --workload, --node, --kernel, "
                           "--scaling, --cpu-factor, --mem-gb, --format)",

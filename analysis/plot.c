@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 typedef struct plotctx {
     const char *dir;
@@ -644,8 +644,9 @@ static void kernel_section(plotctx *p, const char *k, an_group **g, size_t *ng, 
             }
 }
 
-int an_cmd_plot(int argc, char **argv)
+int an_cmd_plot(int argc, char **argv, const an_shared *sh)
 {
+    (void)sh; /* plot takes none of the shared options */
     const char *dir = NULL;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int np = 0, rc;

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "h5read.h"
+#include "analysis/analyze.h"
+#include "analysis/h5read.h"
 
 /* HDF5 1.10 trusts what it reads: a damaged variable-length string heap
  * can make it crash or spin inside the library. So a file is first read

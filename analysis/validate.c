@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 typedef struct vopts {
     int min_reps;
@@ -433,18 +433,14 @@ static const rule rules[] = {{"completed", rule_complete},
                              {"timer_resolution", rule_timer},
                              {"one_rank_per_core", rule_one_rank_per_core}};
 
-int an_cmd_validate(int argc, char **argv)
+int an_cmd_validate(int argc, char **argv, const an_shared *sh)
 {
-    vopts o = {5, 0.05, 0.05, 3.0};
+    vopts o = {sh->min_reps, 0.05, 0.05, 3.0};
     const char *path = NULL;
     int rc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--min-reps")) {
-            if ((rc = an_arg_int(a, val, 1, 1000000, &o.min_reps)))
-                return rc;
-            i++;
-        } else if (!strcmp(a, "--max-spread")) {
+        if (!strcmp(a, "--max-spread")) {
             if ((rc = an_arg_double(a, val, 0, 100, &o.max_spread)))
                 return rc;
             i++;

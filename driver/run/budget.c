@@ -20,9 +20,10 @@ static double ladder_seconds(const run_state *rs, double window, double *per_ste
         const step_def *sd = &rs->plan.steps[i];
         double t = 0;
         if (sd->same_as < 0)
-            t = ob_steptime_step(&rs->time.steptime,
-                                 ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
-                                 window, rs->opt.min_reps, sd->k, rs->cores);
+            t = ob_steptime_step(
+                &rs->time.steptime,
+                ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset), window,
+                rs->opt.min_reps, sd->k, rs->cores);
         if (per_step)
             per_step[i] = t;
         total += t;
@@ -37,7 +38,8 @@ static const step_def *slowest_floor(const run_state *rs, double *floor_s)
     for (int i = 0; i < rs->plan.nsteps; i++) {
         const step_def *sd = &rs->plan.steps[i];
         double f = ob_steptime_floor(
-            &rs->time.steptime, ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
+            &rs->time.steptime,
+            ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
             rs->opt.min_reps, sd->k, rs->cores);
         if (sd->same_as < 0 && f > *floor_s) {
             *floor_s = f;
@@ -107,7 +109,7 @@ int ob_budget_plan(run_state *rs, char *err, size_t errlen)
 {
     char path[PATH_MAX], why[512] = "";
     rs->time.have_steptime = ob_data_path("step_time.conf", path, sizeof path) == 0 &&
-                        ob_steptime_load(path, &rs->time.steptime, why, sizeof why) == 0;
+                             ob_steptime_load(path, &rs->time.steptime, why, sizeof why) == 0;
     if (!rs->time.have_steptime && (rs->opt.budget > 0 || rs->opt.dry_run)) {
         snprintf(err, errlen, "%s: %s (set OCCBENCH_DATA_DIR to the directory holding it)",
                  rs->opt.budget > 0 ? "--budget" : "--dry-run",
@@ -156,4 +158,3 @@ void ob_budget_print(const run_state *rs, int steps)
            rs->time.steptime.source);
     fflush(stdout);
 }
-

@@ -20,7 +20,8 @@ int ob_check_ladder(run_state *rs, char *err, size_t errlen)
     /* --dry-run plans the launch it will be: one rank per core */
     int node_ranks = rs->opt.dry_run ? rs->cores : l->min_node_size;
     if (rs->opt.occupancy_auto) {
-        rs->plan.nladder = ob_topo_default_ladder(rs->topo, node_ranks, rs->plan.ladder, OB_MAX_LADDER);
+        rs->plan.nladder =
+            ob_topo_default_ladder(rs->topo, node_ranks, rs->plan.ladder, OB_MAX_LADDER);
         return 0;
     }
     for (int i = 0; i < rs->opt.noccupancy; i++) {
@@ -127,7 +128,6 @@ int ob_checks_agree(run_state *rs, int failed, char *err, size_t errlen)
     ob_launch_bcast_text(&rs->launch, first, err, errlen);
     return -1;
 }
-
 
 void ob_warn_node(const run_state *rs)
 {

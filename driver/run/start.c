@@ -65,10 +65,11 @@ static char *join_command(int argc, char **argv)
 int ob_start_open_results(run_state *rs, int argc, char **argv, char *err, size_t errlen)
 {
     char config[4096];
-    ob_options_config(&rs->opt, rs->plan.ladder, rs->plan.nladder, rs->launch.size, rs->launch.nnodes, config,
-                      sizeof config);
+    ob_options_config(&rs->opt, rs->plan.ladder, rs->plan.nladder, rs->launch.size,
+                      rs->launch.nnodes, config, sizeof config);
     if (rs->opt.resume)
-        return ob_results_resume(rs->launch.world, rs->record.output, config, &rs->record.results, err, errlen);
+        return ob_results_resume(rs->launch.world, rs->record.output, config, &rs->record.results,
+                                 err, errlen);
     char created[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -79,8 +80,8 @@ int ob_start_open_results(run_state *rs, int argc, char **argv, char *err, size_
     char *command = join_command(argc, argv);
     ob_run_info info = {OB_VERSION, rs->opt.site ? rs->opt.site : host, created,
                         command ? command : argv[0], config};
-    int rc = ob_results_create(rs->launch.world, rs->record.output, rs->opt.force, &info, &rs->record.results,
-                               err, errlen);
+    int rc = ob_results_create(rs->launch.world, rs->record.output, rs->opt.force, &info,
+                               &rs->record.results, err, errlen);
     free(command);
     return rc;
 }
@@ -95,8 +96,9 @@ int ob_start_resolve_counters(run_state *rs, char *err, size_t errlen)
                  "events.conf not found (set OCCBENCH_DATA_DIR to the directory "
                  "holding it)");
     else
-        failed = ob_metrics_resolve(ob_papi_real_ops(), path, rs->opt.events, rs->record.sources,
-                                    rs->record.cpu_label, sizeof rs->record.cpu_label, err, errlen) != 0;
+        failed =
+            ob_metrics_resolve(ob_papi_real_ops(), path, rs->opt.events, rs->record.sources,
+                               rs->record.cpu_label, sizeof rs->record.cpu_label, err, errlen) != 0;
     return ob_checks_agree(rs, failed, err, errlen);
 }
 /* Start counting on every rank; the node leaders' sources are what the
@@ -104,15 +106,18 @@ int ob_start_resolve_counters(run_state *rs, char *err, size_t errlen)
 int ob_start_record_counters(run_state *rs, char *err, size_t errlen)
 {
     char start_err[256] = "";
-    ob_measure_start(rs->record.sources, start_err, sizeof start_err); /* failures mark metrics missing */
+    ob_measure_start(rs->record.sources, start_err,
+                     sizeof start_err); /* failures mark metrics missing */
     int nn = rs->launch.nnodes;
     ob_metric_source *all = calloc((size_t)nn * OB_METRIC_COUNT, sizeof *all);
     char(*labels)[64] = calloc((size_t)nn, sizeof *labels);
     const char **label_ptrs = calloc((size_t)nn, sizeof *label_ptrs);
     int rc = -1;
     if (all && labels && label_ptrs &&
-        ob_launch_share_per_node(&rs->launch, rs->record.sources, sizeof rs->record.sources, all) == 0 &&
-        ob_launch_share_per_node(&rs->launch, rs->record.cpu_label, sizeof rs->record.cpu_label, labels) == 0) {
+        ob_launch_share_per_node(&rs->launch, rs->record.sources, sizeof rs->record.sources, all) ==
+            0 &&
+        ob_launch_share_per_node(&rs->launch, rs->record.cpu_label, sizeof rs->record.cpu_label,
+                                 labels) == 0) {
         for (int i = 0; i < nn; i++)
             label_ptrs[i] = labels[i];
         rc = ob_results_write_counters(rs->record.results, all, label_ptrs, nn, err, errlen);
@@ -195,7 +200,8 @@ int ob_start_write_system(run_state *rs, char *err, size_t errlen)
     for (int i = 0; rs->opt.calibrate && i < ob_calibration_count(); i++)
         if (ob_calibration_at(i)->inject != OB_INJECT_NONE) {
             char key[64];
-            snprintf(key, sizeof key, "calibration_%s", ob_inject_name(ob_calibration_at(i)->inject));
+            snprintf(key, sizeof key, "calibration_%s",
+                     ob_inject_name(ob_calibration_at(i)->inject));
             ob_kvlist_add(&prov, key, "%s%s", rs->plan.calibration_ok[i] ? "ran" : "not run: ",
                           rs->plan.calibration_ok[i] ? "" : rs->plan.calibration_why[i]);
         }
@@ -211,8 +217,8 @@ int ob_start_write_system(run_state *rs, char *err, size_t errlen)
         ob_launch_share_per_node(&rs->launch, host, sizeof host, hosts) == 0) {
         for (int i = 0; i < nn; i++)
             host_ptrs[i] = hosts[i];
-        rc = ob_results_write_system(rs->record.results, prov.items, prov.n, host_ptrs, nn, xml ? xml : "",
-                                     err, errlen);
+        rc = ob_results_write_system(rs->record.results, prov.items, prov.n, host_ptrs, nn,
+                                     xml ? xml : "", err, errlen);
     }
     free(xml);
     free(hosts);
@@ -236,4 +242,3 @@ double ob_phase_mark_cost(void)
     }
     return ob_median(t, 200);
 }
-

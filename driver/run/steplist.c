@@ -15,8 +15,8 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
                      ob_inject_kind inject)
 {
     step_def *sd = &rs->plan.steps[rs->plan.nsteps++];
-    *sd = (step_def){rs->opt.kernels[ki], p,  k,  label, inject, &rs->opt.kopts[ki],
-                     rs->plan.kernel_plans[ki],       "", "", -1};
+    *sd = (step_def){rs->opt.kernels[ki],       p,  k,  label, inject, &rs->opt.kopts[ki],
+                     rs->plan.kernel_plans[ki], "", "", -1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
@@ -41,8 +41,8 @@ static void calibration_possible(run_state *rs, int *possible, char (*why)[256])
         why[i][0] = '\0';
         possible[i] =
             ob_calibration_at(i)->inject == OB_INJECT_NONE ||
-            ob_inject_possible(ob_calibration_at(i)->inject, target, others, nothers, rs->opt.io_dir,
-                               rs->opt.calibrate_khz, why[i], sizeof why[i]) == 0;
+            ob_inject_possible(ob_calibration_at(i)->inject, target, others, nothers,
+                               rs->opt.io_dir, rs->opt.calibrate_khz, why[i], sizeof why[i]) == 0;
     }
     free(order);
     ob_sleep_bcast(possible, ob_calibration_count(), MPI_INT, 0, rs->launch.world);
@@ -110,7 +110,8 @@ void ob_steps_build(run_state *rs)
         for (int i = 0; i < ob_calibration_count(); i++)
             if (rs->plan.calibration_ok[i])
                 add_step(rs, kernel_index(rs, ob_calibration_at(i)->kernel), OB_PLACE_COMPACT, 1,
-                         ob_inject_name(ob_calibration_at(i)->inject), ob_calibration_at(i)->inject);
+                         ob_inject_name(ob_calibration_at(i)->inject),
+                         ob_calibration_at(i)->inject);
         return;
     }
     for (int ki = 0; ki < rs->opt.nkernels; ki++)
@@ -120,4 +121,3 @@ void ob_steps_build(run_state *rs)
                          ob_placement_name(rs->opt.placements[p]), OB_INJECT_NONE);
     link_same_core_sets(rs);
 }
-

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 #define NREPS 41
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 double an_ols_slope(const double *x, const double *y, size_t n, double *a, double *r2)
 {

@@ -1,4 +1,4 @@
-/* The summary verb, and the command-line helpers the verbs share. */
+/* The summary verb. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,52 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-
-int an_bad(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("occbench-analyze: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return AN_BAD_INPUT;
-}
-
-int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || errno || *end || end == v || x < lo || x > hi)
-        return an_bad("%s '%s' is not an integer in [%d, %d]", opt, v ? v : "", lo, hi);
-    *out = (int)x;
-    return AN_OK;
-}
-
-int an_arg_double(const char *opt, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = v ? strtod(v, &end) : NAN;
-    if (!v || errno || *end || end == v || !(x >= lo && x <= hi))
-        return an_bad("%s '%s' is not a number in [%g, %g]", opt, v ? v : "", lo, hi);
-    *out = x;
-    return AN_OK;
-}
-
-int an_load_all(char **paths, int n, an_file *files)
-{
-    char err[1024];
-    for (int i = 0; i < n; i++)
-        if (an_load(paths[i], &files[i], err, sizeof err) < 0) {
-            for (int j = 0; j < i; j++)
-                an_free(&files[j]);
-            return an_bad("%s", err);
-        }
-    return AN_OK;
-}
+#include "analysis/analyze.h"
 
 int an_check_kernel(const an_file *f, const char *kernel)
 {
@@ -90,10 +45,10 @@ static int check_baseline(const an_file *f, int k)
                   *list ? list : "none");
 }
 
-int an_cmd_summary(int argc, char **argv)
+int an_cmd_summary(int argc, char **argv, const an_shared *sh)
 {
-    an_opts o = {.nboot = 200, .min_reps = 5, .baseline = 1, .warn = 1};
-    an_format fmt = AN_TEXT;
+    an_opts o = {.nboot = sh->nboot, .min_reps = sh->min_reps, .baseline = 1, .warn = 1};
+    an_format fmt = sh->format;
     const char *kernel = NULL;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int np = 0, rc;
@@ -101,26 +56,8 @@ int an_cmd_summary(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--phases"))
             o.phases = 1;
-        else if (!strcmp(a, "--format")) {
-            if (!v || an_parse_format(v, &fmt) < 0) {
-                free(paths);
-                return an_bad("--format '%s' is not one of text, csv, json", v ? v : "");
-            }
-            i++;
-        } else if (!strcmp(a, "--kernel") && v) {
+        else if (!strcmp(a, "--kernel") && v) {
             kernel = v;
-            i++;
-        } else if (!strcmp(a, "--boot")) {
-            if ((rc = an_arg_int(a, v, 0, 100000, &o.nboot))) {
-                free(paths);
-                return rc;
-            }
-            i++;
-        } else if (!strcmp(a, "--min-reps")) {
-            if ((rc = an_arg_int(a, v, 1, 1000000, &o.min_reps))) {
-                free(paths);
-                return rc;
-            }
             i++;
         } else if (!strcmp(a, "--baseline")) {
             if ((rc = an_arg_int(a, v, 1, 100000, &o.baseline))) {
