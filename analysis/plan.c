@@ -273,12 +273,6 @@ int pl_task_plan(const pl_task *t, const pl_node *node, pl_result *out, char *er
     return 0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Memory per job as the file measured it: the median PSS of the kernel's
  * ranks at its largest k (the full node, where shared pages are split the
  * most ways: what a job costs when the node is full). */
@@ -296,9 +290,7 @@ static void job_memory(const an_file *f, const an_group *grp, pl_node *node)
         if (isfinite(top->reps[r].pss_kb) && top->reps[r].pss_kb > 0)
             pss[n++] = top->reps[r].pss_kb;
     if (n > 0) {
-        qsort(pss, n, sizeof *pss, compare_double);
-        double median = n % 2 ? pss[n / 2] : 0.5 * (pss[n / 2 - 1] + pss[n / 2]);
-        node->job_mem_gb = median * 1024.0 / 1e9;
+        node->job_mem_gb = ob_median(pss, n) * 1024.0 / 1e9;
         node->job_mem_k = top->k;
     }
     free(pss);

@@ -134,3 +134,15 @@ int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, siz
     }
     return 0;
 }
+
+int ob_delayacct_state(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/task_delayacct", "r");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1 || (v != 0 && v != 1))
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}

@@ -31,4 +31,8 @@ int ob_read_line(const char *path, char *out, size_t outlen);
  * does not exist yet), from /proc/self/mountinfo. */
 int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, size_t mountlen);
 
+/* Whether the kernel's delay accounting is on (kernel.task_delayacct):
+ * 1 on, 0 off, -1 unknown (the file is unreadable). */
+int ob_delayacct_state(void);
+
 #endif

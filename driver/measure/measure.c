@@ -6,6 +6,7 @@
  * ob_measure_start is the one measured (one measuring thread per rank). */
 #include "driver/measure/measure.h"
 
+#include "common/procfs.h"
 #include "driver/measure/builtin.h"
 #include "driver/measure/msr_pmu.h"
 #include "driver/measure/papi_counters.h"
@@ -61,18 +62,6 @@ typedef struct measure_state {
 /* msr_fd[] is set to -1 when the state is opened (open_proc_files). */
 static _Thread_local measure_state st = {.fd_schedstat = -1, .fd_io = -1, .fd_stat = -1};
 
-static int read_sysctl_int(const char *path, int fallback)
-{
-    FILE *f = fopen(path, "r");
-    int v = fallback;
-    if (f) {
-        if (fscanf(f, "%d", &v) != 1)
-            v = fallback;
-        fclose(f);
-    }
-    return v;
-}
-
 static void open_proc_files(void)
 {
     if (st.opened)
@@ -82,7 +71,7 @@ static void open_proc_files(void)
     st.fd_schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     st.fd_io = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
     st.fd_stat = open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
-    st.blkio_on = read_sysctl_int("/proc/sys/kernel/task_delayacct", 0) == 1;
+    st.blkio_on = ob_delayacct_state() == 1;
     long tck = sysconf(_SC_CLK_TCK);
     st.clk_tck = tck > 0 ? (double)tck : 100.0;
     for (int m = 0; m < OB_METRIC_COUNT; m++) {

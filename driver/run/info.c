@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/procfs.h"
 #include "driver/run/datadir.h"
 #include "driver/measure/measure.h"
 #include "driver/measure/papi_counters.h"
@@ -94,13 +95,7 @@ void ob_info_print_info(const ob_topo *t, const ob_options *o)
             printf("  %-12s %-32s %s\n", ob_metric_name((ob_metric)i),
                    src[i].available ? src[i].event : "MISSING", src[i].reason);
     }
-    FILE *da = fopen("/proc/sys/kernel/task_delayacct", "r");
-    int delayacct = -1;
-    if (da) {
-        if (fscanf(da, "%d", &delayacct) != 1)
-            delayacct = -1;
-        fclose(da);
-    }
+    int delayacct = ob_delayacct_state();
     printf("\ndelay accounting: %s\n",
            delayacct == 1 ? "on: the blocked term is the measured block-I/O delay, the rest of the "
                             "off-CPU time is reported as other off-CPU"

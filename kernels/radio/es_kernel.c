@@ -12,8 +12,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define PI 3.14159265358979323846
-
 /* {W, beta, e0, eps2d} for one sigma. */
 typedef struct es_row {
     int W;
@@ -86,7 +84,7 @@ void ob_gauss_legendre(int n, double *nodes, double *weights)
 {
     /* Newton on P_n from Chebyshev-like initial guesses; symmetric pairs. */
     for (int i = 0; i < (n + 1) / 2; i++) {
-        double x = cos(PI * (i + 0.75) / (n + 0.5)), dp = 1.0;
+        double x = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1.0;
         for (int it = 0; it < 100; it++) {
             double p0 = 1.0, p1 = x;
             for (int k = 2; k <= n; k++) {
@@ -108,15 +106,29 @@ void ob_gauss_legendre(int n, double *nodes, double *weights)
     }
 }
 
-double ob_es_ft(const ob_es_params *p, double nu)
+double ob_kernel_ft(ob_kernel_shape phi, const void *user, int W, double nu)
 {
-    enum { N = 128 };
-    double x[N], w[N];
-    ob_gauss_legendre(N, x, w);
+    enum { N = 160 };
+    static double x[N], w[N];
+    static int have;
+    if (!have) { /* deterministic and idempotent */
+        ob_gauss_legendre(N, x, w);
+        have = 1;
+    }
     double s = 0.0;
     for (int i = 0; i < N; i++)
-        s += w[i] * ob_es_phi(p, x[i]) * cos(PI * nu * p->W * x[i]);
-    return 0.5 * p->W * s;
+        s += w[i] * phi(user, x[i]) * cos(M_PI * nu * W * x[i]);
+    return 0.5 * W * s;
+}
+
+static double es_shape(const void *user, double x)
+{
+    return ob_es_phi(user, x);
+}
+
+double ob_es_ft(const ob_es_params *p, double nu)
+{
+    return ob_kernel_ft(es_shape, p, p->W, nu);
 }
 
 /* Quadrature of psihat(nu) = (W/2) int phi(x) cos(pi nu W x) dx with the
@@ -127,7 +139,7 @@ static double ft_sampled(const double *x, const double *wphi, int W, double nu)
 {
     double s = 0.0;
     for (int i = 0; i < EST_NODES; i++)
-        s += wphi[i] * cos(PI * nu * W * x[i]);
+        s += wphi[i] * cos(M_PI * nu * W * x[i]);
     return 0.5 * W * s;
 }
 
@@ -202,13 +214,13 @@ double ob_es_poly_fit(double (*kernel)(const void *user, double x), const void *
         /* Chebyshev interpolation of g(s) = kernel(2 (i + (s+1)/2 - W/2) / W). */
         double vals[OB_ES_MAX_DEG + 1], cheb[OB_ES_MAX_DEG + 1], mono[OB_ES_MAX_DEG + 1] = {0};
         for (int j = 0; j < n; j++) {
-            double s = cos(PI * (j + 0.5) / n);
+            double s = cos(M_PI * (j + 0.5) / n);
             vals[j] = kernel(user, 2.0 * (i + 0.5 * (s + 1.0) - 0.5 * W) / W);
         }
         for (int k = 0; k < n; k++) {
             double c = 0.0;
             for (int j = 0; j < n; j++)
-                c += vals[j] * cos(PI * k * (j + 0.5) / n);
+                c += vals[j] * cos(M_PI * k * (j + 0.5) / n);
             cheb[k] = (k == 0 ? 1.0 : 2.0) * c / n;
         }
         /* Monomial form: T_{k+1} = 2 s T_k - T_{k-1}. */

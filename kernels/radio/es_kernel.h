@@ -37,8 +37,14 @@ int ob_es_for_width(int W, double sigma, ob_es_params *out);
 
 /* phi at x in [-1, 1] (0 outside). */
 double ob_es_phi(const ob_es_params *p, double x);
-/* Fourier transform of the kernel in cell units, psi(t) = phi(2t/W):
- * int psi(t) cos(2 pi nu t) dt, nu in cycles per cell. */
+/* A kernel of support W cells as a function of x in [-1, 1]. */
+typedef double (*ob_kernel_shape)(const void *user, double x);
+/* Fourier transform of a kernel in cell units, psi(t) = phi(2t/W):
+ * int psi(t) cos(2 pi nu t) dt = (W/2) int phi(x) cos(pi nu W x) dx, nu in
+ * cycles per cell, by 160-node Gauss-Legendre quadrature. The gridder's
+ * correction and the ES kernel's own transform are this one function. */
+double ob_kernel_ft(ob_kernel_shape phi, const void *user, int W, double nu);
+/* ob_kernel_ft of the ES kernel. */
 double ob_es_ft(const ob_es_params *p, double nu);
 /* Aliasing error estimate of one axis: max over the image (|nu| <=
  * 1/(2 sigma)) of sqrt(sum_{m != 0} psihat(nu+m)^2) / psihat(nu). The 2-D
@@ -63,8 +69,7 @@ typedef struct ob_es_poly {
 /* Fit the polynomials (Chebyshev interpolation in double). Returns the
  * maximum absolute error of the fit over a dense sample, relative to
  * phi(0) = 1. `kernel` is any function of x in [-1, 1]. */
-double ob_es_poly_fit(double (*kernel)(const void *user, double x), const void *user, int W,
-                      int deg, ob_es_poly *out);
+double ob_es_poly_fit(ob_kernel_shape kernel, const void *user, int W, int deg, ob_es_poly *out);
 /* The weights of cell j0+i, i < W, for s in [-1, 1], from the float
  * polynomial (a scalar reference for tests). */
 void ob_es_poly_eval(const ob_es_poly *p, double s, double *weights);

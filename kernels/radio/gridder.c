@@ -65,22 +65,18 @@ static double es_kernel_fn(const void *user, double x)
     return ob_es_phi(user, x);
 }
 
+static double pswf_fn(const void *user, double x)
+{
+    (void)user;
+    return pswf(x);
+}
+
 /* Fourier transform of the style's kernel in cell units at nu cycles/cell. */
 static double kernel_ft(const ob_gridder *g, double nu)
 {
-    enum { N = 160 };
-    static double x[N], w[N];
-    static int have;
-    if (!have) { /* deterministic and idempotent */
-        ob_gauss_legendre(N, x, w);
-        have = 1;
-    }
-    double s = 0.0;
-    for (int i = 0; i < N; i++) {
-        double k = g->style == OB_GRID_STYLE_ES ? ob_es_phi(&g->es, x[i]) : pswf(x[i]);
-        s += w[i] * k * cos(PI * nu * g->W * x[i]);
-    }
-    return 0.5 * g->W * s;
+    if (g->style == OB_GRID_STYLE_ES)
+        return ob_kernel_ft(es_kernel_fn, &g->es, g->W, nu);
+    return ob_kernel_ft(pswf_fn, NULL, g->W, nu);
 }
 
 static int check_config(const ob_gridder_config *cfg, char *why, size_t why_len)
@@ -217,10 +213,10 @@ static int setup_wstack(ob_gridder *g, const ob_obs *obs, char *why, size_t why_
             double f = at - i;
             size_t k = iy * ni + ix;
             g->corr_w[k] = (float)((1.0 - f) * table[i] + f * table[i + 1]);
-            g->phasor0[2 * k] = (float)cos(2.0 * PI * w0 * nm1);
-            g->phasor0[2 * k + 1] = (float)sin(2.0 * PI * w0 * nm1);
-            g->phasor_step[2 * k] = (float)cos(2.0 * PI * g->dw * nm1);
-            g->phasor_step[2 * k + 1] = (float)sin(2.0 * PI * g->dw * nm1);
+            g->phasor0[2 * k] = (float)cos(2.0 * M_PI * w0 * nm1);
+            g->phasor0[2 * k + 1] = (float)sin(2.0 * M_PI * w0 * nm1);
+            g->phasor_step[2 * k] = (float)cos(2.0 * M_PI * g->dw * nm1);
+            g->phasor_step[2 * k + 1] = (float)sin(2.0 * M_PI * g->dw * nm1);
         }
     return 0;
 }
@@ -245,13 +241,13 @@ static int setup_wproj(ob_gridder *g, const ob_obs *obs, char *why, size_t why_l
         wmax = fmax(wmax, fabs(obs->uvw[3 * r + 2]) * fhi);
     const double sigma = (double)g->n_grid / (double)g->n_image;
     const double lmax = 0.5 * (double)g->n_image * g->pixel_rad, la = g->n_grid * g->pixel_rad;
-    double step = 0.05 / (PI * lmax * lmax);
+    double step = 0.05 / (M_PI * lmax * lmax);
     int half = (int)ceil(wmax / step);
     g->wp_half = half > WPROJ_MAX_HALF ? WPROJ_MAX_HALF : half;
     g->wp_dw = g->wp_half > 0 ? wmax / g->wp_half : 1.0;
     g->wproj = 1;
     /* nearest kernel: phase error up to pi (dw/2) lmax^2 per axis */
-    g->eps += PI * g->wp_dw * lmax * lmax / sqrt(3.0);
+    g->eps += M_PI * g->wp_dw * lmax * lmax / sqrt(3.0);
     int nk = 2 * g->wp_half + 1;
     g->chan_w = malloc(obs->n_chan * sizeof(double));
     g->wp_support = malloc((size_t)nk * sizeof(int));
@@ -277,17 +273,17 @@ static int setup_wproj(ob_gridder *g, const ob_obs *obs, char *why, size_t why_l
         smax = S > smax ? S : smax;
         for (int m = 0; m < M; m++) {
             double nu = -0.5 + (m + 0.5) * dnu;
-            spec[2 * m] = psihat[m] * cos(PI * a * nu * nu) * dnu;
-            spec[2 * m + 1] = -psihat[m] * sin(PI * a * nu * nu) * dnu;
+            spec[2 * m] = psihat[m] * cos(M_PI * a * nu * nu) * dnu;
+            spec[2 * m + 1] = -psihat[m] * sin(M_PI * a * nu * nu) * dnu;
         }
         for (int o = 0; o < DDF_OFFSETS; o++)
             for (int i = 0; i < S; i++) {
                 /* offset of cell i from the visibility, as in the ddf table */
                 double t = i + (double)o / OB_DDF_OVERSAMPLE - 0.5 * S;
-                double zr = cos(2.0 * PI * t * 0.5), zi = sin(2.0 * PI * t * 0.5); /* nu=-1/2 */
-                double sr = cos(-2.0 * PI * t * dnu), si = sin(-2.0 * PI * t * dnu);
+                double zr = cos(2.0 * M_PI * t * 0.5), zi = sin(2.0 * M_PI * t * 0.5); /* nu=-1/2 */
+                double sr = cos(-2.0 * M_PI * t * dnu), si = sin(-2.0 * M_PI * t * dnu);
                 double h = 0.5 * dnu; /* midpoints: start half a step in */
-                double hr = cos(-2.0 * PI * t * h), hi = sin(-2.0 * PI * t * h), re = 0, im = 0;
+                double hr = cos(-2.0 * M_PI * t * h), hi = sin(-2.0 * M_PI * t * h), re = 0, im = 0;
                 double tr = zr * hr - zi * hi;
                 zi = zr * hi + zi * hr;
                 zr = tr;
@@ -346,7 +342,7 @@ ob_gridder *ob_gridder_create(const ob_gridder_config *cfg, const ob_obs *obs, c
          * aliasing. A phase error 2 pi (nu_x dx + nu_y dy), |nu| <= 1/(2
          * sigma) per axis, dx, dy uniform in +-1/22, has RMS
          * sqrt(2) pi / (sigma 22 sqrt 3) at the image corner. */
-        g->eps = sqrt(2.0) * PI / (sigma * 2.0 * OB_DDF_OVERSAMPLE * sqrt(3.0));
+        g->eps = sqrt(2.0) * M_PI / (sigma * 2.0 * OB_DDF_OVERSAMPLE * sqrt(3.0));
     }
     if (obs->n_vis > UINT32_MAX) {
         snprintf(why, why_len, "%zu visibilities: at most 2^32-1 are supported", obs->n_vis);

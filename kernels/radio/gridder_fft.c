@@ -63,7 +63,7 @@ int ob_gridder_real_fft_setup(ob_gridder *g)
     if (!g->cols_half || !g->half_rows || !g->half_tw || !g->half_rev || !g->half_plan)
         return -1;
     for (size_t k = 0; k <= m; k++) { /* exp(+2 pi i k / n) */
-        const double phi = 2.0 * PI * (double)k / (double)n;
+        const double phi = 2.0 * M_PI * (double)k / (double)n;
         g->half_tw[2 * k] = (float)cos(phi);
         g->half_tw[2 * k + 1] = (float)sin(phi);
     }

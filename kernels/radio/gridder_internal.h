@@ -9,8 +9,6 @@
 
 #include "kernels/radio/gridder.h"
 
-#define PI 3.14159265358979323846
-
 /* Tile buffer: TILE + max W rows and columns, plus room for the lanes of
  * the last vector that run past the support (they carry weight 0). */
 #define WPROJ_MAX_S 31     /* largest w-projection kernel support */

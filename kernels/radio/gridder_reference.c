@@ -21,7 +21,7 @@ void ob_grid_dirty_reference(const ob_obs *obs, const float *vis, double pixel_r
             const double *uvw = obs->uvw + 3 * r;
             const float *v = vis + 2 * r * obs->n_chan;
             /* exp(+2 pi i (u l + v m + w nm1) f/c), stepped across the equally spaced channels. */
-            double ph = 2.0 * PI * (uvw[0] * l + uvw[1] * m + uvw[2] * nm1);
+            double ph = 2.0 * M_PI * (uvw[0] * l + uvw[1] * m + uvw[2] * nm1);
             double zr = cos(ph * f0), zi = sin(ph * f0), sr = cos(ph * df), si = sin(ph * df);
             for (size_t c = 0; c < obs->n_chan; c++) {
                 sum += v[2 * c] * zr - v[2 * c + 1] * zi;
@@ -47,7 +47,7 @@ void ob_grid_model_reference(const ob_obs *obs, double pixel_rad, size_t n_image
         for (size_t p = 0; p < npix; p++) {
             double l = (double)(pix[2 * p] - h) * pixel_rad;
             double m = (double)(pix[2 * p + 1] - h) * pixel_rad;
-            double ph = -2.0 * PI * (u * l + v * m + w * ob_gridder_nm1(l, m));
+            double ph = -2.0 * M_PI * (u * l + v * m + w * ob_gridder_nm1(l, m));
             re += flux[p] * cos(ph);
             im += flux[p] * sin(ph);
         }

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PI 3.14159265358979323846
-
 ob_obs_config ob_obs_default_config(int n_time, int n_chan, uint64_t seed)
 {
     ob_obs_config c = {
@@ -36,7 +34,7 @@ void ob_obs_stations(const ob_obs_config *cfg, double *east, double *north)
     ob_rng_seed(&rng, cfg->seed ^ 0x5a7a7105ULL);
     int ring = cfg->n_core < 6 ? cfg->n_core : 6;
     for (int i = 0; i < ring; i++) { /* the superterp: a 150 m ring */
-        double a = 2.0 * PI * i / ring + 0.3;
+        double a = 2.0 * M_PI * i / ring + 0.3;
         east[i] = 150.0 * cos(a);
         north[i] = 150.0 * sin(a);
     }
@@ -44,13 +42,13 @@ void ob_obs_stations(const ob_obs_config *cfg, double *east, double *north)
      * falls with radius as in the real core. */
     for (int i = ring; i < cfg->n_core; i++) {
         double r = 250.0 * exp(ob_rng_uniform(&rng) * log(1700.0 / 250.0));
-        double a = 2.0 * PI * ob_rng_uniform(&rng);
+        double a = 2.0 * M_PI * ob_rng_uniform(&rng);
         east[i] = r * cos(a);
         north[i] = r * sin(a);
     }
     for (int i = 0; i < cfg->n_remote; i++) { /* remote: log-uniform 3 km .. max */
         double r = 3000.0 * exp(ob_rng_uniform(&rng) * log(cfg->max_remote_m / 3000.0));
-        double a = 2.0 * PI * ob_rng_uniform(&rng);
+        double a = 2.0 * M_PI * ob_rng_uniform(&rng);
         east[cfg->n_core + i] = r * cos(a);
         north[cfg->n_core + i] = r * sin(a);
     }
@@ -78,7 +76,7 @@ int ob_obs_generate_uvw(const ob_obs_config *cfg, ob_obs *out)
         out->freq[c] = cfg->freq0_hz + cfg->dfreq_hz * (double)c;
     ob_obs_stations(cfg, east, north);
     /* Local (east, north, up=0) to equatorial (X towards HA=0, Y east, Z pole). */
-    double lat = cfg->lat_deg * PI / 180.0, dec = cfg->dec_deg * PI / 180.0;
+    double lat = cfg->lat_deg * M_PI / 180.0, dec = cfg->dec_deg * M_PI / 180.0;
     for (int s = 0; s < ns; s++) {
         xyz[3 * s + 0] = -sin(lat) * north[s];
         xyz[3 * s + 1] = east[s];
@@ -88,7 +86,7 @@ int ob_obs_generate_uvw(const ob_obs_config *cfg, ob_obs *out)
     size_t row = 0;
     for (int t = 0; t < cfg->n_time; t++) {
         double frac = cfg->n_time > 1 ? (double)t / (cfg->n_time - 1) : 0.5;
-        double ha = (cfg->ha_start_h + frac * (cfg->ha_end_h - cfg->ha_start_h)) * PI / 12.0;
+        double ha = (cfg->ha_start_h + frac * (cfg->ha_end_h - cfg->ha_start_h)) * M_PI / 12.0;
         double sh = sin(ha), ch = cos(ha), sd = sin(dec), cd = cos(dec);
         for (int a = 0; a < ns; a++)
             for (int b = a + 1; b < ns; b++, row++) {
@@ -141,7 +139,7 @@ int ob_obs_fill_sky(const ob_obs_config *cfg, double field_rad, ob_obs *obs)
             for (int s = 0; s < nsrc; s++) {
                 /* exp(-2 pi i (u l + v m + w (n-1)) f/c), stepped across channels. */
                 double ph =
-                    -2.0 * PI *
+                    -2.0 * M_PI *
                     (uvw[0] * src[4 * s] + uvw[1] * src[4 * s + 1] + uvw[2] * src[4 * s + 2]);
                 double f = f0 + df * (double)c0;
                 double zr = cos(ph * f) * src[4 * s + 3], zi = sin(ph * f) * src[4 * s + 3];
