@@ -42,8 +42,10 @@ int ob_steptime_load(const char *path, ob_steptime *t, char *err, size_t errlen)
 const ob_steptime_entry *ob_steptime_find(const ob_steptime *t, const char *kernel,
                                           ob_preset preset);
 
-/* Seconds one step takes by the model; a kernel without an entry counts
- * as its window plus one second. */
+/* Seconds one step takes by the model. A kernel without an entry (a new
+ * kernel before anyone measured it with scripts/measure-step-times) counts
+ * as its window plus one second plus the harness between steps; --dry-run
+ * marks such steps "no reference time". */
 double ob_steptime_step(const ob_steptime *t, const ob_steptime_entry *e, double window,
                         int min_reps, int k, int cores);
 

@@ -27,6 +27,10 @@
 #include "kernels/probes/probes.h"
 #include "common/rng.h"
 
+enum { PH_CHASE, PH_COUNT };
+static const char *const chase_phases[] = {[PH_CHASE] = "chase", [PH_COUNT] = NULL};
+OB_PHASES_MATCH(chase_phases, PH_COUNT);
+
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
 #define GIB ((size_t)1 << 30)
@@ -191,7 +195,7 @@ static int chase_run(void *state, ob_ctx *ctx)
 {
     chase_state *s = state;
     chase_node *p = s->cur;
-    ob_phase_begin(ctx, 0);
+    ob_phase_begin(ctx, PH_CHASE);
     for (uint64_t i = 0; i < s->loads; i += CHASE_UNROLL) {
         p = p->next;
         p = p->next;
@@ -202,7 +206,7 @@ static int chase_run(void *state, ob_ctx *ctx)
         p = p->next;
         p = p->next;
     }
-    ob_phase_end(ctx, 0);
+    ob_phase_end(ctx, PH_CHASE);
     s->cur = p;
     s->total += s->loads;
     return OB_OK;
@@ -242,8 +246,6 @@ size_t ob_chase_test_nodes(void *state)
 {
     return ((chase_state *)state)->n;
 }
-
-static const char *const chase_phases[] = {"chase", NULL};
 
 /* Test hook: the chase one node further than the permutation says. */
 static void chase_corrupt(void *state)

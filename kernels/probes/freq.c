@@ -24,6 +24,10 @@
 #include "occbench/kernel.h"
 #include "kernels/probes/probes.h"
 
+enum { PH_CHAIN, PH_COUNT };
+static const char *const freq_phases[] = {[PH_CHAIN] = "chain", [PH_COUNT] = NULL};
+OB_PHASES_MATCH(freq_phases, PH_COUNT);
+
 #define FREQ_MIN_GHZ 0.2
 #define FREQ_MAX_GHZ 7.0
 
@@ -89,11 +93,11 @@ static int freq_setup(ob_ctx *ctx, void **state)
 static int freq_run(void *state, ob_ctx *ctx)
 {
     freq_state *s = state;
-    ob_phase_begin(ctx, 0);
+    ob_phase_begin(ctx, PH_CHAIN);
     double t0 = thread_cpu_seconds();
     s->result = ob_freq_chain(s->adds);
     s->cpu_seconds = thread_cpu_seconds() - t0;
-    ob_phase_end(ctx, 0);
+    ob_phase_end(ctx, PH_CHAIN);
     return OB_OK;
 }
 
@@ -128,8 +132,6 @@ void ob_freq_test_set_seconds(void *state, double seconds)
 {
     ((freq_state *)state)->cpu_seconds = seconds;
 }
-
-static const char *const freq_phases[] = {"chain", NULL};
 
 /* Test hook: a chain that lost one add. */
 static void freq_corrupt(void *state)

@@ -29,6 +29,10 @@
 #include "occbench/kernel.h"
 #include "kernels/probes/probes.h"
 
+enum { PH_TRIAD, PH_COUNT };
+static const char *const triad_phases[] = {[PH_TRIAD] = "triad", [PH_COUNT] = NULL};
+OB_PHASES_MATCH(triad_phases, PH_COUNT);
+
 #define MIB ((size_t)1 << 20)
 #define GIB ((size_t)1 << 30)
 #define TRIAD_DEFAULT_L3 (32 * MIB)
@@ -166,13 +170,13 @@ static void triad_pass(double *restrict a, const double *restrict b, const doubl
 static int triad_run(void *state, ob_ctx *ctx)
 {
     triad_state *s = state;
-    ob_phase_begin(ctx, 0);
+    ob_phase_begin(ctx, PH_TRIAD);
     for (int p = 0; p < s->passes; p++) {
         uint64_t j = s->done + 3; /* the term this pass writes, over term j-3 */
         triad_pass(s->buf[j % 3], s->buf[(j - 1) % 3], s->buf[(j - 2) % 3], s->q, s->n);
         s->done++;
     }
-    ob_phase_end(ctx, 0);
+    ob_phase_end(ctx, PH_TRIAD);
     return OB_OK;
 }
 
@@ -218,8 +222,6 @@ double *ob_triad_test_array(void *state, int which, size_t *len)
         *len = s->n;
     return s->buf[which];
 }
-
-static const char *const triad_phases[] = {"triad", NULL};
 
 /* Test hook: one element of the newest array wrong by far more than the tolerance. */
 static void triad_corrupt(void *state)
