@@ -250,125 +250,155 @@ typedef struct star {
     double x, y, flux;
 } star;
 
-int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw, ob_ccd_calib *c,
+/* One simulation in progress: the geometry, the outputs being filled, the
+ * random stream (its draws in the order the stages below make them) and
+ * the working images. */
+typedef struct ccd_sim {
+    const ob_ccd_geom *g;
+    ob_ccd_calib *c;
+    ob_ccd_truth *t;
+    ob_rng rng;
+    int nx, ny, namp, raw_w, seg_h;
+    size_t n, nraw, npix_amp;
+    ob_amp_layout amps[OB_CCD_MAX_AMPS];
+    int nstars, nsat, nbright;
+    double *e, *tmp, *corr; /* electrons, scratch, brighter-fatter correction */
+    float *frame, *accum;   /* the raw frame in electrons; crosstalk scratch */
+    star *stars;
+    unsigned char *spill; /* [amp][segment row]: the row spills into the overscan */
+} ccd_sim;
+
+static void sim_free(ccd_sim *s)
+{
+    free(s->e), free(s->tmp), free(s->corr), free(s->frame), free(s->accum), free(s->stars);
+    free(s->spill);
+}
+
+static int sim_init(ccd_sim *s, const ob_ccd_geom *g, uint64_t seed, ob_ccd_calib *c,
                     ob_ccd_truth *t)
 {
-    int nx = ob_ccd_nx(g), ny = ob_ccd_ny(g), namp = ob_ccd_namp(g);
-    int raw_w = ob_ccd_raw_w(g), raw_h = ob_ccd_raw_h(g);
-    size_t n = (size_t)nx * (size_t)ny, nraw = (size_t)raw_w * (size_t)raw_h;
-    size_t npix_amp = (size_t)g->img_w * (size_t)g->img_h;
-    ob_amp_layout amps[OB_CCD_MAX_AMPS];
-    ob_ccd_amp_layouts(g, amps);
-
-    double *e = malloc(n * sizeof(double));
-    double *tmp = malloc(n * sizeof(double));
-    float *frame = calloc(nraw, sizeof(float));
-    float *accum = malloc((size_t)namp * npix_amp * sizeof(float));
-    int nsat = scaled_count(g, SATURATED_FULL, 2), nstars = scaled_count(g, STARS_FULL, 6);
-    int nbright = nsat + scaled_count(g, BRIGHT_FULL, 5);
-    if (nstars < nbright + 2)
-        nstars = nbright + 2;
-    star *stars = malloc((size_t)nstars * sizeof(star));
-    if (!e || !tmp || !frame || !accum || !stars) {
-        free(e), free(tmp), free(frame), free(accum), free(stars);
+    *s = (ccd_sim){.g = g, .c = c, .t = t};
+    s->nx = ob_ccd_nx(g), s->ny = ob_ccd_ny(g), s->namp = ob_ccd_namp(g);
+    s->raw_w = ob_ccd_raw_w(g), s->seg_h = ob_ccd_seg_h(g);
+    s->n = (size_t)s->nx * (size_t)s->ny;
+    s->nraw = (size_t)s->raw_w * (size_t)ob_ccd_raw_h(g);
+    s->npix_amp = (size_t)g->img_w * (size_t)g->img_h;
+    ob_ccd_amp_layouts(g, s->amps);
+    s->nsat = scaled_count(g, SATURATED_FULL, 2);
+    s->nstars = scaled_count(g, STARS_FULL, 6);
+    s->nbright = s->nsat + scaled_count(g, BRIGHT_FULL, 5);
+    if (s->nstars < s->nbright + 2)
+        s->nstars = s->nbright + 2;
+    s->e = malloc(s->n * sizeof(double));
+    s->tmp = malloc(s->n * sizeof(double));
+    s->corr = malloc(s->n * sizeof(double));
+    s->frame = calloc(s->nraw, sizeof(float));
+    s->accum = malloc((size_t)s->namp * s->npix_amp * sizeof(float));
+    s->stars = malloc((size_t)s->nstars * sizeof(star));
+    s->spill = calloc((size_t)s->namp * (size_t)s->seg_h, 1);
+    if (!s->e || !s->tmp || !s->corr || !s->frame || !s->accum || !s->stars || !s->spill) {
+        sim_free(s);
         return -1;
     }
-    ob_rng rng;
-    ob_rng_seed(&rng, seed);
-    make_amp_constants(g, &rng, c);
-    make_flat_dark_bias(g, &rng, c, amps);
-    make_defects(g, &rng, c);
-    t->nstars = nstars;
-    t->nsaturated = nsat;
+    ob_rng_seed(&s->rng, seed);
+    return 0;
+}
 
-    /* sky and stars, flat-fielded electrons; the first nsat stars saturate */
-    for (size_t i = 0; i < n; i++)
-        e[i] = SKY_E;
-    for (int k = 0; k < nstars; k++) {
+/* Sky and stars, flat-fielded electrons (the first nsat stars saturate),
+ * with photon noise: the realisation is the truth. */
+static void sky_and_stars(ccd_sim *s)
+{
+    int nx = s->nx, ny = s->ny;
+    for (size_t i = 0; i < s->n; i++)
+        s->e[i] = SKY_E;
+    for (int k = 0; k < s->nstars; k++) {
         int margin = 20;
-        star *s = &stars[k];
-        s->x = margin + ob_rng_uniform(&rng) * (nx - 2 * margin);
-        s->y = margin + ob_rng_uniform(&rng) * (ny - 2 * margin);
-        double lg = k < nsat      ? 6.6 + 0.7 * ob_rng_uniform(&rng)
-                    : k < nbright ? 5.9 + 0.3 * ob_rng_uniform(&rng)
-                                  : 3.5 + 2.6 * ob_rng_uniform(&rng);
-        s->flux = pow(10.0, lg);
-        add_star(e, nx, ny, s->x, s->y, s->flux);
+        star *st = &s->stars[k];
+        st->x = margin + ob_rng_uniform(&s->rng) * (nx - 2 * margin);
+        st->y = margin + ob_rng_uniform(&s->rng) * (ny - 2 * margin);
+        double lg = k < s->nsat      ? 6.6 + 0.7 * ob_rng_uniform(&s->rng)
+                    : k < s->nbright ? 5.9 + 0.3 * ob_rng_uniform(&s->rng)
+                                     : 3.5 + 2.6 * ob_rng_uniform(&s->rng);
+        st->flux = pow(10.0, lg);
+        add_star(s->e, nx, ny, st->x, st->y, st->flux);
     }
-    /* photon noise: the realisation is the truth */
-    for (size_t i = 0; i < n; i++)
-        e[i] += sqrt(e[i]) * ob_rng_normal(&rng);
+    for (size_t i = 0; i < s->n; i++)
+        s->e[i] += sqrt(s->e[i]) * ob_rng_normal(&s->rng);
+}
 
-    /* cosmic rays deposit charge that the flat does not touch */
-    for (size_t i = 0; i < n; i++) {
-        t->expected[i] = (float)e[i];
-        e[i] *= c->flat[i];
+/* The truth, then times the flat; cosmic rays deposit charge that the flat
+ * does not touch. */
+static void flat_and_cosmics(ccd_sim *s)
+{
+    ob_ccd_calib *c = s->c;
+    ob_ccd_truth *t = s->t;
+    int nx = s->nx, ny = s->ny;
+    for (size_t i = 0; i < s->n; i++) {
+        t->expected[i] = (float)s->e[i];
+        s->e[i] *= c->flat[i];
     }
-    t->ncosmics = scaled_count(g, COSMICS_FULL, 5);
+    t->ncosmics = scaled_count(s->g, COSMICS_FULL, 5);
     for (int k = 0; k < t->ncosmics; k++) {
-        int x = (int)ob_rng_below(&rng, (uint64_t)nx), y = (int)ob_rng_below(&rng, (uint64_t)ny);
-        int dx = (int)ob_rng_below(&rng, 3) - 1, dy = (int)ob_rng_below(&rng, 3) - 1;
-        int len = 1 + (int)ob_rng_below(&rng, 6);
-        for (int s = 0; s < len; s++, x += dx, y += dy) {
+        int x = (int)ob_rng_below(&s->rng, (uint64_t)nx);
+        int y = (int)ob_rng_below(&s->rng, (uint64_t)ny);
+        int dx = (int)ob_rng_below(&s->rng, 3) - 1, dy = (int)ob_rng_below(&s->rng, 3) - 1;
+        int len = 1 + (int)ob_rng_below(&s->rng, 6);
+        for (int step = 0; step < len; step++, x += dx, y += dy) {
             if (x < 0 || x >= nx || y < 0 || y >= ny)
                 break;
             size_t i = (size_t)y * (size_t)nx + (size_t)x;
-            double dep = 300.0 + 2700.0 * ob_rng_uniform(&rng);
-            e[i] += dep;
+            double dep = 300.0 + 2700.0 * ob_rng_uniform(&s->rng);
+            s->e[i] += dep;
             t->expected[i] += (float)(dep / c->flat[i]);
         }
     }
+}
 
-    /* brighter-fatter: the ISR solves T = O + corr(T); observe O = E - corr(E) */
-    ob_bf_convolve(bf, e, tmp);
-    double *corr = malloc(n * sizeof(double));
-    if (!corr) {
-        free(e), free(tmp), free(frame), free(accum), free(stars);
-        return -1;
-    }
-    ob_bf_correction(e, tmp, corr, ny, nx, OB_BF_KERNEL_SIZE / 2);
-    for (size_t i = 0; i < n; i++)
-        e[i] -= corr[i];
-    free(corr);
-
-    /* bad columns lose most of their charge */
-    for (int k = 0; k < c->ndefects; k++) {
-        const ob_defect *d = &c->defects[k];
+/* Brighter-fatter (the ISR solves T = O + corr(T); observe O = E - corr(E)),
+ * bad columns that lose most of their charge, the full well and its bleed. */
+static void brighter_fatter_and_defects(ccd_sim *s, ob_bf *bf)
+{
+    ob_bf_convolve(bf, s->e, s->tmp);
+    ob_bf_correction(s->e, s->tmp, s->corr, s->ny, s->nx, OB_BF_KERNEL_SIZE / 2);
+    for (size_t i = 0; i < s->n; i++)
+        s->e[i] -= s->corr[i];
+    for (int k = 0; k < s->c->ndefects; k++) {
+        const ob_defect *d = &s->c->defects[k];
         for (int y = d->y0; y < d->y0 + d->h; y++)
             for (int x = d->x0; x < d->x0 + d->w; x++)
-                e[(size_t)y * (size_t)nx + (size_t)x] *= 0.2;
+                s->e[(size_t)y * (size_t)s->nx + (size_t)x] *= 0.2;
     }
-    full_well_and_bleed(e, nx, ny, tmp);
+    full_well_and_bleed(s->e, s->nx, s->ny, s->tmp);
+}
 
-    /* Rows with a wide saturated run spill into the serial overscan. They
-     * are kept to at most a tenth of an amp's rows, as on real data: the
-     * ISR's row-outlier masking (by the IQR of the row medians) can only
-     * find a minority; a long bleed in a tiny ci amp would break it. */
-    int seg_h = ob_ccd_seg_h(g), spill_cap = seg_h / 10;
-    unsigned char *spill = calloc((size_t)namp * (size_t)seg_h, 1);
-    if (!spill) {
-        free(e), free(tmp), free(frame), free(accum), free(stars);
-        return -1;
-    }
-
-    /* dark current, non-linearity; into the raw frame in electrons */
-    for (int a = 0; a < namp; a++) {
-        const ob_amp_layout *al = &amps[a];
+/* Dark current and non-linearity, into the raw frame in electrons; the
+ * amp's saturation level. Rows with a wide saturated run spill into the
+ * serial overscan. They are kept to at most a tenth of an amp's rows, as on
+ * real data: the ISR's row-outlier masking (by the IQR of the row medians)
+ * can only find a minority; a long bleed in a tiny ci amp would break it. */
+static void dark_and_linearity(ccd_sim *s)
+{
+    const ob_ccd_geom *g = s->g;
+    ob_ccd_calib *c = s->c;
+    int nx = s->nx, spill_cap = s->seg_h / 10;
+    for (int a = 0; a < s->namp; a++) {
+        const ob_amp_layout *al = &s->amps[a];
         int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al), spilled = 0;
         for (int y = 0; y < g->img_h; y++) {
             int saturated = 0;
             for (int x = 0; x < g->img_w; x++)
-                saturated += e[(size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x)] >=
-                             FULL_WELL_E;
+                saturated +=
+                    s->e[(size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x)] >=
+                    FULL_WELL_E;
             if (saturated >= 3 && spilled < spill_cap) {
-                spill[(size_t)a * (size_t)seg_h + (size_t)(r0 + y)] = 1;
+                s->spill[(size_t)a * (size_t)s->seg_h + (size_t)(r0 + y)] = 1;
                 spilled++;
             }
             for (int x = 0; x < g->img_w; x++) {
                 size_t i = (size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x);
                 double d = c->dark[i];
-                double v = e[i] + d + sqrt(d) * ob_rng_normal(&rng);
-                frame[(size_t)(al->y0 + r0 + y) * (size_t)raw_w + (size_t)(al->x0 + c0 + x)] =
+                double v = s->e[i] + d + sqrt(d) * ob_rng_normal(&s->rng);
+                s->frame[(size_t)(al->y0 + r0 + y) * (size_t)s->raw_w + (size_t)(al->x0 + c0 + x)] =
                     (float)linearity_inverse(v, c->lin_k2[a], c->lin_k3[a]);
             }
         }
@@ -376,105 +406,146 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
         /* below the lowest full-well value by read noise and crosstalk margins */
         c->sat_adu[a] = (float)(top - 5.0 * c->read_noise_e[a] / c->gain[a] - 100.0);
     }
+}
 
-    /* crosstalk ghosts of the saturated stars: probes into same-row neighbours */
+/* The ghost box of saturated star k in the same-row neighbour `dt` (-1, +1)
+ * and its mean injected signal; 0 when the box lies inside that amp. */
+static int ghost_probe(const ccd_sim *s, int k, int dt, ob_xtalk_probe *p)
+{
+    const ob_ccd_geom *g = s->g;
+    const ob_ccd_calib *c = s->c;
+    int sx = (int)s->stars[k].x, sy = (int)s->stars[k].y;
+    int src = (sy / g->img_h) * g->namp_x + sx / g->img_w;
+    const ob_amp_layout *as = &s->amps[src];
+    int tix = src % g->namp_x + dt;
+    if (tix < 0 || tix >= g->namp_x)
+        return -1;
+    int tamp = (src / g->namp_x) * g->namp_x + tix;
+    const ob_amp_layout *at = &s->amps[tamp];
+    /* same flips within a row: the ghost is at the same place in the amp */
+    int px = sx - as->ccd_x0, py = sy - as->ccd_y0, half = 4;
+    p->amp = tamp;
+    p->x0 = at->ccd_x0 + px - half;
+    p->y0 = at->ccd_y0 + py - half;
+    p->w = p->h = 2 * half + 1;
+    if (p->x0 < at->ccd_x0 || p->y0 < at->ccd_y0 || p->x0 + p->w > at->ccd_x0 + g->img_w ||
+        p->y0 + p->h > at->ccd_y0 + g->img_h)
+        return -1;
+    double sum = 0.0, coeff = c->xtalk[tamp * s->namp + src];
+    for (int y = 0; y < p->h; y++)
+        for (int x = 0; x < p->w; x++) {
+            int srcy = as->y0 + ob_amp_img_row0(as) + py - half + y;
+            int srcx = as->x0 + ob_amp_img_col0(as) + px - half + x;
+            size_t ti = (size_t)(p->y0 + y) * (size_t)s->nx + (size_t)(p->x0 + x);
+            sum += coeff * s->frame[(size_t)srcy * (size_t)s->raw_w + (size_t)srcx] / c->flat[ti];
+        }
+    p->injected = sum / (p->w * p->h);
+    return 0;
+}
+
+/* Crosstalk: the saturated stars' ghosts recorded as probes into same-row
+ * neighbours, then the ISR step with the signs reversed adds every ghost. */
+static void crosstalk(ccd_sim *s)
+{
+    ob_ccd_truth *t = s->t;
     t->nprobes = 0;
-    for (int k = 0; k < nsat; k++) {
-        int sx = (int)stars[k].x, sy = (int)stars[k].y;
-        int s = (sy / g->img_h) * g->namp_x + sx / g->img_w;
-        const ob_amp_layout *as = &amps[s];
-        for (int dt = -1; dt <= 1; dt += 2) {
-            int tix = s % g->namp_x + dt;
-            if (tix < 0 || tix >= g->namp_x || t->nprobes >= OB_CCD_MAX_PROBES)
-                continue;
-            int tamp = (s / g->namp_x) * g->namp_x + tix;
-            const ob_amp_layout *at = &amps[tamp];
-            /* same flips within a row: the ghost is at the same place in the amp */
-            int px = sx - as->ccd_x0, py = sy - as->ccd_y0, half = 4;
-            ob_xtalk_probe *p = &t->probes[t->nprobes];
-            p->amp = tamp;
-            p->x0 = at->ccd_x0 + px - half;
-            p->y0 = at->ccd_y0 + py - half;
-            p->w = p->h = 2 * half + 1;
-            if (p->x0 < at->ccd_x0 || p->y0 < at->ccd_y0 || p->x0 + p->w > at->ccd_x0 + g->img_w ||
-                p->y0 + p->h > at->ccd_y0 + g->img_h)
-                continue;
-            double sum = 0.0, coeff = c->xtalk[tamp * namp + s];
-            for (int y = 0; y < p->h; y++)
-                for (int x = 0; x < p->w; x++) {
-                    int srcy = as->y0 + ob_amp_img_row0(as) + py - half + y;
-                    int srcx = as->x0 + ob_amp_img_col0(as) + px - half + x;
-                    size_t ti = (size_t)(p->y0 + y) * (size_t)nx + (size_t)(p->x0 + x);
-                    sum += coeff * frame[(size_t)srcy * (size_t)raw_w + (size_t)srcx] / c->flat[ti];
-                }
-            p->injected = sum / (p->w * p->h);
-            t->nprobes++;
+    for (int k = 0; k < s->nsat; k++)
+        for (int dt = -1; dt <= 1; dt += 2)
+            if (t->nprobes < OB_CCD_MAX_PROBES &&
+                ghost_probe(s, k, dt, &t->probes[t->nprobes]) == 0)
+                t->nprobes++;
+    double neg[OB_CCD_MAX_AMPS * OB_CCD_MAX_AMPS];
+    for (int i = 0; i < s->namp * s->namp; i++)
+        neg[i] = -s->c->xtalk[i];
+    ob_isr_crosstalk(s->frame, (size_t)s->raw_w, s->amps, s->namp, neg, s->accum);
+}
+
+/* Amp a to ADU: bias level, row jitter, column pattern, bias structure,
+ * read noise, overscan spill; returns the rows that spill. */
+static int amp_to_adu(ccd_sim *s, int a, int32_t *raw)
+{
+    const ob_ccd_calib *c = s->c;
+    const ob_amp_layout *al = &s->amps[a];
+    double level = 15000.0 + 10000.0 * ob_rng_uniform(&s->rng);
+    double rn_adu = c->read_noise_e[a] / c->gain[a];
+    int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al), spill_rows = 0;
+    for (int r = 0; r < al->raw_h; r++) {
+        double row_level = level + 0.5 * ob_rng_normal(&s->rng);
+        int frame_row = al->y0 + r;
+        int in_img_rows = r >= r0 && r < r0 + al->img_h;
+        int spills = s->spill[(size_t)a * (size_t)s->seg_h + (size_t)r];
+        spill_rows += spills;
+        for (int col = 0; col < al->raw_w; col++) {
+            size_t fi = (size_t)frame_row * (size_t)s->raw_w + (size_t)(al->x0 + col);
+            int in_img = in_img_rows && col >= c0 && col < c0 + al->img_w;
+            double v = s->frame[fi] / c->gain[a] + row_level + 4.0 * sin(0.9 * col + a) +
+                       rn_adu * ob_rng_normal(&s->rng);
+            if (in_img) {
+                size_t ci =
+                    (size_t)(al->ccd_y0 + r - r0) * (size_t)s->nx + (size_t)(al->ccd_x0 + col - c0);
+                v += c->bias[ci] / c->gain[a];
+            }
+            /* charge trailing out of saturated rows fills most of the overscan */
+            int rc = al->flip_x ? al->raw_w - 1 - col : col;
+            if (spills && rc >= al->prescan + al->img_w &&
+                rc < al->prescan + al->img_w + (al->serial_os * 3) / 4)
+                v += SPILL_ADU;
+            double q = floor(v + 0.5);
+            raw[fi] = (int32_t)(q < 0.0 ? 0.0 : (q > 262143.0 ? 262143.0 : q));
         }
     }
+    return spill_rows;
+}
 
-    /* crosstalk: the ISR step with the signs reversed adds the ghosts */
-    double neg[OB_CCD_MAX_AMPS * OB_CCD_MAX_AMPS];
-    for (int i = 0; i < namp * namp; i++)
-        neg[i] = -c->xtalk[i];
-    ob_isr_crosstalk(frame, (size_t)raw_w, amps, namp, neg, accum);
-
-    /* to ADU: bias level, row jitter, column pattern, bias structure, read noise */
-    int spill_rows = 0;
-    for (int a = 0; a < namp; a++) {
-        const ob_amp_layout *al = &amps[a];
-        double level = 15000.0 + 10000.0 * ob_rng_uniform(&rng);
-        double rn_adu = c->read_noise_e[a] / c->gain[a];
-        int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al);
-        for (int r = 0; r < al->raw_h; r++) {
-            double row_level = level + 0.5 * ob_rng_normal(&rng);
-            int frame_row = al->y0 + r;
-            int in_img_rows = r >= r0 && r < r0 + al->img_h;
-            int spills = spill[(size_t)a * (size_t)seg_h + (size_t)r];
-            spill_rows += spills;
-            for (int col = 0; col < al->raw_w; col++) {
-                size_t fi = (size_t)frame_row * (size_t)raw_w + (size_t)(al->x0 + col);
-                int in_img = in_img_rows && col >= c0 && col < c0 + al->img_w;
-                double v = frame[fi] / c->gain[a] + row_level + 4.0 * sin(0.9 * col + a) +
-                           rn_adu * ob_rng_normal(&rng);
-                if (in_img) {
-                    size_t ci = (size_t)(al->ccd_y0 + r - r0) * (size_t)nx +
-                                (size_t)(al->ccd_x0 + col - c0);
-                    v += c->bias[ci] / c->gain[a];
-                }
-                /* charge trailing out of saturated rows fills most of the overscan */
-                int rc = al->flip_x ? al->raw_w - 1 - col : col;
-                if (spills && rc >= al->prescan + al->img_w &&
-                    rc < al->prescan + al->img_w + (al->serial_os * 3) / 4)
-                    v += SPILL_ADU;
-                double q = floor(v + 0.5);
-                raw[fi] = (int32_t)(q < 0.0 ? 0.0 : (q > 262143.0 ? 262143.0 : q));
-            }
+/* Amp a's predicted residual: read noise, quantisation, the two overscan
+ * medians' errors (variance pi/2 sigma^2 / n each) and dark shot noise. */
+static void predicted_residual(ccd_sim *s, int a)
+{
+    const ob_ccd_calib *c = s->c;
+    const ob_amp_layout *al = &s->amps[a];
+    double rn_adu = c->read_noise_e[a] / c->gain[a];
+    int nser = al->serial_os - 2 * c->overscan_skip, npar = al->parallel_os - 2 * c->overscan_skip;
+    double ser = M_PI / 2.0 / nser;
+    double var_adu = rn_adu * rn_adu * (1.0 + ser + M_PI / 2.0 / npar * (1.0 + ser)) + 1.0 / 12.0;
+    double var_e = var_adu * c->gain[a] * c->gain[a], sum = 0.0;
+    for (int y = 0; y < s->g->img_h; y++)
+        for (int x = 0; x < s->g->img_w; x++) {
+            size_t i = (size_t)(al->ccd_y0 + y) * (size_t)s->nx + (size_t)(al->ccd_x0 + x);
+            sum += (var_e + c->dark[i]) / ((double)c->flat[i] * c->flat[i]);
         }
-        /* predicted residual: read noise, quantisation, the two overscan
-         * medians' errors (variance pi/2 sigma^2 / n each) and dark shot noise */
-        int nser = al->serial_os - 2 * c->overscan_skip,
-            npar = al->parallel_os - 2 * c->overscan_skip;
-        double ser = M_PI / 2.0 / nser;
-        double var_adu =
-            rn_adu * rn_adu * (1.0 + ser + M_PI / 2.0 / npar * (1.0 + ser)) + 1.0 / 12.0;
-        double var_e = var_adu * c->gain[a] * c->gain[a], sum = 0.0;
-        for (int y = 0; y < g->img_h; y++)
-            for (int x = 0; x < g->img_w; x++) {
-                size_t i = (size_t)(al->ccd_y0 + y) * (size_t)nx + (size_t)(al->ccd_x0 + x);
-                sum += (var_e + c->dark[i]) / ((double)c->flat[i] * c->flat[i]);
-            }
-        t->resid_sigma[a] = sqrt(sum / (double)npix_amp);
-        /* row errors (serial medians) reach the amp mean through the imaging
-         * rows and, shared by every column, through the parallel medians;
-         * column errors average over the columns */
-        double row_err = M_PI / 2.0 * rn_adu * rn_adu / nser;
-        double mean_var_adu = row_err * (1.0 / al->img_h + M_PI / 2.0 / npar) +
-                              M_PI / 2.0 * rn_adu * rn_adu / npar / al->img_w;
-        t->resid_mean_sigma[a] = sqrt(mean_var_adu * c->gain[a] * c->gain[a] +
-                                      sum / (double)npix_amp / (double)npix_amp);
+    s->t->resid_sigma[a] = sqrt(sum / (double)s->npix_amp);
+    /* row errors (serial medians) reach the amp mean through the imaging
+     * rows and, shared by every column, through the parallel medians;
+     * column errors average over the columns */
+    double row_err = M_PI / 2.0 * rn_adu * rn_adu / nser;
+    double mean_var_adu = row_err * (1.0 / al->img_h + M_PI / 2.0 / npar) +
+                          M_PI / 2.0 * rn_adu * rn_adu / npar / al->img_w;
+    s->t->resid_mean_sigma[a] = sqrt(mean_var_adu * c->gain[a] * c->gain[a] +
+                                     sum / (double)s->npix_amp / (double)s->npix_amp);
+}
+
+int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw, ob_ccd_calib *c,
+                    ob_ccd_truth *t)
+{
+    ccd_sim s;
+    if (sim_init(&s, g, seed, c, t) != 0)
+        return -1;
+    make_amp_constants(g, &s.rng, c);
+    make_flat_dark_bias(g, &s.rng, c, s.amps);
+    make_defects(g, &s.rng, c);
+    t->nstars = s.nstars;
+    t->nsaturated = s.nsat;
+    sky_and_stars(&s);
+    flat_and_cosmics(&s);
+    brighter_fatter_and_defects(&s, bf);
+    dark_and_linearity(&s);
+    crosstalk(&s);
+    int spill_rows = 0;
+    for (int a = 0; a < s.namp; a++) {
+        spill_rows += amp_to_adu(&s, a, raw);
+        predicted_residual(&s, a);
     }
     t->overscan_spill_rows = spill_rows;
-    free(spill);
-    free(e), free(tmp), free(frame), free(accum), free(stars);
+    sim_free(&s);
     return 0;
 }
