@@ -72,6 +72,8 @@ static int fom_build(fom_table *t, const an_file *files, an_group **g, const siz
                      int ref)
 {
     memset(t, 0, sizeof *t);
+    if (np < 1)
+        return -1;
     size_t maxk = 0;
     for (int i = 0; i < np; i++)
         maxk += ng[i];
@@ -207,148 +209,182 @@ static void fom_print_text(const fom_table *t, const an_file *files)
             }
 }
 
-int an_cmd_compare(int argc, char **argv, const an_shared *sh)
+/* What the compare verb prints from: the files, their groups, the
+ * reference (-1: none) and the figure of merit. */
+typedef struct compare_ctx {
+    an_file *files;
+    an_group **g;
+    size_t *ng;
+    int np, ref;
+    fom_table fom;
+    an_format fmt;
+} compare_ctx;
+
+/* Files into paths (the reference first and once); AN_OK or the usage status. */
+static int compare_args(int argc, char **argv, char **paths, int *np, int *ref)
 {
-    an_format fmt = sh->format;
-    char **paths = calloc((size_t)argc + 2, sizeof *paths);
-    int np = 0, ref = -1, rc = AN_OK;
+    *np = 0;
+    *ref = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--reference")) {
-            if (!v) {
-                free(paths);
+            if (!v)
                 return an_bad("--reference needs a results file");
-            }
-            if (ref >= 0) {
-                free(paths);
+            if (*ref >= 0)
                 return an_bad("--reference given twice");
-            }
             /* the reference goes first, and only once */
-            memmove(paths + 1, paths, (size_t)np * sizeof *paths);
+            memmove(paths + 1, paths, (size_t)*np * sizeof *paths);
             paths[0] = argv[++i];
-            ref = 0;
-            np++;
+            *ref = 0;
+            (*np)++;
         } else if (a[0] == '-' && a[1]) {
-            free(paths);
             return an_bad("compare: unknown option '%s' (accepted: --reference, --format)", a);
         } else
-            paths[np++] = argv[i];
+            paths[(*np)++] = argv[i];
     }
-    if (ref == 0) { /* a reference also named among the files is shown once */
+    if (*ref == 0) { /* a reference also named among the files is shown once */
         int m = 1;
-        for (int i = 1; i < np; i++)
+        for (int i = 1; i < *np; i++)
             if (strcmp(paths[i], paths[0]))
                 paths[m++] = paths[i];
-        np = m;
+        *np = m;
     }
-    if (np < 1 || (np < 2 && ref < 0)) {
-        free(paths);
+    if (*np < 1 || (*np < 2 && *ref < 0))
         return an_bad("compare: give at least two results files (or one and --reference FILE)");
-    }
-    an_file *files = calloc((size_t)np, sizeof *files);
-    if ((rc = an_load_all(paths, np, files))) {
-        free(files);
-        free(paths);
-        return rc;
-    }
-    an_opts o = {.nboot = 0, .min_reps = 1, .baseline = 1, .warn = 0};
-    an_group **g;
-    size_t *ng;
-    if (an_analyse_all(files, np, &o, &g, &ng) < 0) {
-        an_release_all(files, g, ng, np);
-        free(paths);
-        return an_bad("compare: out of memory");
-    }
-    fom_table fom;
-    if (fom_build(&fom, files, g, ng, np, ref) < 0) {
-        fom_free(&fom);
-        an_release_all(files, g, ng, np);
-        free(paths);
-        return an_bad("compare: out of memory");
-    }
-    fom_warn(&fom, files);
-    warn_preset_mismatch(files, np, ref);
+    return AN_OK;
+}
 
-    if (fmt == AN_CSV)
+static void print_csv_row(const compare_ctx *x, int a, const an_group *key, const site_figures *s,
+                          double ratio, double eratio, double kf)
+{
+    const fom_table *fom = &x->fom;
+    printf("%s,%s,%s,%s,%d,%d", x->files[a].path, x->files[a].label, key->kernel, key->placement,
+           s->cores, s->kfull);
+    csv_num(s->thr_full);
+    csv_num(s->eff_full);
+    printf(",%d", s->knee);
+    csv_num(kf);
+    csv_num(s->ghz_full);
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+        csv_num(s->share[t]);
+    csv_num(ratio);
+    csv_num(eratio);
+    size_t c = (size_t)a * (size_t)fom->nkernels + (size_t)kernel_index(fom, key->kernel);
+    csv_num(fom->thr[c]);
+    csv_num(fom->ratio[c]);
+    printf(",%d", fom->in_mean[kernel_index(fom, key->kernel)]);
+    csv_num(fom->geomean[a]);
+    printf(",%d\n", fom->ncommon);
+}
+
+/* One row per file that has the group; rg is the reference's (or NULL). */
+static void print_site_rows(const compare_ctx *x, const an_group *key, const an_group *rg)
+{
+    site_figures rf = rg ? figures_of(rg) : (site_figures){0};
+    for (int a = 0; a < x->np; a++) {
+        const an_group *sg = an_find_group(x->g[a], x->ng[a], key->kernel, key->placement);
+        if (!sg)
+            continue;
+        site_figures s = figures_of(sg);
+        double ratio = rg ? s.thr_full / rf.thr_full : NAN;
+        double eratio = rg ? s.eff_full / rf.eff_full : NAN;
+        double kf = s.knee && s.cores ? (double)s.knee / s.cores : NAN;
+        if (x->fmt == AN_CSV) {
+            print_csv_row(x, a, key, &s, ratio, eratio, kf);
+            continue;
+        }
+        printf("%-20.20s %6d %6d %11.4g %6.3f %6d %6.2f %6.2f", x->files[a].label, s.cores, s.kfull,
+               s.thr_full, s.eff_full, s.knee, kf, s.ghz_full);
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            printf(" %7.1f", 100.0 * s.share[t]);
+        if (rg)
+            printf(" %8.3f", ratio);
+        printf("%s\n", a == x->ref ? "  (reference)" : "");
+    }
+}
+
+/* Text: throughput per node at each k, by occupancy fraction. */
+static void print_by_k(const compare_ctx *x, const an_group *key)
+{
+    printf("  throughput per node by k (k/cores):\n");
+    for (int a = 0; a < x->np; a++) {
+        const an_group *sg = an_find_group(x->g[a], x->ng[a], key->kernel, key->placement);
+        if (!sg)
+            continue;
+        int cores = an_cores(&x->files[a]);
+        printf("    %-20.20s", x->files[a].label);
+        for (size_t r = 0; r < sg->nrows; r++)
+            printf(" %d(%.2f):%.4g", sg->rows[r].k, cores ? (double)sg->rows[r].k / cores : NAN,
+                   sg->rows[r].throughput);
+        printf("\n");
+    }
+}
+
+static void print_group(const compare_ctx *x, const an_group *key)
+{
+    const an_group *rg =
+        x->ref >= 0 ? an_find_group(x->g[x->ref], x->ng[x->ref], key->kernel, key->placement)
+                    : NULL;
+    if (x->fmt == AN_TEXT)
+        printf("\n== %s / %s ==\n%-20s %6s %6s %11s %6s %6s %6s %6s %7s %7s %7s %7s %7s "
+               "%8s\n",
+               key->kernel, key->placement, "site", "cores", "k", "thr/node/s", "eff", "knee",
+               "k/cor", "GHz", "clock%", "cycle%", "block%", "sched%", "offcpu%",
+               rg ? "thr/ref" : "");
+    print_site_rows(x, key, rg);
+    if (x->fmt == AN_TEXT)
+        print_by_k(x, key);
+}
+
+static void print_compare(const compare_ctx *x)
+{
+    if (x->fmt == AN_CSV)
         printf(
             "file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
             "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
             "scheduler_share,other_offcpu_share,throughput_ratio,efficiency_ratio,fom_throughput,"
             "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels\n");
     /* every (kernel, placement) of any file, in first-seen order */
-    for (int i = 0; i < np; i++)
-        for (size_t j = 0; j < ng[i]; j++) {
-            const an_group *key = &g[i][j];
+    for (int i = 0; i < x->np; i++)
+        for (size_t j = 0; j < x->ng[i]; j++) {
+            const an_group *key = &x->g[i][j];
             int seen = 0;
             for (int a = 0; a < i && !seen; a++)
-                seen = an_find_group(g[a], ng[a], key->kernel, key->placement) != NULL;
-            if (seen)
-                continue;
-            const an_group *rg =
-                ref >= 0 ? an_find_group(g[ref], ng[ref], key->kernel, key->placement) : NULL;
-            site_figures rf = rg ? figures_of(rg) : (site_figures){0};
-            if (fmt == AN_TEXT)
-                printf("\n== %s / %s ==\n%-20s %6s %6s %11s %6s %6s %6s %6s %7s %7s %7s %7s %7s "
-                       "%8s\n",
-                       key->kernel, key->placement, "site", "cores", "k", "thr/node/s", "eff",
-                       "knee", "k/cor", "GHz", "clock%", "cycle%", "block%", "sched%", "offcpu%",
-                       rg ? "thr/ref" : "");
-            for (int a = 0; a < np; a++) {
-                const an_group *sg = an_find_group(g[a], ng[a], key->kernel, key->placement);
-                if (!sg)
-                    continue;
-                site_figures s = figures_of(sg);
-                double ratio = rg ? s.thr_full / rf.thr_full : NAN;
-                double eratio = rg ? s.eff_full / rf.eff_full : NAN;
-                double kf = s.knee && s.cores ? (double)s.knee / s.cores : NAN;
-                if (fmt == AN_CSV) {
-                    printf("%s,%s,%s,%s,%d,%d", files[a].path, files[a].label, key->kernel,
-                           key->placement, s.cores, s.kfull);
-                    csv_num(s.thr_full);
-                    csv_num(s.eff_full);
-                    printf(",%d", s.knee);
-                    csv_num(kf);
-                    csv_num(s.ghz_full);
-                    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-                        csv_num(s.share[t]);
-                    csv_num(ratio);
-                    csv_num(eratio);
-                    size_t c =
-                        (size_t)a * (size_t)fom.nkernels + (size_t)kernel_index(&fom, key->kernel);
-                    csv_num(fom.thr[c]);
-                    csv_num(fom.ratio[c]);
-                    printf(",%d", fom.in_mean[kernel_index(&fom, key->kernel)]);
-                    csv_num(fom.geomean[a]);
-                    printf(",%d\n", fom.ncommon);
-                } else {
-                    printf("%-20.20s %6d %6d %11.4g %6.3f %6d %6.2f %6.2f", files[a].label, s.cores,
-                           s.kfull, s.thr_full, s.eff_full, s.knee, kf, s.ghz_full);
-                    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-                        printf(" %7.1f", 100.0 * s.share[t]);
-                    if (rg)
-                        printf(" %8.3f", ratio);
-                    printf("%s\n", a == ref ? "  (reference)" : "");
-                }
-            }
-            if (fmt == AN_TEXT) { /* by occupancy fraction: throughput per node at each k */
-                printf("  throughput per node by k (k/cores):\n");
-                for (int a = 0; a < np; a++) {
-                    const an_group *sg = an_find_group(g[a], ng[a], key->kernel, key->placement);
-                    if (!sg)
-                        continue;
-                    int cores = an_cores(&files[a]);
-                    printf("    %-20.20s", files[a].label);
-                    for (size_t r = 0; r < sg->nrows; r++)
-                        printf(" %d(%.2f):%.4g", sg->rows[r].k,
-                               cores ? (double)sg->rows[r].k / cores : NAN, sg->rows[r].throughput);
-                    printf("\n");
-                }
-            }
+                seen = an_find_group(x->g[a], x->ng[a], key->kernel, key->placement) != NULL;
+            if (!seen)
+                print_group(x, key);
         }
-    if (fmt == AN_TEXT)
-        fom_print_text(&fom, files);
-    fom_free(&fom);
-    an_release_all(files, g, ng, np);
+    if (x->fmt == AN_TEXT)
+        fom_print_text(&x->fom, x->files);
+}
+
+int an_cmd_compare(int argc, char **argv, const an_shared *sh)
+{
+    compare_ctx x = {.fmt = sh->format};
+    char **paths = calloc((size_t)argc + 2, sizeof *paths);
+    int rc =
+        paths ? compare_args(argc, argv, paths, &x.np, &x.ref) : an_bad("compare: out of memory");
+    if (rc != AN_OK) {
+        free(paths);
+        return rc;
+    }
+    x.files = calloc((size_t)x.np, sizeof *x.files);
+    if ((rc = an_load_all(paths, x.np, x.files))) {
+        free(x.files);
+        free(paths);
+        return rc;
+    }
+    an_opts o = {.nboot = 0, .min_reps = 1, .baseline = 1, .warn = 0};
+    if (an_analyse_all(x.files, x.np, &o, &x.g, &x.ng) < 0 ||
+        fom_build(&x.fom, x.files, x.g, x.ng, x.np, x.ref) < 0)
+        rc = an_bad("compare: out of memory");
+    if (rc == AN_OK) {
+        fom_warn(&x.fom, x.files);
+        warn_preset_mismatch(x.files, x.np, x.ref);
+        print_compare(&x);
+    }
+    fom_free(&x.fom);
+    an_release_all(x.files, x.g, x.ng, x.np);
     free(paths);
-    return AN_OK;
+    return rc;
 }
