@@ -46,123 +46,156 @@ static int split(char *line, char **f)
     return n;
 }
 
-int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, size_t errlen)
+/* The workload file, refusing what is not a regular file. */
+static FILE *open_workload(const char *path, char *err, size_t errlen)
 {
-    *tasks = NULL;
-    *n = 0;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         snprintf(err, errlen, "%s: cannot open the workload file: %s", path, strerror(errno));
-        return -1;
+        return NULL;
     }
     if (!S_ISREG(sb.st_mode)) {
         snprintf(err, errlen, "%s: is %s (accepted: a CSV file)", path,
                  S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
-        return -1;
+        return NULL;
     }
     FILE *in = fopen(path, "r");
-    if (!in) {
+    if (!in)
         snprintf(err, errlen, "%s: cannot open the workload file: %s", path, strerror(errno));
+    return in;
+}
+
+/* A line as read: no NUL, not too long, no byte-order mark. */
+static int check_line(const char *path, int lineno, const char *line, ssize_t len, char *err,
+                      size_t errlen)
+{
+    if (memchr(line, '\0', (size_t)len)) {
+        snprintf(err, errlen, "%s:%d: a NUL byte (accepted: a text CSV file)", path, lineno);
         return -1;
     }
-    char *line = NULL;
-    size_t line_cap = 0;
-    ssize_t len;
-    int lineno = 0, have_header = 0, rc = 0;
-    size_t cap = 0;
-    while (rc == 0 && (len = getline(&line, &line_cap, in)) >= 0) {
-        lineno++;
-        if (memchr(line, '\0', (size_t)len)) {
-            snprintf(err, errlen, "%s:%d: a NUL byte (accepted: a text CSV file)", path, lineno);
-            rc = -1;
-            break;
-        }
-        if (len > 4095) {
-            snprintf(err, errlen, "%s:%d: line longer than 4095 characters", path, lineno);
-            rc = -1;
-            break;
-        }
-        if (lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+    if (len > 4095) {
+        snprintf(err, errlen, "%s:%d: line longer than 4095 characters", path, lineno);
+        return -1;
+    }
+    if (lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+        snprintf(err, errlen,
+                 "%s:1: starts with a UTF-8 byte-order mark (accepted: the file saved "
+                 "without BOM)",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_header(const char *path, int lineno, char **f, int nf, char *err, size_t errlen)
+{
+    if (nf != NCOLS) {
+        snprintf(err, errlen,
+                 "%s:%d: the header has %d column%s (accepted: the %d columns "
+                 "task,instances_millions,cpu_hours_millions,max_rss_gb)",
+                 path, lineno, nf, nf == 1 ? "" : "s", NCOLS);
+        return -1;
+    }
+    for (int i = 0; i < NCOLS; i++)
+        if (strcmp(f[i], workload_cols[i])) {
             snprintf(err, errlen,
-                     "%s:1: starts with a UTF-8 byte-order mark (accepted: the file saved "
-                     "without BOM)",
-                     path);
-            rc = -1;
-            break;
+                     "%s:%d: column %d: header must be "
+                     "task,instances_millions,cpu_hours_millions,max_rss_gb (got '%s')",
+                     path, lineno, i + 1, f[i]);
+            return -1;
         }
+    return 0;
+}
+
+/* One task row: a name, then positive numbers (max_rss_gb may be "measured"). */
+static int parse_task(const char *path, int lineno, char **f, int nf, pl_task *t, char *err,
+                      size_t errlen)
+{
+    if (nf != NCOLS) {
+        snprintf(err, errlen, "%s:%d: expected %d columns (%s,...), got %d", path, lineno, NCOLS,
+                 workload_cols[0], nf);
+        return -1;
+    }
+    memset(t, 0, sizeof *t);
+    if (!*f[0] || strlen(f[0]) >= sizeof t->name) {
+        snprintf(err, errlen, "%s:%d: column 1 (task): name empty or longer than %zu", path, lineno,
+                 sizeof t->name - 1);
+        return -1;
+    }
+    snprintf(t->name, sizeof t->name, "%s", f[0]);
+    double *dst[3] = {&t->instances_m, &t->cpu_hours_m, &t->max_rss_gb};
+    /* memory per job "measured": taken from the --node file (PSS) */
+    t->measured_mem = !strcmp(f[3], "measured");
+    for (int c = 1; c < NCOLS - t->measured_mem; c++) {
+        char *end;
+        errno = 0;
+        double v = strtod(f[c], &end);
+        if (!*f[c] || *end || errno || !isfinite(v) || v <= 0) {
+            snprintf(err, errlen, "%s:%d: column %d (%s): '%s' is not a positive number%s", path,
+                     lineno, c + 1, workload_cols[c], f[c],
+                     c == 3 ? " (or 'measured': the --node file's PSS per job)" : "");
+            return -1;
+        }
+        *dst[c - 1] = v;
+    }
+    if (t->measured_mem)
+        t->max_rss_gb = NAN;
+    return 0;
+}
+
+static int push_task(pl_task **tasks, size_t *n, size_t *cap, const pl_task *t, char *err,
+                     size_t errlen)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        pl_task *nt = realloc(*tasks, *cap * sizeof *nt);
+        if (!nt) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *tasks = nt;
+    }
+    (*tasks)[(*n)++] = *t;
+    return 0;
+}
+
+/* Every line of the file: the header first, then one task a line. */
+static int read_lines(FILE *in, const char *path, pl_task **tasks, size_t *n, int *have_header,
+                      int *lineno, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t line_cap = 0, cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &line_cap, in)) >= 0) {
+        ++*lineno;
+        if ((rc = check_line(path, *lineno, line, len, err, errlen)) != 0)
+            break;
         char *s = trim(line);
         if (!*s || *s == '#')
             continue;
         char *f[NCOLS + 1];
         int nf = split(s, f);
-        if (!have_header) {
-            if (nf != NCOLS) {
-                snprintf(err, errlen,
-                         "%s:%d: the header has %d column%s (accepted: the %d columns "
-                         "task,instances_millions,cpu_hours_millions,max_rss_gb)",
-                         path, lineno, nf, nf == 1 ? "" : "s", NCOLS);
-                rc = -1;
-                break;
-            }
-            for (int i = 0; i < NCOLS; i++)
-                if (strcmp(f[i], workload_cols[i])) {
-                    snprintf(err, errlen,
-                             "%s:%d: column %d: header must be "
-                             "task,instances_millions,cpu_hours_millions,max_rss_gb (got '%s')",
-                             path, lineno, i + 1, i < nf && i <= NCOLS ? f[i] : "");
-                    rc = -1;
-                    break;
-                }
-            have_header = 1;
-            continue;
-        }
-        if (nf != NCOLS) {
-            snprintf(err, errlen, "%s:%d: expected %d columns (%s,...), got %d", path, lineno,
-                     NCOLS, workload_cols[0], nf);
-            rc = -1;
-            break;
-        }
         pl_task t;
-        memset(&t, 0, sizeof t);
-        if (!*f[0] || strlen(f[0]) >= sizeof t.name) {
-            snprintf(err, errlen, "%s:%d: column 1 (task): name empty or longer than %zu", path,
-                     lineno, sizeof t.name - 1);
-            rc = -1;
-            break;
-        }
-        snprintf(t.name, sizeof t.name, "%s", f[0]);
-        double *dst[3] = {&t.instances_m, &t.cpu_hours_m, &t.max_rss_gb};
-        /* memory per job "measured": taken from the --node file (PSS) */
-        t.measured_mem = !strcmp(f[3], "measured");
-        for (int c = 1; c < NCOLS - t.measured_mem && rc == 0; c++) {
-            char *end;
-            errno = 0;
-            double v = strtod(f[c], &end);
-            if (!*f[c] || *end || errno || !isfinite(v) || v <= 0) {
-                snprintf(err, errlen, "%s:%d: column %d (%s): '%s' is not a positive number%s",
-                         path, lineno, c + 1, workload_cols[c], f[c],
-                         c == 3 ? " (or 'measured': the --node file's PSS per job)" : "");
-                rc = -1;
-            }
-            *dst[c - 1] = v;
-        }
-        if (rc)
-            break;
-        if (t.measured_mem)
-            t.max_rss_gb = NAN;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            pl_task *nt = realloc(*tasks, cap * sizeof *nt);
-            if (!nt) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-                break;
-            }
-            *tasks = nt;
-        }
-        (*tasks)[(*n)++] = t;
+        if (!*have_header) {
+            rc = check_header(path, *lineno, f, nf, err, errlen);
+            *have_header = 1;
+        } else if ((rc = parse_task(path, *lineno, f, nf, &t, err, errlen)) == 0)
+            rc = push_task(tasks, n, &cap, &t, err, errlen);
     }
     free(line);
+    return rc;
+}
+
+int pl_read_workload(const char *path, pl_task **tasks, size_t *n, char *err, size_t errlen)
+{
+    *tasks = NULL;
+    *n = 0;
+    FILE *in = open_workload(path, err, errlen);
+    if (!in)
+        return -1;
+    int lineno = 0, have_header = 0;
+    int rc = read_lines(in, path, tasks, n, &have_header, &lineno, err, errlen);
     fclose(in);
     if (rc == 0 && !have_header) {
         snprintf(err, errlen, "%s:1: column 1: empty file (want the header %s,%s,%s,%s)", path,
@@ -342,125 +375,157 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int an_cmd_plan(int argc, char **argv, const an_shared *sh)
+/* The plan verb's command line. */
+typedef struct plan_args {
+    const char *workload, *nodespec, *kernel, *scaling;
+    double cpu_factor, mem_gb;
+} plan_args;
+
+static int plan_parse(int argc, char **argv, plan_args *p)
 {
-    const char *workload = NULL, *nodespec = NULL, *kernel = NULL, *scaling = "measured";
-    double cpu_factor = NAN, mem_gb = NAN;
-    an_format fmt = sh->format;
+    *p = (plan_args){.scaling = "measured", .cpu_factor = NAN, .mem_gb = NAN};
     int rc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v && a[0] == '-')
             return an_bad("plan: option %s needs a value", a);
         if (!strcmp(a, "--workload"))
-            workload = argv[++i];
+            p->workload = argv[++i];
         else if (!strcmp(a, "--node"))
-            nodespec = argv[++i];
+            p->nodespec = argv[++i];
         else if (!strcmp(a, "--kernel"))
-            kernel = argv[++i];
+            p->kernel = argv[++i];
         else if (!strcmp(a, "--scaling")) {
-            scaling = argv[++i];
-            if (strcmp(scaling, "linear") && strcmp(scaling, "measured"))
-                return an_bad("--scaling '%s' is not one of linear, measured", scaling);
+            p->scaling = argv[++i];
+            if (strcmp(p->scaling, "linear") && strcmp(p->scaling, "measured"))
+                return an_bad("--scaling '%s' is not one of linear, measured", p->scaling);
         } else if (!strcmp(a, "--cpu-factor")) {
-            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e6, &cpu_factor)))
+            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e6, &p->cpu_factor)))
                 return rc;
         } else if (!strcmp(a, "--mem-gb")) {
-            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e9, &mem_gb)))
+            if ((rc = an_arg_double(a, argv[++i], 1e-6, 1e9, &p->mem_gb)))
                 return rc;
         } else
             return an_bad("plan: unknown argument '%s' (accepted: --workload, --node, --kernel, "
                           "--scaling, --cpu-factor, --mem-gb, --format)",
                           a);
     }
-    if (!workload || !nodespec)
+    if (!p->workload || !p->nodespec)
         return an_bad("plan: --workload W.csv and --node (cores=N,mem_gb=M,cpu_factor=F or "
                       "FILE.h5) are required");
+    return AN_OK;
+}
+
+/* The node: from a results file (its curve, memory and PSS) or from
+ * cores=N,mem_gb=M,cpu_factor=F; then the command line's overrides. */
+static int plan_node(const plan_args *p, an_file *f, an_group **g, size_t *ng, pl_node *node)
+{
+    int from_file = !strchr(p->nodespec, '=');
+    if (from_file && !is_file(p->nodespec)) { /* not key=value: meant as a file */
+        struct stat sb;
+        int there = stat(p->nodespec, &sb) == 0;
+        return an_bad("--node %s: %s (accepted: a results file FILE.h5 or "
+                      "cores=N,mem_gb=M,cpu_factor=F)",
+                      p->nodespec, there ? "not a regular file" : strerror(errno));
+    }
+    char err[1024];
+    int rc;
+    if (from_file) {
+        node->cpu_factor = 1.0;
+        rc = node_from_file(p->nodespec, p->kernel, f, g, ng, node);
+    } else {
+        rc = pl_parse_node(p->nodespec, node, err, sizeof err) < 0 ? an_bad("%s", err) : AN_OK;
+        if (rc == AN_OK && p->kernel)
+            rc = an_bad("--kernel needs --node FILE.h5 (a measured curve)");
+    }
+    if (rc == AN_OK && isfinite(p->cpu_factor))
+        node->cpu_factor = p->cpu_factor;
+    if (rc == AN_OK && isfinite(p->mem_gb))
+        node->mem_gb = p->mem_gb; /* e.g. the file's total less what the OS keeps */
+    if (rc == AN_OK && !isfinite(node->mem_gb))
+        rc = an_bad("%s: no memory size in the file (/system memory_bytes or monitor samples); "
+                    "give --mem-gb M",
+                    p->nodespec);
+    return rc;
+}
+
+/* Every task planned first: an impossible one is an error before any output. */
+static int plan_tasks(pl_task *tasks, size_t nt, const pl_node *node, pl_result *res)
+{
+    char err[1024];
+    for (size_t i = 0; i < nt; i++)
+        if (tasks[i].measured_mem) {
+            if (!isfinite(node->job_mem_gb))
+                return an_bad("task %s: max_rss_gb 'measured' needs --node FILE.h5 --kernel K "
+                              "whose file has PSS records (pss_kb, occbench 0.2 or later)",
+                              tasks[i].name);
+            tasks[i].max_rss_gb = node->job_mem_gb;
+        }
+    for (size_t i = 0; i < nt; i++)
+        if (pl_task_plan(&tasks[i], node, &res[i], err, sizeof err) < 0)
+            return an_bad("%s", err);
+    return AN_OK;
+}
+
+static void plan_print(an_format fmt, const char *kernel, const pl_node *node, const pl_task *tasks,
+                       const pl_result *res, size_t nt)
+{
+    if (fmt == AN_CSV)
+        printf("task,concurrency,limited_by,node_days\n");
+    else {
+        printf("node: %d cores, %.4g GB for jobs, cpu_factor %.3g, scaling %s%s%s\n", node->cores,
+               node->mem_gb, node->cpu_factor, node->ks ? "measured (" : "linear",
+               node->ks ? kernel : "", node->ks ? ")" : "");
+        if (isfinite(node->job_mem_gb))
+            printf("memory per job measured: %.4g GB (median PSS of %s at k=%d)\n",
+                   node->job_mem_gb, kernel, node->job_mem_k);
+        printf("%-24s %11s %10s %10s %14s\n", "task", "concurrency", "limited_by", "efficiency",
+               "node_days");
+    }
+    double total = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const pl_result r = res[i];
+        total += r.node_days;
+        if (fmt == AN_CSV)
+            printf("%s,%d,%s,%.6g\n", tasks[i].name, r.concurrency, r.limited_by, r.node_days);
+        else
+            printf("%-24s %11d %10s %10.3f %14.6g\n", tasks[i].name, r.concurrency, r.limited_by,
+                   r.efficiency, r.node_days);
+    }
+    if (fmt == AN_CSV)
+        printf("TOTAL,,,%.6g\n", total);
+    else
+        printf("%-24s %11s %10s %10s %14.6g\n", "TOTAL", "", "", "", total);
+}
+
+int an_cmd_plan(int argc, char **argv, const an_shared *sh)
+{
+    plan_args p;
+    int rc = plan_parse(argc, argv, &p);
+    if (rc != AN_OK)
+        return rc;
     char err[1024];
     pl_task *tasks;
     size_t nt;
-    if (pl_read_workload(workload, &tasks, &nt, err, sizeof err) < 0)
+    if (pl_read_workload(p.workload, &tasks, &nt, err, sizeof err) < 0)
         return an_bad("%s", err);
-    pl_node node;
+    pl_node node = {.job_mem_gb = NAN};
     an_file f;
+    memset(&f, 0, sizeof f);
     an_group *g = NULL;
     size_t ng = 0;
-    int from_file = !strchr(nodespec, '=');
-    if (from_file && !is_file(nodespec)) { /* not key=value: meant as a file */
-        free(tasks);
-        struct stat sb;
-        int there = stat(nodespec, &sb) == 0;
-        return an_bad("--node %s: %s (accepted: a results file FILE.h5 or "
-                      "cores=N,mem_gb=M,cpu_factor=F)",
-                      nodespec, there ? "not a regular file" : strerror(errno));
-    }
-    memset(&f, 0, sizeof f);
-    memset(&node, 0, sizeof node);
-    node.job_mem_gb = NAN;
-    if (from_file) {
-        node.cpu_factor = 1.0;
-        rc = node_from_file(nodespec, kernel, &f, &g, &ng, &node);
-    } else {
-        rc = pl_parse_node(nodespec, &node, err, sizeof err) < 0 ? an_bad("%s", err) : AN_OK;
-        if (rc == AN_OK && kernel)
-            rc = an_bad("--kernel needs --node FILE.h5 (a measured curve)");
-    }
-    if (rc == AN_OK && isfinite(cpu_factor))
-        node.cpu_factor = cpu_factor;
-    if (rc == AN_OK && isfinite(mem_gb))
-        node.mem_gb = mem_gb; /* e.g. the file's total less what the OS keeps */
-    if (rc == AN_OK && !isfinite(node.mem_gb))
-        rc = an_bad("%s: no memory size in the file (/system memory_bytes or monitor samples); "
-                    "give --mem-gb M",
-                    nodespec);
+    rc = plan_node(&p, &f, &g, &ng, &node);
     const int *ks = node.ks;
     const double *eff = node.eff;
-    if (!strcmp(scaling, "linear"))
+    if (!strcmp(p.scaling, "linear"))
         node.ks = NULL, node.n = 0;
     pl_result *res = calloc(nt + 1, sizeof *res);
-    if (!res)
+    if (rc == AN_OK && !res)
         rc = an_bad("out of memory");
-    for (size_t i = 0; i < nt && rc == AN_OK; i++)
-        if (tasks[i].measured_mem) {
-            if (isfinite(node.job_mem_gb))
-                tasks[i].max_rss_gb = node.job_mem_gb;
-            else
-                rc = an_bad("task %s: max_rss_gb 'measured' needs --node FILE.h5 --kernel K whose "
-                            "file has PSS records (pss_kb, occbench 0.2 or later)",
-                            tasks[i].name);
-        }
-    /* every task first: an impossible one is an error before any output */
-    for (size_t i = 0; i < nt && rc == AN_OK; i++)
-        if (pl_task_plan(&tasks[i], &node, &res[i], err, sizeof err) < 0)
-            rc = an_bad("%s", err);
-    if (rc == AN_OK) {
-        if (fmt == AN_CSV)
-            printf("task,concurrency,limited_by,node_days\n");
-        else {
-            printf("node: %d cores, %.4g GB for jobs, cpu_factor %.3g, scaling %s%s%s\n",
-                   node.cores, node.mem_gb, node.cpu_factor, node.ks ? "measured (" : "linear",
-                   node.ks ? kernel : "", node.ks ? ")" : "");
-            if (isfinite(node.job_mem_gb))
-                printf("memory per job measured: %.4g GB (median PSS of %s at k=%d)\n",
-                       node.job_mem_gb, kernel, node.job_mem_k);
-            printf("%-24s %11s %10s %10s %14s\n", "task", "concurrency", "limited_by", "efficiency",
-                   "node_days");
-        }
-        double total = 0;
-        for (size_t i = 0; i < nt; i++) {
-            const pl_result r = res[i];
-            total += r.node_days;
-            if (fmt == AN_CSV)
-                printf("%s,%d,%s,%.6g\n", tasks[i].name, r.concurrency, r.limited_by, r.node_days);
-            else
-                printf("%-24s %11d %10s %10.3f %14.6g\n", tasks[i].name, r.concurrency,
-                       r.limited_by, r.efficiency, r.node_days);
-        }
-        if (fmt == AN_CSV)
-            printf("TOTAL,,,%.6g\n", total);
-        else
-            printf("%-24s %11s %10s %10s %14.6g\n", "TOTAL", "", "", "", total);
-    }
+    if (rc == AN_OK)
+        rc = plan_tasks(tasks, nt, &node, res);
+    if (rc == AN_OK)
+        plan_print(sh->format, p.kernel, &node, tasks, res, nt);
     free(res);
     free((void *)ks);
     free((void *)eff);
