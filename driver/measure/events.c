@@ -415,132 +415,172 @@ int ob_metrics_check_overrides(const char *overrides, char *err, size_t errlen)
     return parse_overrides(overrides, ov, err, errlen);
 }
 
+/* What resolution works from: the overrides, the candidate file, PAPI's
+ * state and the sections that match this CPU. */
+typedef struct resolver {
+    const ob_papi_ops *ops;
+    override ov[OB_METRIC_COUNT];
+    conf c;
+    int papi_ok;
+    char init_err[160];
+    const section *match, *generic;
+    const char *note;
+    const char *accepted[OB_METRIC_COUNT + 1]; /* PAPI events chosen so far */
+    int naccepted;
+} resolver;
+
+/* Start PAPI, identify the CPU and pick its section (and generic's). */
+static void match_cpu(resolver *r, const char *overrides, char *label, size_t label_len)
+{
+    r->papi_ok =
+        r->ops->library_init(r->ops->user, overrides, r->init_err, sizeof r->init_err) == 0;
+    if (!r->papi_ok && !r->init_err[0])
+        snprintf(r->init_err, sizeof r->init_err, "PAPI initialisation failed");
+    char vendor[64] = "";
+    int family = -1, model = -1;
+    if (r->ops->cpu_id(r->ops->user, vendor, sizeof vendor, &family, &model) != 0) {
+        vendor[0] = '\0';
+        family = model = -1;
+    }
+    for (int i = 0; i < r->c.n; i++) {
+        if (!r->match && section_matches(&r->c.sec[i], vendor, family, model))
+            r->match = &r->c.sec[i];
+        if (strcmp(r->c.sec[i].name, "generic") == 0)
+            r->generic = &r->c.sec[i];
+    }
+    if (label && label_len)
+        snprintf(label, label_len, "%s (%s family 0x%x model 0x%x)",
+                 r->match ? r->match->name : "generic", vendor[0] ? vendor : "unknown vendor",
+                 (unsigned)family, (unsigned)model);
+    r->note = r->ops->note ? r->ops->note(r->ops->user) : "";
+}
+
+/* Metric m's candidates: the --events one (an event the file lists keeps
+ * the file's scale unless *SCALE is given), else the sections'. Their
+ * number, or -1 (no memory). */
+static int candidates_of(const resolver *r, int m, tagged **out)
+{
+    if (!r->ov[m].set)
+        return collect(r->match, r->generic, m, out);
+    tagged *cands = calloc(1, sizeof *cands);
+    *out = cands;
+    if (!cands)
+        return -1;
+    cands[0].c.scale = r->ov[m].scale;
+    snprintf(cands[0].c.event, sizeof cands[0].c.event, "%s", r->ov[m].event);
+    cands[0].section = "--events";
+    tagged *listed = NULL;
+    int nl = collect(r->match, r->generic, m, &listed);
+    for (int i = 0; !r->ov[m].scale_given && i < nl; i++)
+        if (strcmp(listed[i].c.event, r->ov[m].event) == 0)
+            cands[0].c.scale = listed[i].c.scale;
+    free(listed);
+    return 1;
+}
+
+/* The metric's source from its chosen candidate, with the ones that failed before it. */
+static void describe_chosen(resolver *r, int m, const tagged *t, const failure *fails, int nfail,
+                            ob_metric_source *src)
+{
+    snprintf(src->event, sizeof src->event, "%s", t->c.event);
+    src->scale = t->c.scale;
+    src->available = 1;
+    if (r->ov[m].set)
+        snprintf(src->reason, sizeof src->reason, "set by --events");
+    else
+        snprintf(src->reason, sizeof src->reason, "first available candidate in section %s",
+                 t->section);
+    if (nfail) {
+        appendf(src->reason, sizeof src->reason, " (unavailable before it: ");
+        describe_failures(fails, nfail, src->reason, sizeof src->reason);
+        if (r->note && *r->note)
+            appendf(src->reason, sizeof src->reason, " [%s]", r->note);
+        appendf(src->reason, sizeof src->reason, ")");
+    }
+    /* Built-ins need no PAPI counter; the name lives on in the source. */
+    if (!ob_builtin_named(src->event))
+        r->accepted[r->naccepted++] = src->event;
+}
+
+/* No candidate could be counted: an error for an --events metric (asked
+ * for by name: refusing it is better than a run without it), else the
+ * metric is unavailable with every candidate's reason. */
+static int describe_none(const resolver *r, int m, int n, const failure *fails, int nfail,
+                         ob_metric_source *src, char *err, size_t errlen)
+{
+    if (r->ov[m].set) {
+        snprintf(err, errlen, "--events %s=%s: not countable here: ", ob_metric_name(m),
+                 r->ov[m].event);
+        describe_failures(fails, nfail, err, errlen);
+        appendf(err, errlen,
+                " (accepted: an event PAPI can count on this node, see occbench --info; "
+                "or leave %s to events.conf)",
+                ob_metric_name(m));
+        return -1;
+    }
+    if (n == 0)
+        snprintf(src->reason, sizeof src->reason,
+                 "no candidate listed for %s in sections %s+generic", ob_metric_name(m),
+                 r->match ? r->match->name : "(none)");
+    else
+        snprintf(src->reason, sizeof src->reason,
+                 "no candidate available (%s%s): ", r->match ? r->match->name : "",
+                 r->match ? "+generic" : "generic");
+    describe_failures(fails, nfail, src->reason, sizeof src->reason);
+    if (r->note && *r->note)
+        appendf(src->reason, sizeof src->reason, " [%s]", r->note);
+    return 0;
+}
+
+/* The first candidate of metric m that can join the events chosen so far. */
+static int resolve_metric(resolver *r, int m, ob_metric_source *src, char *err, size_t errlen)
+{
+    memset(src, 0, sizeof *src);
+    src->scale = 1.0;
+    tagged *cands = NULL;
+    int n = candidates_of(r, m, &cands);
+    failure *fails = n >= 0 ? calloc(n ? (size_t)n : 1, sizeof *fails) : NULL;
+    int rc = 0;
+    if (!cands || n < 0 || !fails) {
+        snprintf(err, errlen, "out of memory resolving %s", ob_metric_name(m));
+        rc = -1;
+    }
+    int nfail = 0, chosen = -1;
+    for (int i = 0; rc == 0 && i < n && chosen < 0; i++) {
+        const char *ev = cands[i].c.event;
+        if (try_candidate(r->ops, r->papi_ok, r->init_err, r->accepted, r->naccepted, ev,
+                          fails[nfail].err, sizeof fails[nfail].err) == 0)
+            chosen = i;
+        else
+            fails[nfail++].event = ev;
+    }
+    if (rc == 0 && chosen >= 0)
+        describe_chosen(r, m, &cands[chosen], fails, nfail, src);
+    else if (rc == 0)
+        rc = describe_none(r, m, n, fails, nfail, src, err, errlen);
+    free(fails);
+    free(cands);
+    return rc;
+}
+
 int ob_metrics_resolve(const ob_papi_ops *ops, const char *events_file, const char *overrides,
                        ob_metric_source out[OB_METRIC_COUNT], char *cpu_family_label,
                        size_t label_len, char *err, size_t errlen)
 {
-    override ov[OB_METRIC_COUNT];
-    if (parse_overrides(overrides, ov, err, errlen))
-        return -1;
-    conf c = {0};
-    if (parse_conf(events_file, &c, err, errlen)) {
-        conf_free(&c);
+    resolver *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory resolving the metrics");
         return -1;
     }
-
-    char init_err[160] = "";
-    int papi_ok = ops->library_init(ops->user, overrides, init_err, sizeof init_err) == 0;
-    if (!papi_ok && !init_err[0])
-        snprintf(init_err, sizeof init_err, "PAPI initialisation failed");
-
-    char vendor[64] = "";
-    int family = -1, model = -1;
-    if (ops->cpu_id(ops->user, vendor, sizeof vendor, &family, &model) != 0) {
-        vendor[0] = '\0';
-        family = model = -1;
-    }
-    const section *match = NULL, *generic = NULL;
-    for (int i = 0; i < c.n; i++) {
-        if (!match && section_matches(&c.sec[i], vendor, family, model))
-            match = &c.sec[i];
-        if (strcmp(c.sec[i].name, "generic") == 0)
-            generic = &c.sec[i];
-    }
-    if (cpu_family_label && label_len)
-        snprintf(cpu_family_label, label_len, "%s (%s family 0x%x model 0x%x)",
-                 match ? match->name : "generic", vendor[0] ? vendor : "unknown vendor",
-                 (unsigned)family, (unsigned)model);
-
-    const char *note = ops->note ? ops->note(ops->user) : "";
-
-    const char *accepted[OB_METRIC_COUNT + 1];
-    int naccepted = 0, rc = 0;
-    for (int m = 0; m < OB_METRIC_COUNT && rc == 0; m++) {
-        ob_metric_source *src = &out[m];
-        memset(src, 0, sizeof *src);
-        src->scale = 1.0;
-        tagged *cands = NULL;
-        int n;
-        if (ov[m].set) {
-            n = 1;
-            cands = calloc(1, sizeof *cands);
-            if (cands) {
-                cands[0].c.scale = ov[m].scale;
-                snprintf(cands[0].c.event, sizeof cands[0].c.event, "%s", ov[m].event);
-                cands[0].section = "--events";
-                /* Without *SCALE, an event the file lists keeps the file's scale. */
-                tagged *listed = NULL;
-                int nl = collect(match, generic, m, &listed);
-                for (int i = 0; !ov[m].scale_given && i < nl; i++)
-                    if (strcmp(listed[i].c.event, ov[m].event) == 0)
-                        cands[0].c.scale = listed[i].c.scale;
-                free(listed);
-            }
-        } else {
-            n = collect(match, generic, m, &cands);
-        }
-        failure *fails = n >= 0 ? calloc(n ? (size_t)n : 1, sizeof *fails) : NULL;
-        if (!cands || n < 0 || !fails) {
-            snprintf(err, errlen, "out of memory resolving %s", ob_metric_name(m));
-            rc = -1;
-        }
-        int nfail = 0, chosen = -1;
-        for (int i = 0; rc == 0 && i < n && chosen < 0; i++) {
-            const char *ev = cands[i].c.event;
-            if (try_candidate(ops, papi_ok, init_err, accepted, naccepted, ev, fails[nfail].err,
-                              sizeof fails[nfail].err) == 0) {
-                chosen = i;
-            } else {
-                fails[nfail].event = ev;
-                nfail++;
-            }
-        }
-        if (rc == 0 && chosen >= 0) {
-            const tagged *t = &cands[chosen];
-            snprintf(src->event, sizeof src->event, "%s", t->c.event);
-            src->scale = t->c.scale;
-            src->available = 1;
-            if (ov[m].set)
-                snprintf(src->reason, sizeof src->reason, "set by --events");
-            else
-                snprintf(src->reason, sizeof src->reason, "first available candidate in section %s",
-                         t->section);
-            if (nfail) {
-                appendf(src->reason, sizeof src->reason, " (unavailable before it: ");
-                describe_failures(fails, nfail, src->reason, sizeof src->reason);
-                if (note && *note)
-                    appendf(src->reason, sizeof src->reason, " [%s]", note);
-                appendf(src->reason, sizeof src->reason, ")");
-            }
-            /* Built-ins need no PAPI counter; the name lives on in out[]. */
-            if (!ob_builtin_named(src->event))
-                accepted[naccepted++] = src->event;
-        } else if (rc == 0) {
-            if (ov[m].set) {
-                /* asked for by name: refusing it is better than a run without it */
-                snprintf(err, errlen, "--events %s=%s: not countable here: ", ob_metric_name(m),
-                         ov[m].event);
-                describe_failures(fails, nfail, err, errlen);
-                appendf(err, errlen,
-                        " (accepted: an event PAPI can count on this node, see occbench --info; "
-                        "or leave %s to events.conf)",
-                        ob_metric_name(m));
-                rc = -1;
-            } else if (n == 0)
-                snprintf(src->reason, sizeof src->reason,
-                         "no candidate listed for %s in sections %s+generic", ob_metric_name(m),
-                         match ? match->name : "(none)");
-            else
-                snprintf(src->reason, sizeof src->reason,
-                         "no candidate available (%s%s): ", match ? match->name : "",
-                         match ? "+generic" : "generic");
-            describe_failures(fails, nfail, src->reason, sizeof src->reason);
-            if (note && *note)
-                appendf(src->reason, sizeof src->reason, " [%s]", note);
-        }
-        free(fails);
-        free(cands);
-    }
-    conf_free(&c);
+    r->ops = ops;
+    int rc = parse_overrides(overrides, r->ov, err, errlen);
+    if (rc == 0)
+        rc = parse_conf(events_file, &r->c, err, errlen);
+    if (rc == 0)
+        match_cpu(r, overrides, cpu_family_label, label_len);
+    for (int m = 0; m < OB_METRIC_COUNT && rc == 0; m++)
+        rc = resolve_metric(r, m, &out[m], err, errlen);
+    conf_free(&r->c);
+    free(r);
     return rc;
 }
