@@ -38,3 +38,15 @@ grep -q "kernels include occbench/kernel.h only" "$TMP/err" || fail "no guard me
 cc -fsyntax-only -DOB_KERNEL_FRAMEWORK_SIDE -I"$SRC" -I"$SRC/include" "$TMP/kernel.c" ||
     fail "framework.h does not compile for the framework"
 echo "layout: rules hold and each broken rule is found"
+
+# The docs' claims about the tree (tests/tools/check_docs.py), and that the
+# check finds a stale path and an undocumented variable.
+python3 "$SRC/tests/tools/check_docs.py" "$SRC" || fail "docs and tree disagree"
+rm -rf "$TMP/tree" && mkdir "$TMP/tree"
+(cd "$SRC" && cp -r docs common kernels driver analysis jobscripts "$TMP/tree/")
+echo 'See `driver/events.c`.' >>"$TMP/tree/docs/ARCHITECTURE.md"
+printf 'static const char *x(void) { return getenv("OCCBENCH_NOT_DOCUMENTED"); }\n' >"$TMP/tree/common/x.c"
+out=$(python3 "$SRC/tests/tools/check_docs.py" "$TMP/tree") && fail "stale docs not found"
+grep -q 'names driver/events.c, which does not exist' <<<"$out" || fail "stale path: $out"
+grep -q 'OCCBENCH_NOT_DOCUMENTED is read by the code' <<<"$out" || fail "undocumented variable: $out"
+echo "docs: claims about the tree hold and a stale one is found"
