@@ -4,6 +4,7 @@
 #include "occbench/records.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define OB_FIELD_ROW(type, name, unit, flags, help)                                                \
@@ -100,4 +101,57 @@ static int set_missing(const ob_field *col, void *record)
 void ob_record_fill_missing(const ob_record_kind *kind, void *record)
 {
     ob_record_each_column(kind, set_missing, record);
+}
+
+/* ---- the counter metrics, from OB_COUNTER_METRICS ---- */
+
+static const char *const metric_names[OB_METRIC_COUNT] = {
+#define OB_METRIC_NAME(id, key, field, flags) [OB_METRIC_##id] = key,
+    OB_COUNTER_METRICS(OB_METRIC_NAME)
+#undef OB_METRIC_NAME
+};
+
+static const size_t metric_fields[OB_METRIC_COUNT] = {
+#define OB_METRIC_OFFSET(id, key, field, flags) [OB_METRIC_##id] = offsetof(ob_sample, field),
+    OB_COUNTER_METRICS(OB_METRIC_OFFSET)
+#undef OB_METRIC_OFFSET
+};
+
+static const int metric_flags[OB_METRIC_COUNT] = {
+#define OB_METRIC_FLAGS(id, key, field, flags) [OB_METRIC_##id] = flags,
+    OB_COUNTER_METRICS(OB_METRIC_FLAGS)
+#undef OB_METRIC_FLAGS
+};
+
+const char *ob_metric_name(ob_metric m)
+{
+    return (m >= 0 && m < OB_METRIC_COUNT) ? metric_names[m] : "unknown";
+}
+
+int ob_metric_from_name(const char *name)
+{
+    for (int m = 0; m < OB_METRIC_COUNT; m++)
+        if (strcmp(name, metric_names[m]) == 0)
+            return m;
+    return -1;
+}
+
+const char *ob_metric_names_joined(void)
+{
+    static char joined[256];
+    if (!joined[0])
+        for (int m = 0, used = 0; m < OB_METRIC_COUNT && used < (int)sizeof joined; m++)
+            used += snprintf(joined + used, sizeof joined - (size_t)used, "%s%s", m ? ", " : "",
+                             metric_names[m]);
+    return joined;
+}
+
+size_t ob_metric_field(ob_metric m)
+{
+    return metric_fields[m];
+}
+
+int ob_metric_optional(ob_metric m)
+{
+    return (metric_flags[m] & OB_OPTIONAL) != 0;
 }

@@ -477,8 +477,7 @@ void ob_options_usage(FILE *f)
         "  --site LABEL          site label stored in the file (default: host name)\n"
         "  --io-dir DIR          directory for the I/O kernels' files (default /tmp)\n"
         "  --events LIST         metric=EVENT overrides, e.g. cycles=perf::CYCLES,llc_misses=...\n"
-        "                        (metrics: cycles, instructions, ref_cycles, llc_misses, "
-        "task_clock)\n"
+        "                        (metrics: %s)\n"
         "  --kopt K.NAME=VALUE   a kernel option, e.g. grid.style=ddf (repeatable; occbench\n"
         "                        --list shows every kernel's options and defaults)\n"
         "  --probe-seconds T     clock probe after a repetition, at most T and 5%% of it, within\n"
@@ -495,5 +494,5 @@ void ob_options_usage(FILE *f)
         "Exit status: 0 all steps validated; 1 a step failed validation or could not run;\n"
         "2 bad input (nothing created or changed); 3 interrupted by SIGTERM (the file keeps\n"
         "every finished step: rerun with --resume FILE).\n",
-        names);
+        names, ob_metric_names_joined());
 }

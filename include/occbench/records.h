@@ -7,8 +7,9 @@
  * (this header), the field tables (common/records.c), and through them the
  * HDF5 compound types of the writer, the reader of occbench-analyze, the
  * snapshot delta of the driver, the per-field medians of the summary and the
- * test fixtures. Adding a metric is one line in OB_SAMPLE_FIELDS plus the
- * code that measures it (driver/measure/measure.c); docs/CONVENTIONS.md shows how.
+ * test fixtures. Adding an OS metric is one line in OB_SAMPLE_FIELDS plus the
+ * code that measures it (driver/measure/measure.c); a counter metric is a
+ * field and a line in OB_COUNTER_METRICS below; docs/CONVENTIONS.md shows how.
  *
  * Units: seconds, bytes, counts. A metric that was not measured is NaN
  * (its reason is in /counters), never 0. Flags:
@@ -145,6 +146,40 @@ typedef struct ob_sample {
     OB_SAMPLE_FIELDS(OB_STRUCT_MEMBER)
 } ob_sample;
 
+/* ---- the counter metrics ---- */
+
+/* The metrics served by an event (PAPI's, or one occbench reads itself),
+ * resolved from data/events.conf per node and listed in /counters:
+ *   X(ID, "events.conf key", ob_sample field, flags)
+ * From this list come the enum, the names (events.conf, --events, /counters,
+ * the analyzer's counters rule), the field each is stored in and every
+ * per-metric array's size; the compiler checks that the field is a double.
+ * OB_OPTIONAL: files written before the metric existed have no /counters
+ * row for it. Adding one is a line here, a field in OB_SAMPLE_FIELDS and
+ * its candidates in data/events.conf. */
+/* clang-format off */
+#define OB_COUNTER_METRICS(X)                     \
+    X(CYCLES, "cycles", cycles, 0)                \
+    X(INSTRUCTIONS, "instructions", instr, 0)     \
+    X(REF_CYCLES, "ref_cycles", ref_cycles, 0)    \
+    X(LLC_MISSES, "llc_misses", llc_miss, 0)      \
+    X(TASK_CLOCK, "task_clock", task_clock, 0)
+/* clang-format on */
+
+typedef enum ob_metric {
+#define OB_METRIC_ENUM(id, key, field, flags) OB_METRIC_##id,
+    OB_COUNTER_METRICS(OB_METRIC_ENUM)
+#undef OB_METRIC_ENUM
+        OB_METRIC_COUNT
+} ob_metric;
+
+#define OB_METRIC_FIELD_IS_F64(id, key, field, flags)                                              \
+    _Static_assert(_Generic(((ob_sample *)0)->field, double : 1, default : 0),                     \
+                   "metric " key ": ob_sample." #field                                             \
+                   " must be an F64 field of OB_SAMPLE_FIELDS");
+OB_COUNTER_METRICS(OB_METRIC_FIELD_IS_F64)
+#undef OB_METRIC_FIELD_IS_F64
+
 typedef struct ob_rep_record {
     OB_REP_FIELDS(OB_STRUCT_MEMBER)
 } ob_rep_record;
@@ -213,5 +248,15 @@ int ob_record_each_column(const ob_record_kind *kind, int (*fn)(const ob_field *
 
 /* Set every field of a record to its "missing" value: NaN for F64, -1 for I32. */
 void ob_record_fill_missing(const ob_record_kind *kind, void *record);
+
+/* The counter metrics' names and fields (common/records.c): the events.conf
+ * key ("unknown" out of range); the metric of a key, or -1; the keys joined
+ * by ", " for messages; the offset of the metric's double in ob_sample;
+ * whether files may lack its /counters row. */
+const char *ob_metric_name(ob_metric m);
+int ob_metric_from_name(const char *name);
+const char *ob_metric_names_joined(void);
+size_t ob_metric_field(ob_metric m);
+int ob_metric_optional(ob_metric m);
 
 #endif

@@ -304,11 +304,17 @@ typedef struct counter_row {
 
 static void write_counters(hid_t file)
 {
-    static const char *const metrics[] = {"cycles", "instructions", "ref_cycles", "llc_misses",
-                                          "task_clock"};
-    static const char *const events[] = {"PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_REF_CYC",
-                                         "amd64_l3::L3_MISS", "perf::TASK-CLOCK"};
-    size_t n = (size_t)cfg.nodes * 5;
+    /* a row per node and metric of the list; task_clock is a software event, the rest
+     * are hardware counters (missing with --no-counters) */
+    enum { NM = OB_METRIC_COUNT };
+    const char *metrics[NM], *events[NM];
+    static char event_names[NM][64];
+    for (int m = 0; m < NM; m++) {
+        metrics[m] = ob_metric_name((ob_metric)m);
+        snprintf(event_names[m], sizeof event_names[m], "fixture::%s", metrics[m]);
+        events[m] = event_names[m];
+    }
+    size_t n = (size_t)cfg.nodes * NM;
     /* fixed-length layout: char arrays inline; vlen: pointers */
     typedef struct {
         int32_t node;
@@ -321,8 +327,8 @@ static void write_counters(hid_t file)
     if (cfg.vlen) {
         counter_row *c = calloc(n, sizeof *c);
         for (size_t i = 0; i < n; i++) {
-            int m = (int)(i % 5), hw = m < 4;
-            c[i] = (counter_row){(int32_t)(i / 5), metrics[m],
+            int m = (int)(i % NM), hw = m != OB_METRIC_TASK_CLOCK;
+            c[i] = (counter_row){(int32_t)(i / NM), metrics[m],
                                  hw && cfg.no_counters ? "" : events[m], !(hw && cfg.no_counters),
                                  hw && cfg.no_counters ? "no PMU in this VM (PAPI: event not "
                                                          "available)"
@@ -340,8 +346,8 @@ static void write_counters(hid_t file)
     } else {
         fixed_row *c = calloc(n, sizeof *c);
         for (size_t i = 0; i < n; i++) {
-            int m = (int)(i % 5), hw = m < 4;
-            c[i].node = (int32_t)(i / 5);
+            int m = (int)(i % NM), hw = m != OB_METRIC_TASK_CLOCK;
+            c[i].node = (int32_t)(i / NM);
             snprintf(c[i].metric, sizeof c[i].metric, "%s", metrics[m]);
             snprintf(c[i].event, sizeof c[i].event, "%s", hw && cfg.no_counters ? "" : events[m]);
             c[i].available = !(hw && cfg.no_counters);
