@@ -41,6 +41,19 @@ int ob_papi_library_init(const char *overrides, char *err, size_t errlen)
     return 0;
 }
 
+void ob_papi_versions(char *compile, size_t clen, char *runtime, size_t rlen)
+{
+    snprintf(compile, clen, "%d.%d.%d.%d", PAPI_VERSION_MAJOR(PAPI_VERSION),
+             PAPI_VERSION_MINOR(PAPI_VERSION), PAPI_VERSION_REVISION(PAPI_VERSION),
+             PAPI_VERSION_INCREMENT(PAPI_VERSION));
+    int pv = PAPI_is_initialized() ? PAPI_get_opt(PAPI_LIB_VERSION, NULL) : PAPI_ENOINIT;
+    if (pv > 0)
+        snprintf(runtime, rlen, "%d.%d.%d.%d", PAPI_VERSION_MAJOR(pv), PAPI_VERSION_MINOR(pv),
+                 PAPI_VERSION_REVISION(pv), PAPI_VERSION_INCREMENT(pv));
+    else
+        snprintf(runtime, rlen, "unreadable: PAPI not initialised (%s)", PAPI_strerror(pv));
+}
+
 static int real_library_init(void *user, const char *overrides, char *err, size_t errlen)
 {
     (void)user;

@@ -15,6 +15,10 @@ int ob_papi_library_init(const char *overrides, char *err, size_t errlen);
 /* 1 when ob_papi_library_init disables the component `name`. */
 int ob_papi_disabled_component(const char *name);
 
+/* PAPI's version compiled against, and the library's at run time (or
+ * "unreadable: ..." before the library is started), for provenance. */
+void ob_papi_versions(char *compile, size_t clen, char *runtime, size_t rlen);
+
 /* The real PAPI implementation of the resolver's ops. */
 const ob_papi_ops *ob_papi_real_ops(void);
 

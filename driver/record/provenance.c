@@ -7,7 +7,6 @@
 #include <hdf5.h>
 #include <hwloc.h>
 #include <mpi.h>
-#include <papi.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "common/procfs.h"
+#include "driver/measure/papi_counters.h"
 #include "occbench/build_info.h"
 
 void ob_kvlist_add(ob_kvlist *l, const char *key, const char *fmt, ...)
@@ -88,17 +88,10 @@ static void add_versions(ob_kvlist *l)
     ob_kvlist_add(l, "hdf5_compile", "%d.%d.%d", H5_VERS_MAJOR, H5_VERS_MINOR, H5_VERS_RELEASE);
     ob_kvlist_add(l, "hdf5_runtime", "%u.%u.%u", maj, min, rel);
 
-    ob_kvlist_add(l, "papi_compile", "%d.%d.%d.%d", PAPI_VERSION_MAJOR(PAPI_VERSION),
-                  PAPI_VERSION_MINOR(PAPI_VERSION), PAPI_VERSION_REVISION(PAPI_VERSION),
-                  PAPI_VERSION_INCREMENT(PAPI_VERSION));
-    int pv = PAPI_is_initialized() ? PAPI_get_opt(PAPI_LIB_VERSION, NULL) : PAPI_ENOINIT;
-    if (pv > 0)
-        ob_kvlist_add(l, "papi_runtime", "%d.%d.%d.%d", PAPI_VERSION_MAJOR(pv),
-                      PAPI_VERSION_MINOR(pv), PAPI_VERSION_REVISION(pv),
-                      PAPI_VERSION_INCREMENT(pv));
-    else
-        ob_kvlist_add(l, "papi_runtime", "unreadable: PAPI not initialised (%s)",
-                      PAPI_strerror(pv));
+    char papi_compile[64], papi_runtime[128];
+    ob_papi_versions(papi_compile, sizeof papi_compile, papi_runtime, sizeof papi_runtime);
+    ob_kvlist_add(l, "papi_compile", "%s", papi_compile);
+    ob_kvlist_add(l, "papi_runtime", "%s", papi_runtime);
 
     unsigned hv = hwloc_get_api_version();
     ob_kvlist_add(l, "hwloc_compile", "%u.%u.%u", HWLOC_API_VERSION >> 16,

@@ -13,7 +13,9 @@ depends on module B when A's .c or .h includes B's header. The rules:
      measure, record, run, then main.c); the driver reaches kernels/ only through kernels/framework.h (the public
      occbench/kernel.h aside); common/ and analysis/ include nothing of
      kernels/ or driver/;
-  4. no two headers share a base name.
+  4. no two headers share a base name;
+  5. every PAPI call is in driver/measure/papi_counters.c: no other file
+     includes <papi.h>.
 Prints one line per broken rule and exits 1, else prints what it checked.
 """
 import os
@@ -135,6 +137,13 @@ def main():
             elif top in ("common", "analysis") and (hfam or h.startswith("driver/")):
                 errors.append(f"{f}: {top}/ includes {h}")
 
+    for f in files:
+        with open(os.path.join(ROOT, f), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+            if f != "driver/measure/papi_counters.c" and re.search(r"#\s*include\s*<papi\.h>", text):
+                errors.append(f"{f}: includes <papi.h> (PAPI is called in "
+                              "driver/measure/papi_counters.c only)")
+
     seen = {}
     for f in files:
         if f.endswith(".h"):
@@ -151,7 +160,7 @@ def main():
     print(f"layout: {len(files)} files, {nh} headers, {sum(map(len, incs.values()))} includes: "
           "no circle, kernel families apart, driver layers downward only, the driver through "
           "kernels/framework.h only, "
-          "header names unique")
+          "header names unique, PAPI in one file")
     return 0
 
 
