@@ -201,71 +201,70 @@ static ob_injection *start_injection(const run_state *rs, const step_def *sd, co
 
 /* Run one step on every rank; returns 0, or -1 when the results file
  * could not be written (fatal). */
-static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
-                    int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
+/* What this rank does in step `sd`: its core in the placement's order,
+ * active or parked, and the launch's settings. */
+static ob_step_run step_run_for(const run_state *rs, const step_def *sd, const int *order)
 {
-    const step_def *sd = &rs->plan.steps[index];
     const ob_launch *l = &rs->launch;
-    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
     int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
-    ob_step_run run = {.kernel = sd->kernel,
-                       .kopts = sd->kopts,
-                       .preset = rs->opt.preset,
-                       .machine = rs->machine,
-                       .io_dir = rs->opt.io_dir,
-                       .topo = rs->topo,
-                       .active = l->node_rank < sd->k,
-                       .core = order[slot],
-                       .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
-                       .node_index = l->node_index,
-                       .rank = l->rank,
-                       .window = rs->opt.window,
-                       .min_reps = rs->opt.min_reps,
-                       /* cycles counted (PMU or APERF): the clock needs no probe */
-                       .probe_seconds = rs->record.sources[OB_METRIC_CYCLES].available
-                                            ? 0.0
-                                            : rs->opt.probe_seconds,
-                       .epoch = rs->epoch,
-                       .stop = &ob_stop_requested,
-                       .world = l->world};
+    return (ob_step_run){.kernel = sd->kernel,
+                         .kopts = sd->kopts,
+                         .preset = rs->opt.preset,
+                         .machine = rs->machine,
+                         .io_dir = rs->opt.io_dir,
+                         .topo = rs->topo,
+                         .active = l->node_rank < sd->k,
+                         .core = order[slot],
+                         .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
+                         .node_index = l->node_index,
+                         .rank = l->rank,
+                         .window = rs->opt.window,
+                         .min_reps = rs->opt.min_reps,
+                         /* cycles counted (PMU or APERF): the clock needs no probe */
+                         .probe_seconds = rs->record.sources[OB_METRIC_CYCLES].available
+                                              ? 0.0
+                                              : rs->opt.probe_seconds,
+                         .epoch = rs->epoch,
+                         .stop = &ob_stop_requested,
+                         .world = l->world};
+}
 
+/* Set up, start together, measure (next to the injection, if any), tear
+ * down; the step's start and end since the epoch. */
+static void measure_step(run_state *rs, int index, const step_def *sd, const int *order,
+                         ob_step_run *run, double *t_start, double *t_end)
+{
+    const ob_launch *l = &rs->launch;
     ob_sleep_barrier(l->world);
     if (l->node_rank == 0)
         tag_sampler(rs, index, order, sd->k);
-    double t_start = ob_now() - rs->epoch;
-    ob_step_setup(&run);
+    *t_start = ob_now() - rs->epoch;
+    ob_step_setup(run);
     ob_sleep_barrier(l->world); /* every active rank set up: start together */
     ob_injection *inj = start_injection(rs, sd, order);
-    ob_step_measure(&run);
+    ob_step_measure(run);
     ob_inject_stop(inj);
-    ob_step_teardown(&run);
-    double t_end = ob_now() - rs->epoch;
+    ob_step_teardown(run);
+    *t_end = ob_now() - rs->epoch;
     if (rs->sampler)
         ob_sampler_set_step(rs->sampler, -1, NULL, 0, NULL, 0);
+}
 
-    char reason[256] = "";
-    int first = ob_launch_first_failing(l, run.failed);
-    if (first >= 0) {
-        snprintf(reason, sizeof reason, "%s", run.reason);
-        ob_launch_bcast_text(l, first, reason, sizeof reason);
-    }
-    int short_of_reps = run.active && !run.failed && run.counted < rs->opt.min_reps;
-    *interrupted = ob_launch_any(l, run.interrupted);
-    if (*interrupted && ob_launch_any(l, short_of_reps)) {
-        /* Cut short before the minimum: not written, --resume redoes it. */
-        snprintf(status, statuslen, "interrupted, not recorded");
-        ob_step_free(&run);
-        return 0;
-    }
-    int valid = first < 0;
+/* The step's records, summary row, attributes and the node's monitor
+ * samples, written by rank 0 in one call (collective). */
+static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run *run, int valid,
+                      const char *reason, double t_start, double t_end, int cut_short,
+                      ob_summary_row *row, char *err, size_t errlen)
+{
+    const ob_launch *l = &rs->launch;
     step_rows rows = {0};
-    gather_rows(rs, &run, &rows);
+    gather_rows(rs, run, &rows);
     double between =
         isfinite(rs->progress.last_step_end) ? t_start - rs->progress.last_step_end : NAN;
     rs->progress.last_step_end = t_end;
     if (rs->progress.between)
         rs->progress.between[index] = between;
-    summarise(rs, &run, sd, valid, &rows, row);
+    summarise(rs, run, sd, valid, &rows, row);
     ob_step_info info = {.kernel = sd->kernel->name,
                          .placement = sd->label,
                          .phases = sd->kernel->phases,
@@ -284,7 +283,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
                                    .phase_mark_cost = rs->record.phase_mark_cost,
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
-                                   .cut_short = *interrupted,
+                                   .cut_short = cut_short,
                                    .plan = sd->plan.description}};
     ob_monitor_sample *samples = NULL;
     float *busy = NULL;
@@ -306,6 +305,36 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     free(samples);
     free(busy);
     step_rows_free(&rows);
+    return rc;
+}
+
+static int run_step(run_state *rs, int index, int *order, char *err, size_t errlen,
+                    int *interrupted, ob_summary_row *row, char *status, size_t statuslen)
+{
+    const step_def *sd = &rs->plan.steps[index];
+    const ob_launch *l = &rs->launch;
+    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
+    ob_step_run run = step_run_for(rs, sd, order);
+    double t_start, t_end;
+    measure_step(rs, index, sd, order, &run, &t_start, &t_end);
+
+    char reason[256] = "";
+    int first = ob_launch_first_failing(l, run.failed);
+    if (first >= 0) {
+        snprintf(reason, sizeof reason, "%s", run.reason);
+        ob_launch_bcast_text(l, first, reason, sizeof reason);
+    }
+    int short_of_reps = run.active && !run.failed && run.counted < rs->opt.min_reps;
+    *interrupted = ob_launch_any(l, run.interrupted);
+    if (*interrupted && ob_launch_any(l, short_of_reps)) {
+        /* Cut short before the minimum: not written, --resume redoes it. */
+        snprintf(status, statuslen, "interrupted, not recorded");
+        ob_step_free(&run);
+        return 0;
+    }
+    int valid = first < 0;
+    int rc = write_step(rs, index, sd, &run, valid, reason, t_start, t_end, *interrupted, row, err,
+                        errlen);
     ob_step_free(&run);
     if (valid) {
         snprintf(status, statuslen, "Solution Validates");
