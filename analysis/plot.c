@@ -644,28 +644,117 @@ static void kernel_section(plotctx *p, const char *k, an_group **g, size_t *ng, 
             }
 }
 
+/* FILE... -o DIR into paths and *dir; AN_OK or the usage status. */
+static int plot_args(int argc, char **argv, char **paths, int *np, const char **dir)
+{
+    *np = 0;
+    *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc)
+                return an_bad("plot: -o needs a directory");
+            *dir = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return an_bad("plot: unknown option '%s' (accepted: -o DIR)", argv[i]);
+        } else
+            paths[(*np)++] = argv[i];
+    }
+    if (!*dir || *np == 0)
+        return an_bad("plot: usage: plot FILE... -o DIR");
+    return AN_OK;
+}
+
+static void html_head(plotctx *p, const an_file *files, int np)
+{
+    fprintf(p->html,
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>occbench "
+            "results</title>\n<style>table.overview{border-collapse:collapse}table.overview td,"
+            "table.overview th{border:1px solid #bbb;padding:2px 8px;text-align:right}"
+            "</style></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
+    for (int i = 0; i < np; i++)
+        fprintf(p->html, "<li>%s: %s</li>\n", files[i].label, files[i].path);
+    fprintf(p->html, "</ul>\n");
+    if (!p->gnuplot) {
+        fprintf(stderr, "occbench-analyze: gnuplot not found (install gnuplot, e.g. Debian "
+                        "gnuplot-nox): writing the tables only\n");
+        fprintf(p->html, "<p>gnuplot was not found: tables only.</p>\n");
+    }
+}
+
+/* The overview first, then a section per kernel. */
+static int kernel_sections(plotctx *p, an_group **g, size_t *ng, int np)
+{
+    size_t ngroups = 0;
+    for (int f = 0; f < np; f++)
+        ngroups += ng[f];
+    const char **kernels = calloc(ngroups + 1, sizeof *kernels);
+    an_overview *ov = calloc(ngroups + 1, sizeof *ov);
+    if (!kernels || !ov) {
+        free(kernels);
+        free(ov);
+        return an_bad("plot: out of memory");
+    }
+    size_t nkernels = kernel_list(g, ng, np, kernels);
+    size_t nov = overview_rows(g, ng, np, kernels, nkernels, ov);
+    fprintf(p->html, "<h2 id=\"overview\">overview: at the top k, how much throughput per node, "
+                     "and where did the rest go?</h2>\n");
+    overview_figure(p, ov, nov, np);
+    overview_html(p, ov, nov, np);
+    free(ov);
+    for (size_t kk = 0; kk < nkernels; kk++)
+        kernel_section(p, kernels[kk], g, ng, np);
+    free(kernels);
+    return AN_OK;
+}
+
+/* The page and the tables it links, into p->dir. */
+static int write_report(plotctx *p, an_file *files, an_group **g, size_t *ng, int np)
+{
+    FILE *txt = openf(p, "summary.txt", "w+"), *csv = openf(p, "summary.csv", "w");
+    p->html = openf(p, "index.html", "w");
+    int rc = AN_OK;
+    if (!txt || !csv || !p->html)
+        rc = an_bad("plot: cannot write into %s", p->dir);
+    for (int i = 0; rc == AN_OK && i < np; i++) {
+        an_write_summary(txt, AN_TEXT, g[i], ng[i], 1, 1);
+        an_write_summary(csv, AN_CSV, g[i], ng[i], 1, i == 0);
+    }
+    if (rc == AN_OK) {
+        html_head(p, files, np);
+        rc = kernel_sections(p, g, ng, np);
+    }
+    if (rc == AN_OK) {
+        fprintf(p->html, "<h2>cycles and LLC misses</h2>\n");
+        llc_figure(p, g, ng, np);
+        fprintf(p->html, "<h2>monitor</h2>\n");
+        for (int f = 0; f < np; f++) {
+            monitor_figure(p, &files[f]);
+            cores_figure(p, &files[f]);
+        }
+        fprintf(p->html, "<h2>summary tables</h2>\n<p><a href=\"summary.csv\">summary.csv</a>, "
+                         "<a href=\"summary.txt\">summary.txt</a></p>\n<pre>\n");
+        rewind(txt);
+        html_escape(p->html, txt);
+        fprintf(p->html, "</pre>\n</body></html>\n");
+    }
+    if (txt)
+        fclose(txt);
+    if (csv)
+        fclose(csv);
+    if (p->html)
+        fclose(p->html);
+    return rc;
+}
+
 int an_cmd_plot(int argc, char **argv, const an_shared *sh)
 {
     (void)sh; /* plot takes none of the shared options */
     const char *dir = NULL;
-    char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int np = 0, rc;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            if (i + 1 >= argc) {
-                free(paths);
-                return an_bad("plot: -o needs a directory");
-            }
-            dir = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            free(paths);
-            return an_bad("plot: unknown option '%s' (accepted: -o DIR)", argv[i]);
-        } else
-            paths[np++] = argv[i];
-    }
-    if (!dir || np == 0) {
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    if ((rc = paths ? plot_args(argc, argv, paths, &np, &dir) : an_bad("plot: out of memory"))) {
         free(paths);
-        return an_bad("plot: usage: plot FILE... -o DIR");
+        return rc;
     }
     an_file *files = calloc((size_t)np, sizeof *files);
     if ((rc = an_load_all(paths, np, files))) {
@@ -688,74 +777,13 @@ int an_cmd_plot(int argc, char **argv, const an_shared *sh)
         free(paths);
         return an_bad("plot: out of memory");
     }
-
     plotctx p = {dir, find_gnuplot(), NULL, 0, 0};
-    FILE *txt = openf(&p, "summary.txt", "w+"), *csv = openf(&p, "summary.csv", "w");
-    p.html = openf(&p, "index.html", "w");
-    if (!txt || !csv || !p.html) {
-        rc = an_bad("plot: cannot write into %s", dir);
-        goto out;
+    rc = write_report(&p, files, g, ng, np);
+    if (rc == AN_OK) {
+        printf("wrote %s/index.html: %d figure(s)%s\n", dir, p.figures,
+               p.gnuplot ? "" : " (gnuplot not found: tables only)");
+        rc = p.failed ? an_bad("plot: gnuplot failed on %d figure(s)", p.failed) : AN_OK;
     }
-    for (int i = 0; i < np; i++) {
-        an_write_summary(txt, AN_TEXT, g[i], ng[i], 1, 1);
-        an_write_summary(csv, AN_CSV, g[i], ng[i], 1, i == 0);
-    }
-    fprintf(p.html,
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>occbench "
-            "results</title>\n<style>table.overview{border-collapse:collapse}table.overview td,"
-            "table.overview th{border:1px solid #bbb;padding:2px 8px;text-align:right}"
-            "</style></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
-    for (int i = 0; i < np; i++)
-        fprintf(p.html, "<li>%s: %s</li>\n", files[i].label, files[i].path);
-    fprintf(p.html, "</ul>\n");
-    if (!p.gnuplot) {
-        fprintf(stderr, "occbench-analyze: gnuplot not found (install gnuplot, e.g. Debian "
-                        "gnuplot-nox): writing the tables only\n");
-        fprintf(p.html, "<p>gnuplot was not found: tables only.</p>\n");
-    }
-    size_t ngroups = 0;
-    for (int f = 0; f < np; f++)
-        ngroups += ng[f];
-    const char **kernels = calloc(ngroups + 1, sizeof *kernels);
-    an_overview *ov = calloc(ngroups + 1, sizeof *ov);
-    if (!kernels || !ov) {
-        free(kernels);
-        free(ov);
-        rc = an_bad("plot: out of memory");
-        goto out;
-    }
-    size_t nkernels = kernel_list(g, ng, np, kernels);
-    size_t nov = overview_rows(g, ng, np, kernels, nkernels, ov);
-    fprintf(p.html, "<h2 id=\"overview\">overview: at the top k, how much throughput per node, "
-                    "and where did the rest go?</h2>\n");
-    overview_figure(&p, ov, nov, np);
-    overview_html(&p, ov, nov, np);
-    free(ov);
-    for (size_t kk = 0; kk < nkernels; kk++)
-        kernel_section(&p, kernels[kk], g, ng, np);
-    free(kernels);
-    fprintf(p.html, "<h2>cycles and LLC misses</h2>\n");
-    llc_figure(&p, g, ng, np);
-    fprintf(p.html, "<h2>monitor</h2>\n");
-    for (int f = 0; f < np; f++) {
-        monitor_figure(&p, &files[f]);
-        cores_figure(&p, &files[f]);
-    }
-    fprintf(p.html, "<h2>summary tables</h2>\n<p><a href=\"summary.csv\">summary.csv</a>, "
-                    "<a href=\"summary.txt\">summary.txt</a></p>\n<pre>\n");
-    rewind(txt);
-    html_escape(p.html, txt);
-    fprintf(p.html, "</pre>\n</body></html>\n");
-    printf("wrote %s/index.html: %d figure(s)%s\n", dir, p.figures,
-           p.gnuplot ? "" : " (gnuplot not found: tables only)");
-    rc = p.failed ? an_bad("plot: gnuplot failed on %d figure(s)", p.failed) : AN_OK;
-out:
-    if (txt)
-        fclose(txt);
-    if (csv)
-        fclose(csv);
-    if (p.html)
-        fclose(p.html);
     an_release_all(files, g, ng, np);
     free(paths);
     return rc;
