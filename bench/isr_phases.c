@@ -29,8 +29,9 @@ typedef struct phase_clock {
     double wall0[OB_MAX_PHASES], cpu0[OB_MAX_PHASES];
 } phase_clock;
 
-static void on_phase(void *user, int phase, int begin)
+static void on_phase(void *user, int phase, int begin, const struct ob_sample *at)
 {
+    (void)at;
     phase_clock *pc = user;
     double w = bench_now(), c = bench_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
     if (begin) {

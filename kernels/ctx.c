@@ -4,6 +4,7 @@
 #include "kernels/framework.h"
 
 #include "kernels/lib/datastore.h"
+#include "occbench/records.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,24 +32,51 @@ void ob_ctx_init(ob_ctx *ctx, ob_preset preset, const ob_machine *machine, const
     ctx->hook_user = hook_user;
 }
 
-void ob_phase_begin(ob_ctx *ctx, int phase)
+/* A mark: to the driver's hook, or timed here (standalone); `at` is the
+ * kernel's own reading (its wall field times a standalone context). */
+static void mark(ob_ctx *ctx, int phase, int begin, const ob_sample *at)
 {
     if (phase < 0 || phase >= OB_MAX_PHASES)
         return;
-    if (ctx->hook)
-        ctx->hook(ctx->hook_user, phase, 1);
+    if (ctx->hook) {
+        ctx->hook(ctx->hook_user, phase, begin, at);
+        return;
+    }
+    double t = at ? at->wall : now_seconds();
+    if (begin)
+        ctx->phase_started[phase] = t;
     else
-        ctx->phase_started[phase] = now_seconds();
+        ctx->phase_seconds[phase] += t - ctx->phase_started[phase];
+}
+
+void ob_phase_begin(ob_ctx *ctx, int phase)
+{
+    mark(ctx, phase, 1, NULL);
 }
 
 void ob_phase_end(ob_ctx *ctx, int phase)
 {
-    if (phase < 0 || phase >= OB_MAX_PHASES)
-        return;
-    if (ctx->hook)
-        ctx->hook(ctx->hook_user, phase, 0);
-    else
-        ctx->phase_seconds[phase] += now_seconds() - ctx->phase_started[phase];
+    mark(ctx, phase, 0, NULL);
+}
+
+void ob_phase_begin_at(ob_ctx *ctx, int phase, const ob_sample *at)
+{
+    mark(ctx, phase, 1, at);
+}
+
+void ob_phase_end_at(ob_ctx *ctx, int phase, const ob_sample *at)
+{
+    mark(ctx, phase, 0, at);
+}
+
+int ob_ctx_node_rank(const ob_ctx *ctx)
+{
+    return ctx->node_rank;
+}
+
+int ob_ctx_active(const ob_ctx *ctx)
+{
+    return ctx->active > 0 ? ctx->active : 1;
 }
 
 ob_preset ob_ctx_preset(const ob_ctx *ctx)

@@ -17,18 +17,21 @@
 
 #include <stddef.h>
 
+#include "kernels/job/job.h"
 #include "occbench/kernel.h"
 
 #define OB_MAX_PHASES 32
 
-/* Called at every phase mark; `begin` is 1 at ob_phase_begin, 0 at end. */
-typedef void (*ob_phase_hook)(void *user, int phase, int begin);
+/* Called at every phase mark; `begin` is 1 at ob_phase_begin, 0 at end;
+ * `at` is the kernel's own reading (ob_phase_begin_at), NULL otherwise. */
+typedef void (*ob_phase_hook)(void *user, int phase, int begin, const struct ob_sample *at);
 
 struct ob_ctx {
     ob_preset preset;
     ob_machine machine;
     const char *io_dir;
     int rank;
+    int node_rank, active;       /* the rank on its node; the step's k (set by the driver) */
     const ob_kopt_values *kopts; /* NULL: the kernel's declared defaults */
     ob_phase_hook hook;          /* NULL: standalone wall-clock accounting */
     void *hook_user;

@@ -103,6 +103,19 @@ static void fit_default_budget(run_state *rs)
                rs->opt.window, window, OB_DEFAULT_BUDGET_S / 60.0);
     }
 }
+/* The job's expected run (--job-seconds) as its reference time: no set-up. */
+static void add_job_time(run_state *rs)
+{
+    ob_steptime *t = &rs->time.steptime;
+    if (!rs->opt.job.argc || !(rs->opt.job_seconds > 0) || t->n >= OB_STEPTIME_MAX)
+        return;
+    ob_steptime_entry *e = &t->e[t->n++];
+    snprintf(e->kernel, sizeof e->kernel, "%s", rs->opt.job.name);
+    e->preset = rs->opt.preset;
+    e->rep_s = rs->opt.job_seconds;
+    e->setup_s = 0.0;
+}
+
 /* Load the reference times; --budget and --dry-run need them, the ETA
  * falls back to elapsed time without. */
 int ob_budget_plan(run_state *rs, char *err, size_t errlen)
@@ -118,6 +131,7 @@ int ob_budget_plan(run_state *rs, char *err, size_t errlen)
     }
     if (!rs->time.have_steptime)
         return 0;
+    add_job_time(rs);
     if (rs->opt.budget > 0 && choose_window(rs, err, errlen) != 0)
         return -1;
     if (rs->opt.budget <= 0 && !rs->opt.window_given && !rs->opt.calibrate)

@@ -144,3 +144,27 @@ void ob_warn_node(const run_state *rs)
                 "results do not describe the node\n",
                 rs->launch.min_node_size, rs->cores);
 }
+
+int ob_check_job(run_state *rs, char *err, size_t errlen)
+{
+    if (!rs->opt.job.argc)
+        return 0;
+    char why[512];
+    if (ob_job_resolve(rs->opt.job.argv[0], rs->record.job_path, sizeof rs->record.job_path, why,
+                       sizeof why) != 0) {
+        snprintf(err, errlen,
+                 "the job's command %s (accepted: an executable file, or a name on "
+                 "PATH)",
+                 why);
+        return -1;
+    }
+    rs->opt.job.path = rs->record.job_path;
+    ob_job_kernel(&rs->opt.job); /* the same kernel, now with its executable */
+    if (rs->opt.dry_run && !(rs->opt.job_seconds > 0)) {
+        snprintf(err, errlen,
+                 "--dry-run with a job needs --job-seconds S, one run's expected duration "
+                 "(accepted: e.g. --job-seconds 30)");
+        return -1;
+    }
+    return 0;
+}

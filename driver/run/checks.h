@@ -22,6 +22,9 @@ int ob_checks_agree(run_state *rs, int failed, char *err, size_t errlen);
 int ob_io_dir_is_tmpfs(const char *dir);
 /* Does a selected kernel have datastore I/O phases? */
 int ob_uses_datastore(const ob_options *o);
+/* The job's command: an executable, resolved on PATH (exit 2 otherwise);
+ * --dry-run needs its --job-seconds. */
+int ob_check_job(run_state *rs, char *err, size_t errlen);
 /* Rank 0: warn of an I/O directory on tmpfs and of ranks sharing cores. */
 void ob_warn_node(const run_state *rs);
 /* Node leaders: remove the data files a killed run left in the I/O directory. */

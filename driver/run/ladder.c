@@ -217,6 +217,8 @@ static ob_step_run step_run_for(const run_state *rs, const step_def *sd, const i
                          .core = order[slot],
                          .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
                          .node_index = l->node_index,
+                         .node_rank = l->node_rank,
+                         .k = sd->k,
                          .rank = l->rank,
                          .window = rs->opt.window,
                          .min_reps = rs->opt.min_reps,
@@ -265,6 +267,9 @@ static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run 
     if (rs->progress.between)
         rs->progress.between[index] = between;
     summarise(rs, run, sd, valid, &rows, row);
+    /* now: a job names its phases as it marks them */
+    char phase_classes[sizeof sd->phase_classes];
+    ob_kernel_phase_classes(sd->kernel, phase_classes, sizeof phase_classes);
     ob_step_info info = {.kernel = sd->kernel->name,
                          .placement = sd->label,
                          .phases = sd->kernel->phases,
@@ -279,7 +284,7 @@ static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run 
                                    .t_start = t_start,
                                    .t_end = t_end,
                                    .kernel_options = sd->kernel_options,
-                                   .phase_classes = sd->phase_classes,
+                                   .phase_classes = phase_classes,
                                    .phase_mark_cost = rs->record.phase_mark_cost,
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/parse.h"
 #include "occbench/records.h"
@@ -181,12 +182,12 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 }
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
-static const char *const valued_options[] = {"--kernels",       "--occupancy", "--placement",
-                                             "--preset",        "--window",    "--min-reps",
-                                             "--output",        "--site",      "--io-dir",
-                                             "--events",        "--resume",    "--probe-seconds",
-                                             "--sample-period", "--kopt",      "--calibrate-freq",
-                                             "--budget",        "--topology",  NULL};
+static const char *const valued_options[] = {
+    "--kernels",  "--occupancy",     "--placement",     "--preset",      "--window",
+    "--min-reps", "--output",        "--site",          "--io-dir",      "--events",
+    "--resume",   "--probe-seconds", "--sample-period", "--kopt",        "--calibrate-freq",
+    "--budget",   "--topology",      "--job-name",      "--job-seconds", "--job-timeout",
+    NULL};
 
 static int takes_value(const char *name)
 {
@@ -217,6 +218,10 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
     }
     if (strcmp(name, "--budget") == 0)
         return parse_positive_seconds(name, value, 60.0, &o->budget, err, errlen);
+    if (strcmp(name, "--job-seconds") == 0)
+        return parse_positive_seconds(name, value, 0.0, &o->job_seconds, err, errlen);
+    if (strcmp(name, "--job-timeout") == 0)
+        return parse_positive_seconds(name, value, 0.0, &o->job.timeout, err, errlen);
     if (strcmp(name, "--probe-seconds") == 0)
         return parse_positive_seconds(name, value, 0.0, &o->probe_seconds, err, errlen);
     if (strcmp(name, "--sample-period") == 0) {
@@ -265,6 +270,8 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         target = &o->resume;
     else if (strcmp(name, "--topology") == 0)
         target = &o->topology;
+    else if (strcmp(name, "--job-name") == 0)
+        target = &o->job.name;
     if (!target)
         return usage_error(err, errlen, "internal: unhandled option %s", name);
     if (value[0] == '\0')
@@ -342,12 +349,74 @@ static int calibration_plan(ob_options *o, int kernels_given, int occupancy_give
     return 0;
 }
 
+/* A job's name names its step groups (/steps/NAME/...), tables and log
+ * files: 1..31 of [A-Za-z0-9_.-], not "." or "..", no built-in kernel's. */
+static int check_job_name(const char *name, const char *origin, char *err, size_t errlen)
+{
+    size_t n = strlen(name);
+    int ok = n > 0 && n < 32 && strcmp(name, ".") && strcmp(name, "..");
+    for (const char *c = name; ok && *c; c++)
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+             *c == '_' || *c == '.' || *c == '-';
+    if (!ok)
+        return usage_error(err, errlen,
+                           "%s '%s' is not a valid job name (accepted: 1 to 31 letters, digits, "
+                           "'_', '.', '-'; give one with --job-name)",
+                           origin, name);
+    if (ob_kernel_find(name))
+        return usage_error(err, errlen,
+                           "%s '%s' is a built-in kernel's name (accepted: another name, e.g. "
+                           "--job-name my-%s)",
+                           origin, name, name);
+    return 0;
+}
+
+/* occbench [options] -- COMMAND [ARGS...]: the job joins the kernels (alone
+ * when --kernels was not given). */
+static int add_job(ob_options *o, int kernels_given, char *err, size_t errlen)
+{
+    if (o->job.argc == 0) {
+        if (o->job.name || o->job_seconds > 0 || o->job.timeout > 0)
+            return usage_error(err, errlen,
+                               "--job-name, --job-seconds and --job-timeout describe a job "
+                               "(accepted: with occbench [options] -- COMMAND [ARGS...])");
+        return 0;
+    }
+    if (o->calibrate)
+        return usage_error(err, errlen,
+                           "--calibrate with a job (accepted: --calibrate alone, or a job)");
+    const char *base = strrchr(o->job.argv[0], '/');
+    base = base ? base + 1 : o->job.argv[0];
+    int rc = check_job_name(o->job.name ? o->job.name : base,
+                            o->job.name ? "--job-name" : "the command's name", err, errlen);
+    if (rc)
+        return rc;
+    if (!o->job.name)
+        o->job.name = base;
+    if (!kernels_given)
+        o->nkernels = 0;
+    if (o->nkernels >= OB_MAX_KERNELS)
+        return usage_error(err, errlen, "a job beside %d kernels (accepted: at most %d kernels)",
+                           o->nkernels, OB_MAX_KERNELS - 1);
+    o->kernels[o->nkernels++] = ob_job_kernel(&o->job);
+    return 0;
+}
+
 int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, size_t errlen)
 {
     set_defaults(o);
     int kernels_given = 0, occupancy_given = 0, preset_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0) { /* the job: everything after it */
+            if (i + 1 >= argc)
+                return usage_error(err, errlen,
+                                   "'--' with no command after it (accepted: occbench [options] "
+                                   "-- COMMAND [ARGS...])");
+            o->job.argv = argv + i + 1;
+            o->job.argc = argc - i - 1;
+            break;
+        }
         if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0 && strcmp(arg, "-V") != 0)
             return usage_error(err, errlen,
                                "unexpected argument '%s' (occbench takes only options; see "
@@ -383,6 +452,8 @@ int ob_options_parse(int argc, char *const argv[], ob_options *o, char *err, siz
     }
     if (o->calibrate &&
         calibration_plan(o, kernels_given, occupancy_given, preset_given, err, errlen) != 0)
+        return OB_EXIT_USAGE;
+    if (add_job(o, kernels_given, err, errlen) != 0)
         return OB_EXIT_USAGE;
     if (o->calibrate_khz && !o->calibrate)
         return usage_error(err, errlen,
@@ -432,6 +503,22 @@ void ob_options_config(const ob_options *o, const int *ladder, int nladder, int 
            o->site ? o->site : "", o->probe_seconds, o->sample_period);
     if (o->calibrate)
         APPEND(";calibrate=1;calibrate_khz=%ld", o->calibrate_khz);
+    if (o->job.argc) { /* the job: its command line, where it runs, its options */
+        char cwd[4096] = "?";
+        if (!getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, "unreadable");
+        APPEND(";job_name=%s;job_cwd=%s;job_timeout=%g;job=", o->job.name, cwd, o->job.timeout);
+        for (int i = 0; i < o->job.argc; i++) { /* ';' separates fields: written %3B */
+            APPEND("%s", i ? " " : "");
+            for (const char *c = o->job.argv[i]; *c; c++)
+                if (*c == ';')
+                    APPEND("%%3B");
+                else if (*c == '%')
+                    APPEND("%%25");
+                else
+                    APPEND("%c", *c);
+        }
+    }
     /* one field per kernel option, so --resume names the one that changed */
     for (int i = 0; i < o->nkernels; i++)
         for (int j = 0; j < o->kopts[i].n; j++)

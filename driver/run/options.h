@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "occbench/kernel.h"
 #include "driver/node/topo.h"
+#include "kernels/framework.h"
+#include "occbench/kernel.h"
 
 #define OB_MAX_KERNELS 32
 #define OB_MAX_LADDER 256
@@ -53,6 +54,11 @@ typedef struct ob_options {
     int window_given;     /* --window was on the command line */
     int dry_run;          /* --dry-run: print the plan, create nothing */
     const char *topology; /* --topology FILE: an hwloc synthetic description or XML */
+    /* occbench [options] -- COMMAND [ARGS...]: the job, a kernel of the ladder
+     * (kernels/job/job.h); job.argc 0 when there is none. The job's kernel is
+     * the last of kernels[]. */
+    ob_job_spec job;
+    double job_seconds; /* --job-seconds: one run's expected duration, for --dry-run */
     int list, info, help, version;
 } ob_options;
 

@@ -57,7 +57,9 @@ typedef struct run_record {
     char output[PATH_MAX];
     ob_metric_source sources[OB_METRIC_COUNT];
     char cpu_label[64];
-    double phase_mark_cost; /* seconds a pair of phase marks costs (measured at start) */
+    double phase_mark_cost;        /* seconds a pair of phase marks costs (measured at start) */
+    char job_path[PATH_MAX];       /* the job's executable (ob_check_job) */
+    char job_log_prefix[PATH_MAX]; /* its per-rank logs: PREFIX.rRANK.out|err */
 } run_record;
 
 /* How far the ladder got. */

@@ -21,9 +21,10 @@
 #include "driver/record/results.h"
 #include "driver/run/checks.h"
 #include "driver/run/datadir.h"
+#include "kernels/framework.h"
 #include "occbench/build_info.h"
 
-void ob_start_default_output(run_state *rs)
+static void name_output(run_state *rs)
 {
     if (rs->opt.resume) {
         snprintf(rs->record.output, sizeof rs->record.output, "%s", rs->opt.resume);
@@ -46,6 +47,18 @@ void ob_start_default_output(run_state *rs)
     }
     ob_launch_bcast_text(&rs->launch, 0, rs->record.output, sizeof rs->record.output);
 }
+
+void ob_start_default_output(run_state *rs)
+{
+    name_output(rs);
+    /* a job's logs sit next to the results: FILE.job-NAME.rRANK.out|err */
+    if (rs->opt.job.argc) {
+        snprintf(rs->record.job_log_prefix, sizeof rs->record.job_log_prefix, "%.4000s.job-%.31s",
+                 rs->record.output, rs->opt.job.name);
+        ob_job_set_log_prefix(rs->record.job_log_prefix);
+    }
+}
+
 static char *join_command(int argc, char **argv)
 {
     size_t len = 1;
@@ -191,6 +204,12 @@ int ob_start_write_system(run_state *rs, char *err, size_t errlen)
     add_binding(&prov, rs->topo);
     ob_passport_collect(&prov, rs->topo, rs->opt.io_dir, rs->record.output);
     add_occbench_environment(&prov);
+    if (rs->opt.job.argc) {
+        char counters[1024];
+        ob_job_counters_report(counters, sizeof counters);
+        ob_kvlist_add(&prov, "job_counters", "%s", counters);
+        ob_kvlist_add(&prov, "job_logs", "%s.rRANK.out, .err", rs->record.job_log_prefix);
+    }
     /* where the clock of the decomposition comes from on this node */
     ob_kvlist_add(&prov, "clock_source", "%s",
                   !rs->record.sources[OB_METRIC_CYCLES].available ? "probe (dependent-add chain)"

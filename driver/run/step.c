@@ -21,15 +21,26 @@ static void add_sample(ob_sample *acc, const ob_sample *d)
         *ob_sample_at(acc, i) += ob_sample_get(d, i);
 }
 
-static void phase_hook(void *user, int phase, int begin)
+/* The thread's snapshot, or the kernel's own reading of its work. */
+static void phase_snapshot(ob_snapshot *s, const ob_sample *at)
+{
+    if (!at) {
+        ob_measure_snapshot(s);
+        return;
+    }
+    s->at = *at;
+    s->maxrss_kb = NAN;
+}
+
+static void phase_hook(void *user, int phase, int begin, const ob_sample *at)
 {
     ob_step_run *run = user;
     if (begin) {
-        ob_measure_snapshot(&run->phase_start);
+        phase_snapshot(&run->phase_start, at);
         return;
     }
     ob_snapshot end;
-    ob_measure_snapshot(&end);
+    phase_snapshot(&end, at);
     ob_sample d;
     ob_measure_delta(&run->phase_start, &end, &d);
     if (run->phase_used[phase])
@@ -75,6 +86,8 @@ int ob_step_setup(ob_step_run *run)
         return fail(run, "binding", err);
     ob_ctx_init(&run->ctx, run->preset, &run->machine, run->io_dir, run->rank, phase_hook, run);
     run->ctx.kopts = run->kopts;
+    run->ctx.node_rank = run->node_rank;
+    run->ctx.active = run->k;
     int rc = run->kernel->setup(&run->ctx, &run->state);
     if (rc != OB_OK) {
         run->enospc = rc == OB_ENOSPC;
@@ -116,6 +129,27 @@ static double probe_after(ob_step_run *run, int rep, double rep_wall)
     return ghz;
 }
 
+/* A kernel that measures its own work (a job's process tree): its sample
+ * replaces the thread's; a failed run is recorded as a repetition verified
+ * wrong, and fails the step. */
+static int record_own_sample(ob_step_run *run, ob_rep_record *r, int rc)
+{
+    ob_sample own;
+    double maxrss_kb = NAN, pss_kb = NAN, harness_s = NAN;
+    if (run->kernel->own_sample(run->state, &own, &maxrss_kb, &pss_kb, &harness_s) == 0) {
+        r->s = own;
+        r->maxrss_kb = maxrss_kb;
+        r->pss_kb = pss_kb;
+        r->harness_s = harness_s;
+    }
+    if (rc == OB_OK)
+        return 0;
+    r->ok = 0;
+    r->f_probe = NAN;
+    run->enospc = rc == OB_ENOSPC;
+    return fail(run, "run", ob_ctx_error(&run->ctx));
+}
+
 /* One measured repetition: snapshots around run(), phases flushed as records. */
 static int one_repetition(ob_step_run *run, int rep)
 {
@@ -128,7 +162,7 @@ static int one_repetition(ob_step_run *run, int rep)
     ob_measure_snapshot(&a);
     int rc = run->kernel->run(run->state, &run->ctx);
     ob_measure_snapshot(&b);
-    if (rc != OB_OK) {
+    if (rc != OB_OK && !run->kernel->own_sample) {
         run->enospc = rc == OB_ENOSPC;
         return fail(run, "run", ob_ctx_error(&run->ctx));
     }
@@ -143,6 +177,9 @@ static int one_repetition(ob_step_run *run, int rep)
     r->maxrss_kb = b.maxrss_kb;
     r->pss_kb = NAN; /* measured once, after the window (record_pss) */
     r->ok = -1;      /* set where verified */
+    r->harness_s = NAN;
+    if (run->kernel->own_sample && record_own_sample(run, r, rc) != 0)
+        return -1;
     /* The probe runs while the other active ranks keep working, so it sees
      * the clock under this step's load. */
     r->f_probe = probe_after(run, rep, r->s.wall);
@@ -230,7 +267,7 @@ static void measure_active(ob_step_run *run, MPI_Request *done)
  * share (libraries, MPI's segments) are counted once across the node. */
 static void record_pss(ob_step_run *run)
 {
-    if (run->nreps > 0)
+    if (run->nreps > 0 && !run->kernel->own_sample) /* a job's is its tree's, per repetition */
         run->reps[run->nreps - 1].pss_kb = ob_meminfo_bytes(OB_PROC_SMAPS_ROLLUP, "Pss") / 1024.0;
 }
 

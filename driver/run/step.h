@@ -27,6 +27,7 @@ typedef struct ob_step_run {
     int core;    /* logical core to bind to (active) */
     int core_os; /* its OS PU index, recorded */
     int node_index, rank;
+    int node_rank, k; /* this rank on its node; the step's active ranks per node */
     double window;
     int min_reps;
     double probe_seconds;

@@ -18,6 +18,9 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
     *sd = (step_def){rs->opt.kernels[ki],       p,  k,  label, inject, &rs->opt.kopts[ki],
                      rs->plan.kernel_plans[ki], "", "", -1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
+    if (sd->kernel->own_sample && rs->opt.job.argc) /* the job: what it runs, where, how long */
+        snprintf(sd->kernel_options, sizeof sd->kernel_options, "command=%s;timeout=%g",
+                 sd->plan.description, rs->opt.job.timeout);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
 static int kernel_index(const run_state *rs, const char *name)

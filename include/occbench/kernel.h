@@ -109,6 +109,7 @@ int ob_kopt_bool(const ob_kopt *decls, const ob_kopt_values *v, const char *name
 
 /* Driver-owned context handed to setup() and run(). Opaque to kernels. */
 typedef struct ob_ctx ob_ctx;
+struct ob_sample; /* include/occbench/records.h */
 
 /* Phase marks. `phase` indexes the kernel's `phases` array. Phases of one
  * repetition must not nest; a phase may be entered several times per
@@ -116,6 +117,12 @@ typedef struct ob_ctx ob_ctx;
  * /proc reads and one PAPI_read. */
 void ob_phase_begin(ob_ctx *ctx, int phase);
 void ob_phase_end(ob_ctx *ctx, int phase);
+/* Phase marks of work that runs outside the calling thread (a job's
+ * process tree): `at` is the kernel's own absolute reading of that work in
+ * the fields of ob_sample (NaN where it has none), taken instead of the
+ * thread's snapshot. */
+void ob_phase_begin_at(ob_ctx *ctx, int phase, const struct ob_sample *at);
+void ob_phase_end_at(ob_ctx *ctx, int phase, const struct ob_sample *at);
 
 ob_preset ob_ctx_preset(const ob_ctx *ctx);
 const ob_machine *ob_ctx_machine(const ob_ctx *ctx);
@@ -123,6 +130,10 @@ const ob_machine *ob_ctx_machine(const ob_ctx *ctx);
 const char *ob_ctx_io_dir(const ob_ctx *ctx);
 /* Unique id of this rank within the launch, for file names. */
 int ob_ctx_rank(const ob_ctx *ctx);
+/* This rank's index on its node, and the step's active ranks per node (k);
+ * 0 and 1 in a standalone context. */
+int ob_ctx_node_rank(const ob_ctx *ctx);
+int ob_ctx_active(const ob_ctx *ctx);
 /* The kernel's option values (NULL: the declared defaults). */
 const ob_kopt_values *ob_ctx_kopts(const ob_ctx *ctx);
 
@@ -166,6 +177,14 @@ typedef struct ob_kernel {
      * verify() must fail (tests/unit/test_registry.c proves every kernel's
      * check can fail). Never called by the driver. */
     void (*corrupt)(void *state);
+    /* Optional (NULL: the work runs on the calling thread, which the driver
+     * measures). A kernel whose work runs elsewhere (a job's process tree)
+     * gives the sample of its last run() itself: every field it measured,
+     * NaN for the rest, with that work's peak RSS and PSS (KiB) and the
+     * harness's own CPU seconds around it. Called after every run(), the
+     * failed ones too; 0, or -1 when the run left no sample. */
+    int (*own_sample)(void *state, struct ob_sample *out, double *maxrss_kb, double *pss_kb,
+                      double *harness_s);
 } ob_kernel;
 
 /* A kernel's phase names are indexed by its phase enum, whose last member

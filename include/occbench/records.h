@@ -61,6 +61,9 @@
       "count 1/n) at the end of the rank's window, with the step's k ranks still holding their "   \
       "memory; on the rank's last repetition, NaN on the others")                                  \
     X(F64, f_probe, "GHz", OB_NAN_OK, "clock probe run just after this repetition")                \
+    X(F64, harness_s, "s", OB_NAN_OK | OB_OPTIONAL,                                                \
+      "CPU seconds of the rank's own thread around a job's run (fork, exec, scans of the "         \
+      "tree, reaping); NaN for a kernel, which runs on that thread")                               \
     X(I32, ok, "1", 0, "1 verified, 0 verified wrong, -1 not verified")
 
 /* /steps/.../phases: one row per phase per repetition per active rank. */

@@ -1,0 +1,51 @@
+/* Accounting of a job's process tree: everything the command and what it
+ * starts do, from its exec to its end.
+ *
+ *   CPU time     perf_event task-clock opened on the command before exec and
+ *                inherited by every thread and child (exact, ns); where
+ *                perf_event_open is refused, the reaped tree's rusage
+ *   counters     cycles, instructions, ref-cycles, cache misses: perf_event
+ *                hardware events, inherited likewise (NaN where not countable)
+ *   run delay    each task's /proc schedstat run delay, scanned while the
+ *                tree runs and once more when its root has exited: a task
+ *                that ends between two scans loses at most one interval
+ *   block I/O    each task's delay-accounting ticks, scanned likewise (NaN
+ *                when kernel.task_delayacct is off: not separated)
+ *   PSS          the sum over the tree's processes, sampled: the peak seen
+ *
+ * Inherited counts of a descendant join the root's when the descendant
+ * ends, so a reading at a phase mark holds the descendants that have ended. */
+#ifndef OCCBENCH_JOB_TREE_H
+#define OCCBENCH_JOB_TREE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "occbench/records.h"
+
+typedef struct ob_tree ob_tree;
+
+/* Start accounting the tree rooted at `pid`, which has not exec'd yet (the
+ * counters start at its exec). NULL only when out of memory. */
+ob_tree *ob_tree_open(pid_t pid);
+/* An absolute reading now, in the fields of ob_sample: wall, cpu_time and
+ * task_clock, the counters, run_delay and blkio (a scan now), rbytes and
+ * wbytes (the root's, its reaped descendants' included); the rest NaN. */
+void ob_tree_read(ob_tree *t, ob_sample *at);
+/* Scan the tasks now (between marks); every `pss_every`-th scan also sums
+ * the processes' PSS. */
+void ob_tree_scan(ob_tree *t, int pss_every);
+/* The root has exited and is not reaped yet: the last scan. */
+void ob_tree_final_scan(ob_tree *t);
+/* Totals since the exec: CPU seconds from the counters (NaN when not
+ * counted), run delay, block-I/O delay (NaN without delay accounting), the
+ * counters (NaN each when not counted), the peak PSS (KiB, NaN when never
+ * sampled). */
+void ob_tree_totals(ob_tree *t, ob_sample *out, double *pss_peak_kb);
+void ob_tree_close(ob_tree *t);
+
+/* Which counters perf_event_open grants here, one "metric: event" or
+ * "metric: why not" item per counter (checked on this process). */
+void ob_tree_counters_report(char *out, size_t outlen);
+
+#endif
