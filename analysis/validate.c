@@ -332,10 +332,42 @@ static void rule_real_binding(const an_file *f, const vopts *o, verdict *v)
 }
 
 /* Only the production preset at a real window describes the production codes. */
+/* The job of the launch (occbench ... -- COMMAND): its name from the
+ * config's job_name field, "" when there is none. */
+static void job_name_of(const an_file *f, char *out, size_t len)
+{
+    out[0] = '\0';
+    const char *c = f->config ? strstr(f->config, "job_name=") : NULL;
+    if (c && (c == f->config || c[-1] == ';'))
+        snprintf(out, len, "%.*s", (int)strcspn(c + 9, ";"), c + 9);
+}
+
+/* Do only the job's steps count? Its size is its own, not the preset's. */
+static int only_job(const an_file *f, const char *job)
+{
+    for (size_t i = 0; i < f->nsteps; i++)
+        if (!*job || strcmp(f->steps[i].kernel, job))
+            return 0;
+    return f->nsteps > 0;
+}
+
 static void rule_production(const an_file *f, const vopts *o, verdict *v)
 {
     const char *preset = an_sys_get(f, "preset"), *window = an_sys_get(f, "window_s");
     double w = window ? atof(window) : NAN;
+    char job[AN_NAME_LEN];
+    job_name_of(f, job, sizeof job);
+    if (only_job(f, job)) {
+        if (!(w >= o->min_window))
+            FAILF(v, "window %s s is below the minimum %g s (occbench --window, or --budget)",
+                  window ? window : "(not recorded)", o->min_window);
+        else
+            snprintf(v->detail, sizeof v->detail,
+                     "job %s alone: the preset does not apply (the job runs at its own size), "
+                     "window %g s",
+                     job, w);
+        return;
+    }
     if (!preset || strcmp(preset, "lsst") != 0) {
         FAILF(v, "preset %s: only lsst is production-representative (occbench --preset lsst)",
               preset ? preset : "(not recorded)");

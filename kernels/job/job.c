@@ -31,9 +31,10 @@
 
 #define JOB_MAX_PHASES 16 /* phases a job may mark (the driver keeps 32) */
 #define JOB_MAX_ARGS 256
-#define JOB_SCAN_S 0.05 /* between scans of the tree while it runs */
-#define JOB_POLL_S 0.002 /* between checks for the end without a pidfd */
-#define JOB_PSS_EVERY 10 /* scans per PSS sample (smaps_rollup walks page tables) */
+#define JOB_SCAN_S 0.05       /* between scans of the tree while it runs */
+#define JOB_FIRST_SCAN_S 0.01 /* the first, with the PSS, so short runs have one */
+#define JOB_POLL_S 0.002      /* between checks for the end without a pidfd */
+#define JOB_PSS_EVERY 10      /* scans per PSS sample (smaps_rollup walks page tables) */
 
 extern char **environ;
 
@@ -81,7 +82,7 @@ int ob_job_resolve(const char *cmd, char *out, size_t outlen, char *why, size_t 
     if (strchr(cmd, '/')) {
         if (stat(cmd, &st) != 0 || S_ISDIR(st.st_mode) || access(cmd, X_OK) != 0) {
             snprintf(why, whylen, "%s: %s", cmd,
-                     stat(cmd, &st) != 0 ? strerror(errno)
+                     stat(cmd, &st) != 0   ? strerror(errno)
                      : S_ISDIR(st.st_mode) ? "a directory"
                                            : "not executable");
             return -1;
@@ -180,9 +181,10 @@ static char *substitute(const char *arg, ob_ctx *ctx, int rep)
         static const char *const keys[] = {"{rank}", "{node_rank}", "{k}", "{rep}", "{io_dir}"};
         for (int k = 0; k < 5 && !val; k++)
             if (!strncmp(p, keys[k], strlen(keys[k]))) {
-                int v = k == 0 ? ob_ctx_rank(ctx) : k == 1 ? ob_ctx_node_rank(ctx)
-                                                 : k == 2 ? ob_ctx_active(ctx)
-                                                          : rep;
+                int v = k == 0   ? ob_ctx_rank(ctx)
+                        : k == 1 ? ob_ctx_node_rank(ctx)
+                        : k == 2 ? ob_ctx_active(ctx)
+                                 : rep;
                 snprintf(num, sizeof num, "%d", v);
                 val = k == 4 ? ob_ctx_io_dir(ctx) : num;
                 skip = strlen(keys[k]);
@@ -225,9 +227,11 @@ static int build_env(run_env *e, ob_ctx *ctx, int rep, int phase_fd)
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < ne; i++) /* ours replace any inherited ones */
-        if (strncmp(environ[i], "OCCBENCH_RANK=", 14) && strncmp(environ[i], "OCCBENCH_NODE_RANK=", 19) &&
+        if (strncmp(environ[i], "OCCBENCH_RANK=", 14) &&
+            strncmp(environ[i], "OCCBENCH_NODE_RANK=", 19) &&
             strncmp(environ[i], "OCCBENCH_K=", 11) && strncmp(environ[i], "OCCBENCH_REP=", 13) &&
-            strncmp(environ[i], "OCCBENCH_IO_DIR=", 16) && strncmp(environ[i], "OCCBENCH_PHASE_FD=", 18))
+            strncmp(environ[i], "OCCBENCH_IO_DIR=", 16) &&
+            strncmp(environ[i], "OCCBENCH_PHASE_FD=", 18))
             e->envp[k++] = environ[i];
     for (int v = 0; v < 6; v++)
         e->envp[k++] = e->vars[v];
@@ -322,10 +326,13 @@ static int watch(job_state *s, ob_ctx *ctx, ob_tree *tree, pid_t pid, int phase_
     size_t used = 0;
     int timed_out = 0, efd = exit_fd(pid);
     struct pollfd pf[2] = {{phase_rd, POLLIN, 0}, {efd, POLLIN, 0}};
-    double wait_s = efd >= 0 ? JOB_SCAN_S : JOB_POLL_S, next_scan = now() + JOB_SCAN_S;
+    double next_scan = now() + JOB_FIRST_SCAN_S;
     for (;;) {
         pf[0].revents = pf[1].revents = 0;
-        int ready = poll(pf, efd >= 0 ? 2 : 1, (int)(wait_s * 1000));
+        double wait_s = next_scan - now();
+        if (efd < 0 && wait_s > JOB_POLL_S)
+            wait_s = JOB_POLL_S;
+        int ready = poll(pf, efd >= 0 ? 2 : 1, wait_s > 0 ? (int)(wait_s * 1000) + 1 : 0);
         if (ready > 0 && (pf[0].revents & POLLIN))
             read_marks(s, ctx, tree, phase_rd, buf, &used, sizeof buf);
         else if (ready > 0 && (pf[0].revents & (POLLHUP | POLLERR)))
@@ -384,9 +391,9 @@ static void self_io(double io[2])
 {
     char buf[32];
     io[0] = ob_proc_field("/proc/self/io", "read_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL)
-                                                                                : NAN;
+                                                                               : NAN;
     io[1] = ob_proc_field("/proc/self/io", "write_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL)
-                                                                                 : NAN;
+                                                                                : NAN;
 }
 
 typedef struct pipes {
@@ -424,8 +431,7 @@ static int start(job_state *s, const run_env *e, pipes *p, pid_t *pid, ob_tree *
     int err = 0;
     ssize_t n = read(p->exec[0], &err, sizeof err); /* EOF: exec'd */
     if (n == (ssize_t)sizeof err) {
-        snprintf(s->failure, sizeof s->failure, "cannot execute %s: %s", spec.path,
-                 strerror(err));
+        snprintf(s->failure, sizeof s->failure, "cannot execute %s: %s", spec.path, strerror(err));
         return -1;
     }
     return 0;
