@@ -74,6 +74,11 @@ int ob_ctx_node_rank(const ob_ctx *ctx)
     return ctx->node_rank;
 }
 
+int ob_ctx_stopping(const ob_ctx *ctx)
+{
+    return ctx->stop && *ctx->stop;
+}
+
 int ob_ctx_active(const ob_ctx *ctx)
 {
     return ctx->active > 0 ? ctx->active : 1;

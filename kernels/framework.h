@@ -15,6 +15,7 @@
     "kernels/framework.h is the driver's side of the kernel framework; kernels include occbench/kernel.h only"
 #endif
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "kernels/job/job.h"
@@ -31,9 +32,10 @@ struct ob_ctx {
     ob_machine machine;
     const char *io_dir;
     int rank;
-    int node_rank, active;       /* the rank on its node; the step's k (set by the driver) */
-    const ob_kopt_values *kopts; /* NULL: the kernel's declared defaults */
-    ob_phase_hook hook;          /* NULL: standalone wall-clock accounting */
+    int node_rank, active;             /* the rank on its node; the step's k (set by the driver) */
+    const volatile sig_atomic_t *stop; /* non-zero once the launch stops (driver; may be NULL) */
+    const ob_kopt_values *kopts;       /* NULL: the kernel's declared defaults */
+    ob_phase_hook hook;                /* NULL: standalone wall-clock accounting */
     void *hook_user;
     char error[256];
     /* standalone accounting */

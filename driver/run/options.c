@@ -533,7 +533,7 @@ void ob_options_usage(FILE *f)
     kernel_names(names, sizeof names);
     fprintf(
         f,
-        "Usage: mpirun -n RANKS occbench [options]\n"
+        "Usage: mpirun -n RANKS occbench [options] [-- COMMAND [ARGS...]]\n"
         "\n"
         "Walks every node through an occupancy ladder (k = 1, 2, 4, ... active ranks per node,\n"
         "the others parked asleep), runs each kernel at each k in the compact and spread\n"
@@ -574,6 +574,12 @@ void ob_options_usage(FILE *f)
         "                        memory streamers, fsync writer, capped clock) to prove the\n"
         "                        split on this node; check it with occbench-analyze calibrate\n"
         "  --calibrate-freq KHZ  the clock cap of --calibrate (default: the core's minimum)\n"
+        "  -- COMMAND [ARGS...]  a job: run COMMAND as a kernel of the ladder, one run per\n"
+        "                        repetition, its process tree measured (man occbench: YOUR\n"
+        "                        OWN JOB); with --kernels both run in one launch\n"
+        "  --job-name NAME       the job's name in the file (default: the command's name)\n"
+        "  --job-seconds S       one run's expected duration (--dry-run needs it)\n"
+        "  --job-timeout S       kill a run after S seconds and fail it (default: never)\n"
         "  --list                list kernels with each preset's memory footprint, then exit\n"
         "  --info                print topology and counter availability (and why not), exit\n"
         "  --help, --version\n"

@@ -88,6 +88,7 @@ int ob_step_setup(ob_step_run *run)
     run->ctx.kopts = run->kopts;
     run->ctx.node_rank = run->node_rank;
     run->ctx.active = run->k;
+    run->ctx.stop = run->stop;
     int rc = run->kernel->setup(&run->ctx, &run->state);
     if (rc != OB_OK) {
         run->enospc = rc == OB_ENOSPC;
@@ -162,6 +163,8 @@ static int one_repetition(ob_step_run *run, int rep)
     ob_measure_snapshot(&a);
     int rc = run->kernel->run(run->state, &run->ctx);
     ob_measure_snapshot(&b);
+    if (rc == OB_INTERRUPTED) /* the launch stops: not recorded, not a failure */
+        return -1;
     if (rc != OB_OK && !run->kernel->own_sample) {
         run->enospc = rc == OB_ENOSPC;
         return fail(run, "run", ob_ctx_error(&run->ctx));

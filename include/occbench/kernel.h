@@ -134,6 +134,9 @@ int ob_ctx_rank(const ob_ctx *ctx);
  * 0 and 1 in a standalone context. */
 int ob_ctx_node_rank(const ob_ctx *ctx);
 int ob_ctx_active(const ob_ctx *ctx);
+/* 1 once the launch was asked to stop (SIGTERM): a kernel whose run() can
+ * be long (a job) ends it early and returns OB_INTERRUPTED. */
+int ob_ctx_stopping(const ob_ctx *ctx);
 /* The kernel's option values (NULL: the declared defaults). */
 const ob_kopt_values *ob_ctx_kopts(const ob_ctx *ctx);
 
@@ -142,6 +145,9 @@ enum {
     OB_OK = 0,
     OB_ERR = -1,    /* failure with a message in ob_ctx_error(): the step fails */
     OB_ENOSPC = -2, /* the I/O directory is full: the step fails, the run goes on */
+    /* run() was cut short because the launch stops (SIGTERM, ob_ctx_stopping):
+     * not a failure; the repetition is not recorded and --resume redoes the step */
+    OB_INTERRUPTED = -3,
 };
 
 /* A kernel reports why a callback failed (one line, no newline). */

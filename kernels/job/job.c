@@ -54,7 +54,8 @@ typedef struct job_state {
     double maxrss_kb, pss_kb, harness_s;
     int bad_marks; /* malformed or unmatched marks this step (reported once) */
     int open[JOB_MAX_PHASES];
-    int corrupt; /* test hook */
+    int corrupt;     /* test hook */
+    int interrupted; /* the launch stopped during the run */
     char failure[256];
 } job_state;
 
@@ -322,6 +323,7 @@ static int exit_fd(pid_t pid)
  * timeout killed the tree. */
 static int watch(job_state *s, ob_ctx *ctx, ob_tree *tree, pid_t pid, int phase_rd, double t0)
 {
+    int forwarded = 0;
     char buf[4096];
     size_t used = 0;
     int timed_out = 0, efd = exit_fd(pid);
@@ -345,6 +347,11 @@ static int watch(job_state *s, ob_ctx *ctx, ob_tree *tree, pid_t pid, int phase_
         if (spec.timeout > 0 && t - t0 > spec.timeout && !timed_out) {
             kill(-pid, SIGKILL);
             timed_out = 1;
+        }
+        if (ob_ctx_stopping(ctx) && !forwarded) { /* the launch stops: so does the run */
+            kill(-pid, SIGTERM);
+            forwarded = 1;
+            s->interrupted = 1;
         }
         if (t >= next_scan) {
             ob_tree_scan(tree, JOB_PSS_EVERY);
@@ -443,6 +450,7 @@ static int job_run(void *state, ob_ctx *ctx)
     int rep = s->runs++;
     double cpu0 = thread_cpu(), io0[2];
     s->failure[0] = '\0';
+    s->interrupted = 0;
     ob_sample_set_nan(&s->last);
     s->pss_kb = s->maxrss_kb = NAN;
     pipes p = {{-1, -1}, {-1, -1}, {-1, -1}};
@@ -483,6 +491,11 @@ out:
     s->harness_s = thread_cpu() - cpu0;
     for (int ph = 0; ph < JOB_MAX_PHASES; ph++)
         s->open[ph] = 0;
+    if (s->interrupted || ob_ctx_stopping(ctx)) { /* ended by the stop, maybe by its signal */
+        s->failure[0] = '\0';
+        ob_ctx_set_error(ctx, "interrupted by SIGTERM");
+        return OB_INTERRUPTED;
+    }
     if (s->failure[0]) {
         ob_ctx_set_error(ctx, "%s", s->failure);
         return OB_ERR;

@@ -188,13 +188,52 @@ static void test_kernel_options(void **state)
     assert_non_null(strstr(err, "KERNEL.NAME=VALUE"));
 }
 
+/* occbench [options] -- COMMAND: the job joins the kernels (alone without
+ * --kernels), is named after its command unless --job-name, and its
+ * command line (';' written %3B) is part of the config. */
+static void test_job(void **state)
+{
+    (void)state;
+    ob_options o;
+    char err[512] = "", config[4096];
+    assert_int_equal(PARSE(&o, err, "--window", "2", "--", "/bin/sh", "-c", "a; b", "--x"), 0);
+    assert_int_equal(o.nkernels, 1);
+    assert_string_equal(o.kernels[0]->name, "sh");
+    assert_non_null(o.kernels[0]->own_sample);
+    assert_int_equal(o.job.argc, 4);
+    assert_string_equal(o.job.argv[3], "--x"); /* after --: the job's, not occbench's */
+    ob_options_config(&o, (int[]){1}, 1, 1, 1, config, sizeof config);
+    assert_non_null(strstr(config, ";job_name=sh;"));
+    assert_non_null(strstr(config, ";job=/bin/sh -c a%3B b --x"));
+    assert_int_equal(PARSE(&o, err, "--kernels", "triad", "--job-name", "mine", "--", "true"), 0);
+    assert_int_equal(o.nkernels, 2);
+    assert_string_equal(o.kernels[0]->name, "triad");
+    assert_string_equal(o.kernels[1]->name, "mine");
+    static const char *const bad[][4] = {
+        {"--", NULL},                         /* nothing after -- */
+        {"--job-name", "freq", "--", "true"}, /* a built-in kernel's name */
+        {"--job-name", "a b", "--", "true"},  /* not a name */
+        {"--job-timeout", "5", NULL},         /* job options without a job */
+        {"--calibrate", "--", "true", NULL},  /* calibration is its own ladder */
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        char *argv[6] = {"occbench"};
+        int argc = 1;
+        for (int a = 0; a < 4 && bad[b][a]; a++)
+            argv[argc++] = (char *)bad[b][a];
+        err[0] = '\0';
+        assert_int_equal(ob_options_parse(argc, argv, &o, err, sizeof err), OB_EXIT_USAGE);
+        assert_true(strlen(err) > 10 && !strchr(err, '\n'));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_options),    cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_values_both_forms), cmocka_unit_test(test_window_units),
         cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_parse_numbers),
-        cmocka_unit_test(test_config_string),
+        cmocka_unit_test(test_config_string),     cmocka_unit_test(test_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# occbench [options] -- COMMAND: a job on the ladder, measured as a process tree.
+#  - a job of known CPU time (tests/tools/ob_spin) and a forking one: their
+#    CPU time within 1% of the truth (one spin; the sum of two children)
+#  - a CPU hog pinned to the second core: the job's slowdown at k=2 is the
+#    scheduler term
+#  - phase marks (examples/occbench-phase.sh) in summary --phases, io and compute
+#  - `false`: the step fails naming the exit status; occbench exits 1
+#  - a missing program: exit 2, nothing created; bad job options: exit 2
+#  - a job beside a kernel in one launch, in summary and in the report
+source "$(dirname "$0")/common.sh"
+SPIN="$BUILD/tests/ob_spin"
+ANALYZE="$BUILD/occbench-analyze"
+
+# median of a rep column of one step, counted repetitions of one rank
+col() { # FILE STEP COLUMN RANK
+    /usr/bin/python3 - "$@" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+r = f["steps/" + sys.argv[2] + "/reps"][:]
+r = r[(r["rep"] >= 1) & (r["rank"] == int(sys.argv[4]))]
+print("%.6f" % np.median(r[sys.argv[3]]))
+PY
+}
+within() { # VALUE TRUTH FRACTION: |VALUE - TRUTH| <= FRACTION * TRUTH
+    awk -v v="$1" -v t="$2" -v f="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(d <= f * t) }'
+}
+
+# 1. exact CPU time: one spin of 0.3 s, then sh starting two of them
+out="$TMP/spin.h5"
+ob_mpirun 2 --occupancy 1,2 --placement compact --window 1 --min-reps 3 --output "$out" \
+    --job-name spin -- "$SPIN" 0.3 >"$TMP/log1" 2>&1 || { cat "$TMP/log1"; fail "a spin job failed"; }
+"$CHECK" "$out" || fail "file of a job run"
+cpu=$(col "$out" spin/compact/k0001 cpu_time 0)
+within "$cpu" 0.3 0.01 || fail "one spin of 0.3 s measured $cpu s of CPU"
+out="$TMP/fork.h5"
+ob_mpirun 2 --occupancy 1,2 --placement compact --window 1 --min-reps 3 --output "$out" \
+    --job-name fork -- sh -c "$SPIN 0.2 & $SPIN 0.2; wait" >"$TMP/log2" 2>&1 ||
+    { cat "$TMP/log2"; fail "a forking job failed"; }
+cpu=$(col "$out" fork/compact/k0001 cpu_time 0)
+within "$cpu" 0.4 0.01 || fail "two spins of 0.2 s under sh measured $cpu s of CPU, not their sum"
+harness=$(col "$out" fork/compact/k0001 harness_s 0)
+echo "CPU time: two spins under sh $cpu s of 0.4 s; harness $harness s per run"
+
+# 2. a CPU hog on the second core: the scheduler term of k=2
+taskset -c 1 sh -c 'while :; do :; done' &
+hog=$!
+out="$TMP/hog.h5"
+ob_mpirun 2 --occupancy 1,2 --placement compact --window 1 --min-reps 3 --output "$out" \
+    --job-name spin -- "$SPIN" 0.1 >"$TMP/log3" 2>&1
+rc=$?
+kill "$hog"
+[ "$rc" -eq 0 ] || { cat "$TMP/log3"; fail "the job beside a hog failed"; }
+core=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$out','r')['steps/spin/compact/k0002/reps'][:]['core'].max())")
+if [ "$core" = 1 ]; then
+    rd=$(col "$out" spin/compact/k0002 run_delay 1)
+    awk -v r="$rd" 'BEGIN { exit !(r > 0.05) }' || fail "the hog's core: run delay $rd s of a 0.1 s job"
+    "$ANALYZE" summary "$out" --format csv >"$TMP/hog.csv" || fail "summary of the hog run"
+    /usr/bin/python3 - "$TMP/hog.csv" <<'PY' || fail "the slowdown at k=2 is not the scheduler's"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["k"] == "2" and r["phase"] in ("", "(all)")]
+r = rows[0]
+terms = {t: float(r[t + "_s"]) for t in ("clock", "cycles", "blocked", "scheduler")}
+assert max(terms, key=terms.get) == "scheduler", terms
+PY
+else
+    echo "SKIP: k=2 of compact is not on PU 1 here (core $core): the hog test needs it"
+fi
+
+# 3. phases marked by a shell job
+out="$TMP/phases.h5"
+ob_mpirun 2 --occupancy 1,2 --placement compact --window 0.5 --output "$out" --job-name phased -- \
+    sh -c ". $SRC/examples/occbench-phase.sh; occbench_phase begin write io;
+           dd if=/dev/zero of={io_dir}/occb-job-{rank} bs=1M count=4 2>/dev/null;
+           occbench_phase end write; occbench_phase begin work;
+           i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; occbench_phase end work;
+           rm -f {io_dir}/occb-job-{rank}" >"$TMP/log4" 2>&1 || { cat "$TMP/log4"; fail "phase job"; }
+"$ANALYZE" summary "$out" --phases >"$TMP/phases.txt" || fail "summary --phases of a job"
+grep -Eq '^ +1 write ' "$TMP/phases.txt" || { cat "$TMP/phases.txt"; fail "phase write missing"; }
+grep -Eq '^ +1 work ' "$TMP/phases.txt" || fail "phase work missing"
+grep -Eq '^ +1 \[io\] ' "$TMP/phases.txt" || fail "the io class of the write phase is missing"
+h5dump -a /steps/phased/compact/k0001/phase_classes "$out" | grep -q '"io,compute"' ||
+    fail "phase classes not io,compute"
+
+# 4. a failing job
+out="$TMP/false.h5"
+rc=0
+ob_mpirun 2 --occupancy 1 --placement compact --window 0.3 --output "$out" -- false \
+    >"$TMP/log5" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || { cat "$TMP/log5"; fail "exit status $rc for a failing job, expected 1"; }
+grep -q "false exited with status 1" "$TMP/log5" || { cat "$TMP/log5"; fail "status not named"; }
+h5dump -a /steps/false/compact/k0001/valid "$out" | grep -q '(0): 0' || fail "step not invalid"
+
+# 5. bad input: exit 2, nothing created
+for args in "-- $TMP/no-such-program" "-- nosuchprogram-occbench" "--" \
+    "--job-name triad -- true" "--job-name a/b -- true" "--job-seconds 3" "--calibrate -- true"; do
+    rc=0
+    # shellcheck disable=SC2086
+    ob_mpirun 1 --occupancy 1 --output "$TMP/bad.h5" $args >"$TMP/log6" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] || { cat "$TMP/log6"; fail "'$args': exit $rc, expected 2"; }
+    [ "$(grep -c '^occbench: ' "$TMP/log6")" -ge 1 ] || fail "'$args': no one-line reason"
+    [ ! -e "$TMP/bad.h5" ] || fail "'$args' created the results file"
+done
+
+# 6. a job beside the isr kernel, in one launch and one report
+out="$TMP/both.h5"
+ob_mpirun 2 --preset ci --kernels isr --occupancy 1,2 --placement compact --window 0.3 \
+    --output "$out" --job-name spin -- "$SPIN" 0.05 >"$TMP/log7" 2>&1 ||
+    { cat "$TMP/log7"; fail "job beside isr"; }
+"$ANALYZE" summary "$out" >"$TMP/both.txt" || fail "summary of job and kernel"
+grep -q 'kernel isr' "$TMP/both.txt" && grep -q 'kernel spin' "$TMP/both.txt" ||
+    fail "summary lacks the kernel or the job"
+"$ANALYZE" plot "$out" -o "$TMP/report" >/dev/null || fail "plot of job and kernel"
+grep -q 'spin (compact)' "$TMP/report/index.html" && grep -q 'isr (compact)' "$TMP/report/index.html" ||
+    fail "the report lacks the kernel or the job"
+echo "jobs: OK"
