@@ -90,9 +90,11 @@ static void rule_full_ladder(const an_file *f, const vopts *o, verdict *v)
                 kmax = f->steps[j].k;
                 top = &f->steps[j];
             }
-        if (kmax < cores) {
-            FAILF(v, "%s/%s: largest k=%d, node has %d cores", s->kernel, s->placement, kmax,
-                  cores);
+        /* a job of --job-cores N counts jobs: the full node is cores / N of them */
+        int width = top->attr.job_cores > 1 ? top->attr.job_cores : 1;
+        if (kmax * width < cores) {
+            FAILF(v, "%s/%s: largest k=%d (%d core(s) each), node has %d cores", s->kernel,
+                  s->placement, kmax, width, cores);
             return;
         }
         if (nodes > 0 && step_nodes(top) < nodes) {

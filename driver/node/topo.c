@@ -385,6 +385,33 @@ int ob_topo_bind_thread(const ob_topo *t, int core, char *err, size_t errlen)
     return rc == 0 ? 0 : -1;
 }
 
+int ob_topo_bind_thread_cores(const ob_topo *t, const int *cores, int n, char *err, size_t errlen)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc(), one = hwloc_bitmap_alloc();
+    int rc = set && one ? 0 : -1;
+    if (rc)
+        set_err(err, errlen, "bind: out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (cores[i] < 0 || cores[i] >= t->ncores) {
+            set_err(err, errlen, "bind: core %d out of range (0..%d)", cores[i], t->ncores - 1);
+            rc = -1;
+            break;
+        }
+        /* one PU of each core, as ob_topo_bind_thread */
+        if (hwloc_bitmap_copy(one, t->cores[cores[i]]->cpuset) != 0 ||
+            hwloc_bitmap_singlify(one) != 0 || hwloc_bitmap_or(set, set, one) != 0) {
+            set_err(err, errlen, "bind: cannot build the cpuset of core %d", cores[i]);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && (rc = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD)) != 0)
+        set_err(err, errlen, "bind to %d cores from core %d failed: hwloc_set_cpubind returned %d",
+                n, cores[0], rc);
+    hwloc_bitmap_free(set);
+    hwloc_bitmap_free(one);
+    return rc == 0 ? 0 : -1;
+}
+
 int ob_topo_unbind_thread(const ob_topo *t, char *err, size_t errlen)
 {
     hwloc_const_cpuset_t all = hwloc_topology_get_allowed_cpuset(t->topo);

@@ -54,6 +54,9 @@ int ob_topo_core_os_index(const ob_topo *t, int core);
  * singlified to one PU so the thread does not migrate between SMT
  * siblings). Returns 0 or -1 with err set. */
 int ob_topo_bind_thread(const ob_topo *t, int core, char *err, size_t errlen);
+/* Bind the calling thread to the `n` logical cores (one PU of each): a job
+ * wider than one core (--job-cores), whose threads and children inherit it. */
+int ob_topo_bind_thread_cores(const ob_topo *t, const int *cores, int n, char *err, size_t errlen);
 /* Unbind (allowed set = the whole machine) for parked ranks. */
 int ob_topo_unbind_thread(const ob_topo *t, char *err, size_t errlen);
 

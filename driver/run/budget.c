@@ -23,7 +23,7 @@ static double ladder_seconds(const run_state *rs, double window, double *per_ste
             t = ob_steptime_step(
                 &rs->time.steptime,
                 ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset), window,
-                rs->opt.min_reps, sd->k, rs->cores);
+                rs->opt.min_reps, sd->k * sd->width, rs->cores);
         if (per_step)
             per_step[i] = t;
         total += t;
@@ -40,7 +40,7 @@ static const step_def *slowest_floor(const run_state *rs, double *floor_s)
         double f = ob_steptime_floor(
             &rs->time.steptime,
             ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset),
-            rs->opt.min_reps, sd->k, rs->cores);
+            rs->opt.min_reps, sd->k * sd->width, rs->cores);
         if (sd->same_as < 0 && f > *floor_s) {
             *floor_s = f;
             worst = sd;

@@ -145,6 +145,44 @@ void ob_warn_node(const run_state *rs)
                 rs->launch.min_node_size, rs->cores);
 }
 
+/* --job-cores N: N must divide the node's cores and ranks; the job then
+ * climbs its own ladder, in jobs per node (slots of N cores). */
+static int job_ladder(run_state *rs, char *err, size_t errlen)
+{
+    int n = rs->opt.job_cores;
+    if (n <= 1)
+        return 0;
+    int ranks = rs->opt.dry_run ? rs->cores : rs->launch.min_node_size;
+    if (rs->cores % n || ranks % n || n > rs->cores || n > ranks) {
+        snprintf(err, errlen,
+                 "--job-cores %d: each job takes %d of the node's %d cores and %d ranks per node "
+                 "(accepted: a number that divides both)",
+                 n, n, rs->cores, ranks);
+        return -1;
+    }
+    int jobs = (ranks < rs->cores ? ranks : rs->cores) / n;
+    run_plan *p = &rs->plan;
+    p->njob_ladder = 0;
+    if (rs->opt.occupancy_auto) {
+        int per_l3 = ob_topo_cores_per_l3(rs->topo) / n;
+        p->njob_ladder =
+            ob_ladder_default(jobs, per_l3 > 0 ? per_l3 : 1, ob_topo_l3_domain_count(rs->topo),
+                              ob_topo_package_count(rs->topo), jobs, p->job_ladder, OB_MAX_LADDER);
+        return 0;
+    }
+    for (int i = 0; i < p->nladder; i++)
+        if (p->ladder[i] <= jobs)
+            p->job_ladder[p->njob_ladder++] = p->ladder[i];
+    if (p->njob_ladder == 0) {
+        snprintf(err, errlen,
+                 "--occupancy: with --job-cores %d the job climbs to %d job(s) per node (accepted: "
+                 "levels from 1 to %d)",
+                 n, jobs, jobs);
+        return -1;
+    }
+    return 0;
+}
+
 int ob_check_job(run_state *rs, char *err, size_t errlen)
 {
     if (!rs->opt.job.argc)
@@ -158,6 +196,8 @@ int ob_check_job(run_state *rs, char *err, size_t errlen)
                  why);
         return -1;
     }
+    if (job_ladder(rs, err, errlen) != 0)
+        return -1;
     rs->opt.job.path = rs->record.job_path;
     ob_job_kernel(&rs->opt.job); /* the same kernel, now with its executable */
     if (rs->opt.dry_run && !(rs->opt.job_seconds > 0)) {

@@ -201,20 +201,61 @@ static ob_injection *start_injection(const run_state *rs, const step_def *sd, co
 
 /* Run one step on every rank; returns 0, or -1 when the results file
  * could not be written (fatal). */
+void ob_slot_order(const run_state *rs, ob_placement p, int width, int *out)
+{
+    if (width <= 1) {
+        ob_topo_order(rs->topo, p, out, rs->cores);
+        return;
+    }
+    ob_topo_order(rs->topo, OB_PLACE_COMPACT, out, rs->cores);
+    if (p == OB_PLACE_COMPACT)
+        return; /* slot s is cores [s*width, s*width+width) of the compact order */
+    int *compact = malloc((size_t)rs->cores * sizeof *compact);
+    int *spread = malloc((size_t)rs->cores * sizeof *spread);
+    int *slot_of = malloc((size_t)rs->cores * sizeof *slot_of);
+    char *taken = calloc((size_t)rs->cores / (size_t)width + 1, 1);
+    if (compact && spread && slot_of && taken) {
+        memcpy(compact, out, (size_t)rs->cores * sizeof *out);
+        ob_topo_order(rs->topo, p, spread, rs->cores);
+        for (int i = 0; i < rs->cores; i++)
+            slot_of[compact[i]] = i / width;
+        int n = 0; /* the slots in the order their first core comes in the placement */
+        for (int i = 0; i < rs->cores; i++) {
+            int s = slot_of[spread[i]];
+            if (!taken[s]) {
+                taken[s] = 1;
+                memcpy(out + n, compact + s * width, (size_t)width * sizeof *out);
+                n += width;
+            }
+        }
+    }
+    free(compact);
+    free(spread);
+    free(slot_of);
+    free(taken);
+}
+
 /* What this rank does in step `sd`: its core in the placement's order,
  * active or parked, and the launch's settings. */
 static ob_step_run step_run_for(const run_state *rs, const step_def *sd, const int *order)
 {
     const ob_launch *l = &rs->launch;
     int slot = l->node_rank % rs->cores; /* ranks beyond the cores share (tests only) */
+    int active = l->node_rank < sd->k;
+    if (sd->width > 1) { /* a job of width cores: the first rank of each slot runs it */
+        slot = (l->node_rank / sd->width) * sd->width % rs->cores;
+        active = l->node_rank % sd->width == 0 && l->node_rank / sd->width < sd->k;
+    }
     return (ob_step_run){.kernel = sd->kernel,
                          .kopts = sd->kopts,
                          .preset = rs->opt.preset,
                          .machine = rs->machine,
                          .io_dir = rs->opt.io_dir,
                          .topo = rs->topo,
-                         .active = l->node_rank < sd->k,
+                         .active = active,
                          .core = order[slot],
+                         .cores = order + slot,
+                         .ncores = sd->width,
                          .core_os = ob_topo_core_os_index(rs->topo, order[slot]),
                          .node_index = l->node_index,
                          .node_rank = l->node_rank,
@@ -239,7 +280,7 @@ static void measure_step(run_state *rs, int index, const step_def *sd, const int
     const ob_launch *l = &rs->launch;
     ob_sleep_barrier(l->world);
     if (l->node_rank == 0)
-        tag_sampler(rs, index, order, sd->k);
+        tag_sampler(rs, index, order, sd->k * sd->width);
     *t_start = ob_now() - rs->epoch;
     ob_step_setup(run);
     ob_sleep_barrier(l->world); /* every active rank set up: start together */
@@ -289,6 +330,7 @@ static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run 
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
                                    .cut_short = cut_short,
+                                   .job_cores = sd->width,
                                    .plan = sd->plan.description}};
     ob_monitor_sample *samples = NULL;
     float *busy = NULL;
@@ -318,7 +360,7 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
 {
     const step_def *sd = &rs->plan.steps[index];
     const ob_launch *l = &rs->launch;
-    ob_topo_order(rs->topo, sd->placement, order, rs->cores);
+    ob_slot_order(rs, sd->placement, sd->width, order);
     ob_step_run run = step_run_for(rs, sd, order);
     double t_start, t_end;
     measure_step(rs, index, sd, order, &run, &t_start, &t_end);

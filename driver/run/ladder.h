@@ -19,6 +19,12 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen);
 void ob_calibration_cores(const run_state *rs, const int *order, int *target, int *others,
                           int *nothers);
 
+/* The cores of a placement arranged in slots of `width` (a job of
+ * --job-cores): slot s is out[s*width .. s*width+width-1], `width` cores
+ * together in the compact order; compact takes the slots in that order,
+ * spread in the order their first core comes in the spread order. out has
+ * rs->cores entries; width 1 is the placement's own order. */
+void ob_slot_order(const run_state *rs, ob_placement p, int width, int *out);
 /* Append the node samplers' samples since the last call (collective). */
 int ob_ladder_write_monitor(run_state *rs, char *err, size_t errlen);
 

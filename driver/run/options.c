@@ -44,6 +44,7 @@ static void set_defaults(ob_options *o)
     o->probe_seconds = 0.005;
     o->sample_period = 0.5;
     o->io_dir = "/tmp";
+    o->job_cores = 1;
 }
 
 static void kernel_names(char *out, size_t len)
@@ -183,11 +184,12 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
 static const char *const valued_options[] = {
-    "--kernels",  "--occupancy",     "--placement",     "--preset",      "--window",
-    "--min-reps", "--output",        "--site",          "--io-dir",      "--events",
-    "--resume",   "--probe-seconds", "--sample-period", "--kopt",        "--calibrate-freq",
-    "--budget",   "--topology",      "--job-name",      "--job-seconds", "--job-timeout",
-    NULL};
+    "--kernels",       "--occupancy", "--placement",      "--preset",
+    "--window",        "--min-reps",  "--output",         "--site",
+    "--io-dir",        "--events",    "--resume",         "--probe-seconds",
+    "--sample-period", "--kopt",      "--calibrate-freq", "--budget",
+    "--topology",      "--job-name",  "--job-seconds",    "--job-timeout",
+    "--job-cores",     NULL};
 
 static int takes_value(const char *name)
 {
@@ -218,6 +220,16 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
     }
     if (strcmp(name, "--budget") == 0)
         return parse_positive_seconds(name, value, 60.0, &o->budget, err, errlen);
+    if (strcmp(name, "--job-cores") == 0) {
+        long long n;
+        if (ob_parse_int(value, &n) != 0 || n < 1 || n > 4096)
+            return usage_error(err, errlen,
+                               "--job-cores: '%s' is not valid (accepted: an integer from 1 to "
+                               "4096 that divides the node's cores)",
+                               value);
+        o->job_cores = (int)n;
+        return 0;
+    }
     if (strcmp(name, "--job-seconds") == 0)
         return parse_positive_seconds(name, value, 0.0, &o->job_seconds, err, errlen);
     if (strcmp(name, "--job-timeout") == 0)
@@ -376,9 +388,10 @@ static int check_job_name(const char *name, const char *origin, char *err, size_
 static int add_job(ob_options *o, int kernels_given, char *err, size_t errlen)
 {
     if (o->job.argc == 0) {
-        if (o->job.name || o->job_seconds > 0 || o->job.timeout > 0)
+        if (o->job.name || o->job_seconds > 0 || o->job.timeout > 0 || o->job_cores > 1)
             return usage_error(err, errlen,
-                               "--job-name, --job-seconds and --job-timeout describe a job "
+                               "--job-name, --job-seconds, --job-timeout and --job-cores describe "
+                               "a job "
                                "(accepted: with occbench [options] -- COMMAND [ARGS...])");
         return 0;
     }
@@ -507,7 +520,8 @@ void ob_options_config(const ob_options *o, const int *ladder, int nladder, int 
         char cwd[4096] = "?";
         if (!getcwd(cwd, sizeof cwd))
             snprintf(cwd, sizeof cwd, "unreadable");
-        APPEND(";job_name=%s;job_cwd=%s;job_timeout=%g;job=", o->job.name, cwd, o->job.timeout);
+        APPEND(";job_name=%s;job_cwd=%s;job_timeout=%g;job_cores=%d;job=", o->job.name, cwd,
+               o->job.timeout, o->job_cores);
         for (int i = 0; i < o->job.argc; i++) { /* ';' separates fields: written %3B */
             APPEND("%s", i ? " " : "");
             for (const char *c = o->job.argv[i]; *c; c++)
@@ -580,6 +594,7 @@ void ob_options_usage(FILE *f)
         "  --job-name NAME       the job's name in the file (default: the command's name)\n"
         "  --job-seconds S       one run's expected duration (--dry-run needs it)\n"
         "  --job-timeout S       kill a run after S seconds and fail it (default: never)\n"
+        "  --job-cores N         N cores per job (N ranks' cores; k then counts jobs)\n"
         "  --list                list kernels with each preset's memory footprint, then exit\n"
         "  --info                print topology and counter availability (and why not), exit\n"
         "  --help, --version\n"

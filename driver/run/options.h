@@ -59,6 +59,7 @@ typedef struct ob_options {
      * the last of kernels[]. */
     ob_job_spec job;
     double job_seconds; /* --job-seconds: one run's expected duration, for --dry-run */
+    int job_cores;      /* --job-cores: cores per job (1); the job's k then counts jobs */
     int list, info, help, version;
 } ob_options;
 

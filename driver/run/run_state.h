@@ -31,12 +31,15 @@ typedef struct step_def {
     char phase_classes[512];     /* "compute,io,...", for the step's attribute */
     int same_as; /* index of an earlier step on the same cores (k=1, k=cores), or -1: not
                     measured again, its group linked under this placement */
+    int width;   /* cores per active rank: a job's --job-cores (k counts jobs), else 1 */
 } step_def;
 
 /* The ladder and its steps. */
 typedef struct run_plan {
     int ladder[OB_MAX_LADDER];
     int nladder;
+    int job_ladder[OB_MAX_LADDER]; /* a job of --job-cores N: its levels, in jobs per node */
+    int njob_ladder;
     step_def *steps;
     int nsteps;
     ob_plan kernel_plans[OB_MAX_KERNELS];   /* [i]: opt.kernels[i], computed once per launch */

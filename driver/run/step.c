@@ -82,7 +82,10 @@ int ob_step_setup(ob_step_run *run)
         ob_topo_unbind_thread(run->topo, err, sizeof err);
         return 0;
     }
-    if (ob_topo_bind_thread(run->topo, run->core, err, sizeof err) != 0)
+    int bound = run->ncores > 1
+                    ? ob_topo_bind_thread_cores(run->topo, run->cores, run->ncores, err, sizeof err)
+                    : ob_topo_bind_thread(run->topo, run->core, err, sizeof err);
+    if (bound != 0)
         return fail(run, "binding", err);
     ob_ctx_init(&run->ctx, run->preset, &run->machine, run->io_dir, run->rank, phase_hook, run);
     run->ctx.kopts = run->kopts;

@@ -24,7 +24,9 @@ typedef struct ob_step_run {
     const char *io_dir;
     const ob_topo *topo;
     int active;
-    int core;    /* logical core to bind to (active) */
+    int core;         /* logical core to bind to (active) */
+    const int *cores; /* with ncores > 1 (a job's --job-cores): the cores to bind to */
+    int ncores;
     int core_os; /* its OS PU index, recorded */
     int node_index, rank;
     int node_rank, k; /* this rank on its node; the step's active ranks per node */

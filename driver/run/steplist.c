@@ -11,16 +11,29 @@
 #include "driver/node/park.h"
 #include "driver/run/ladder.h"
 
+/* Is kernel ki of the options the launch's job? */
+static int is_job(const run_state *rs, int ki)
+{
+    return rs->opt.job.argc && ki == rs->opt.nkernels - 1;
+}
+
 static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *label,
                      ob_inject_kind inject)
 {
     step_def *sd = &rs->plan.steps[rs->plan.nsteps++];
-    *sd = (step_def){rs->opt.kernels[ki],       p,  k,  label, inject, &rs->opt.kopts[ki],
-                     rs->plan.kernel_plans[ki], "", "", -1};
+    *sd = (step_def){.kernel = rs->opt.kernels[ki],
+                     .placement = p,
+                     .k = k,
+                     .label = label,
+                     .inject = inject,
+                     .kopts = &rs->opt.kopts[ki],
+                     .plan = rs->plan.kernel_plans[ki],
+                     .same_as = -1,
+                     .width = is_job(rs, ki) ? rs->opt.job_cores : 1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
-    if (sd->kernel->own_sample && rs->opt.job.argc) /* the job: what it runs, where, how long */
-        snprintf(sd->kernel_options, sizeof sd->kernel_options, "command=%s;timeout=%g",
-                 sd->plan.description, rs->opt.job.timeout);
+    if (is_job(rs, ki)) /* the job: what it runs, how long, on how many cores */
+        snprintf(sd->kernel_options, sizeof sd->kernel_options, "command=%s;timeout=%g;cores=%d",
+                 sd->plan.description, rs->opt.job.timeout, rs->opt.job_cores);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
 static int kernel_index(const run_state *rs, const char *name)
@@ -72,17 +85,19 @@ int ob_check_calibration(run_state *rs, char *err, size_t errlen)
     return 0;
 }
 /* 1 when the first k cores of placements a and b are the same set. */
-static int same_cores(const run_state *rs, ob_placement a, ob_placement b, int k)
+/* 1 when the first k slots of `width` cores of placements a and b are the same cores. */
+static int same_cores(const run_state *rs, ob_placement a, ob_placement b, int k, int width)
 {
     int *oa = calloc((size_t)rs->cores, sizeof *oa), *ob = calloc((size_t)rs->cores, sizeof *ob);
     char *in_a = calloc((size_t)rs->cores, 1);
-    int same = oa && ob && in_a && k <= rs->cores;
+    int n = k * width;
+    int same = oa && ob && in_a && n <= rs->cores;
     if (same) {
-        ob_topo_order(rs->topo, a, oa, rs->cores);
-        ob_topo_order(rs->topo, b, ob, rs->cores);
-        for (int i = 0; i < k; i++)
+        ob_slot_order(rs, a, width, oa);
+        ob_slot_order(rs, b, width, ob);
+        for (int i = 0; i < n; i++)
             in_a[oa[i]] = 1;
-        for (int i = 0; i < k && same; i++)
+        for (int i = 0; i < n && same; i++)
             same = in_a[ob[i]];
     }
     free(oa);
@@ -90,6 +105,7 @@ static int same_cores(const run_state *rs, ob_placement a, ob_placement b, int k
     free(in_a);
     return same;
 }
+
 /* Compact and spread are the same cores at k=1 and k=cores (and wherever
  * else the orders agree): such a step is measured once, and its group is
  * linked under the other placement. */
@@ -100,7 +116,7 @@ static void link_same_core_sets(run_state *rs)
             const step_def *a = &rs->plan.steps[j], *b = &rs->plan.steps[i];
             if (a->kernel == b->kernel && a->k == b->k && a->placement != b->placement &&
                 a->inject == OB_INJECT_NONE && b->inject == OB_INJECT_NONE && a->same_as < 0 &&
-                same_cores(rs, a->placement, b->placement, a->k))
+                same_cores(rs, a->placement, b->placement, a->k, a->width))
                 rs->plan.steps[i].same_as = j;
         }
 }
@@ -117,10 +133,15 @@ void ob_steps_build(run_state *rs)
                          ob_calibration_at(i)->inject);
         return;
     }
-    for (int ki = 0; ki < rs->opt.nkernels; ki++)
+    for (int ki = 0; ki < rs->opt.nkernels; ki++) {
+        /* a job of --job-cores N climbs its own ladder, in jobs per node */
+        int wide = is_job(rs, ki) && rs->opt.job_cores > 1;
+        const int *levels = wide ? rs->plan.job_ladder : rs->plan.ladder;
+        int nlevels = wide ? rs->plan.njob_ladder : rs->plan.nladder;
         for (int p = 0; p < rs->opt.nplacements; p++)
-            for (int i = 0; i < rs->plan.nladder; i++)
-                add_step(rs, ki, rs->opt.placements[p], rs->plan.ladder[i],
+            for (int i = 0; i < nlevels; i++)
+                add_step(rs, ki, rs->opt.placements[p], levels[i],
                          ob_placement_name(rs->opt.placements[p]), OB_INJECT_NONE);
+    }
     link_same_core_sets(rs);
 }

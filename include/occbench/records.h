@@ -134,6 +134,9 @@
     X(F64, writer_rss_bytes, NAN,                                                                  \
       "peak resident memory of rank 0, the writer, with this step's "                              \
       "records gathered")                                                                          \
+    X(INT, job_cores, 1,                                                                           \
+      "cores each active rank's work runs on: a job's --job-cores (its k counts jobs); 1 for a "   \
+      "kernel")                                                                                    \
     X(INT, cut_short, 0,                                                                           \
       "1 when SIGTERM ended the measuring window early (window < --window; kept because every "    \
       "rank had its minimum repetitions)")

@@ -11,7 +11,7 @@ CASES=(
   "completed|--incomplete|complete=0"
   "completed|--cut-short|k=4 was cut short by SIGTERM (window"
   "kernels_validated|--invalid|valid=0"
-  "full_ladder|--cores 8|largest k=4, node has 8 cores"
+  "full_ladder|--cores 8|largest k=4 (1 core(s) each), node has 8 cores"
   "both_placements|--placements compact|missing placement spread"
   "min_repetitions|--reps 3|3 counted repetitions (minimum 5)"
   "k1_time_spread|--k1-spread 0.3|(bound 0.05)"

@@ -6,6 +6,7 @@
 #    scheduler term
 #  - phase marks (examples/occbench-phase.sh) in summary --phases, io and compute
 #  - `false`: the step fails naming the exit status; occbench exits 1
+#  - a job two cores wide (--job-cores 2): both cores, k counts jobs
 #  - a missing program: exit 2, nothing created; bad job options: exit 2
 #  - a job beside a kernel in one launch, in summary and in the report
 source "$(dirname "$0")/common.sh"
@@ -41,6 +42,18 @@ cpu=$(col "$out" fork/compact/k0001 cpu_time 0)
 within "$cpu" 0.4 0.01 || fail "two spins of 0.2 s under sh measured $cpu s of CPU, not their sum"
 harness=$(col "$out" fork/compact/k0001 harness_s 0)
 echo "CPU time: two spins under sh $cpu s of 0.4 s; harness $harness s per run"
+
+# 1b. a job two cores wide (--job-cores 2): one job per node of this 2-core
+# machine, its two children in parallel; k counts jobs
+out="$TMP/wide.h5"
+ob_mpirun 2 --window 1 --min-reps 3 --output "$out" --job-name wide --job-cores 2 -- \
+    sh -c "$SPIN 0.2 & $SPIN 0.2; wait" >"$TMP/log2b" 2>&1 || { cat "$TMP/log2b"; fail "a wide job"; }
+cpu=$(col "$out" wide/compact/k0001 cpu_time 0)
+wall=$(col "$out" wide/compact/k0001 wall 0)
+within "$cpu" 0.4 0.01 || fail "a wide job's two spins measured $cpu s of CPU"
+awk -v w="$wall" 'BEGIN { exit !(w < 0.3) }' || fail "a job on two cores took $wall s for two 0.2 s spins"
+h5dump -a /steps/wide/compact/k0001/job_cores "$out" | grep -q '(0): 2' || fail "job_cores not 2"
+[ -z "$(h5ls "$out/steps/wide/compact" | grep k0002)" ] || fail "a second job on a 2-core node"
 
 # 2. a CPU hog on the second core: the scheduler term of k=2
 taskset -c 1 sh -c 'while :; do :; done' &
@@ -93,7 +106,8 @@ h5dump -a /steps/false/compact/k0001/valid "$out" | grep -q '(0): 0' || fail "st
 
 # 5. bad input: exit 2, nothing created
 for args in "-- $TMP/no-such-program" "-- nosuchprogram-occbench" "--" \
-    "--job-name triad -- true" "--job-name a/b -- true" "--job-seconds 3" "--calibrate -- true"; do
+    "--job-name triad -- true" "--job-name a/b -- true" "--job-seconds 3" "--calibrate -- true" \
+    "--job-cores 3 -- true" "--job-cores 2"; do
     rc=0
     # shellcheck disable=SC2086
     ob_mpirun 1 --occupancy 1 --output "$TMP/bad.h5" $args >"$TMP/log6" 2>&1 || rc=$?

@@ -26,8 +26,16 @@ static void test_marks(void **state)
     assert_int_equal(ob_job_parse_mark("end fit\n", &m), OB_MARK_END);
     assert_string_equal(m.name, "fit");
     static const char *const bad[] = {
-        "",         "begin",           "end",           "start fit",     "begin fit gpu",
-        "end fit io", "begin fit io x", "begin a/b",    "begin a;b",     "BEGIN fit",
+        "",
+        "begin",
+        "end",
+        "start fit",
+        "begin fit gpu",
+        "end fit io",
+        "begin fit io x",
+        "begin a/b",
+        "begin a;b",
+        "BEGIN fit",
         "begin 0123456789012345678901234567890123456789012345678901234567890123456789",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -55,6 +63,7 @@ static void test_resolve(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_marks), cmocka_unit_test(test_resolve)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_marks),
+                                       cmocka_unit_test(test_resolve)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
