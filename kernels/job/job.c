@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,25 +249,40 @@ static void free_env(run_env *e)
     free(e->envp);
 }
 
-/* In the child: wait for the parent's counters, then exec with the logs as
- * stdout and stderr, the phase pipe as fd 3, nothing else open. Only
- * async-signal-safe calls: the rank has other threads. */
-static void child(const run_env *e, int go_rd, int exec_wr, int phase_wr, int out_fd, int err_fd)
+/* What the spawned child reads and writes: it shares the rank's memory
+ * until its exec (a vfork), so it only makes system calls, and the rank
+ * waits meanwhile. */
+typedef struct spawn_arg {
+    const run_env *e;
+    int out_fd, err_fd, phase_wr;
+    sigset_t mask; /* the rank's signal mask, the job's from its exec on */
+    int counters[OB_TREE_NCOUNTERS];
+    int exec_errno; /* why the exec failed; 0 when it ran */
+} spawn_arg;
+
+/* The child: its counters first (into the shared fd table, so the rank
+ * holds them), then a table of its own with the logs as stdout and stderr,
+ * the phase pipe as fd 3 and nothing else (MPI's sockets and HDF5's files
+ * stay with the rank), its own process group, and the exec. */
+static int child(void *varg)
 {
-    char go;
-    if (read(go_rd, &go, 1) != 1)
+    spawn_arg *a = varg;
+    ob_tree_open_counters(a->counters);
+    int null = -1;
+    if (unshare(CLONE_FILES) != 0 || setpgid(0, 0) != 0 ||
+        (null = open("/dev/null", O_RDONLY)) < 0 || dup2(null, 0) < 0 || dup2(a->out_fd, 1) < 0 ||
+        dup2(a->err_fd, 2) < 0 || dup2(a->phase_wr, 3) < 0) {
+        a->exec_errno = errno ? errno : EINVAL;
         _exit(127);
-    setpgid(0, 0);
-    int null = open("/dev/null", O_RDONLY);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
-        dup2(phase_wr, 3) < 0 || dup2(exec_wr, 4) < 0 || fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
-        _exit(127);
-    for (int fd = 5; fd < 1024; fd++) /* MPI's sockets and HDF5's files stay with the rank */
-        close(fd);
-    execve(spec.path, e->argv, e->envp);
-    int err = errno;
-    ssize_t w = write(4, &err, sizeof err);
-    (void)w;
+    }
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 4U, ~0U, 0U) != 0)
+#endif
+        for (int fd = 4; fd < 4096; fd++)
+            close(fd);
+    sigprocmask(SIG_SETMASK, &a->mask, NULL);
+    execve(spec.path, a->e->argv, a->e->envp);
+    a->exec_errno = errno;
     _exit(127);
 }
 
@@ -377,7 +394,8 @@ static void fill_sample(job_state *s, ob_tree *tree, const struct rusage *ru, do
     ob_sample *o = &s->last;
     ob_sample_set_nan(o);
     o->wall = wall;
-    ob_tree_totals(tree, o, &s->pss_kb);
+    /* ru_maxrss would count the rank's memory the child shared until its exec */
+    ob_tree_totals(tree, o, &s->pss_kb, &s->maxrss_kb);
     o->user = (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec;
     o->sys = (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
     if (!isfinite(o->cpu_time)) /* no perf_event: the reaped tree's rusage */
@@ -386,7 +404,6 @@ static void fill_sample(job_state *s, ob_tree *tree, const struct rusage *ru, do
     o->ivcsw = (double)ru->ru_nivcsw;
     o->minflt = (double)ru->ru_minflt;
     o->majflt = (double)ru->ru_majflt;
-    s->maxrss_kb = (double)ru->ru_maxrss;
     char buf[32];
     if (ob_proc_field("/proc/self/io", "read_bytes", buf, sizeof buf) == 0)
         o->rbytes = strtod(buf, NULL) - io0[0];
@@ -403,42 +420,37 @@ static void self_io(double io[2])
                                                                                 : NAN;
 }
 
-typedef struct pipes {
-    int go[2], exec[2], phase[2];
-} pipes;
+#define SPAWN_STACK (64 * 1024)
 
-static void close_pair(int p[2])
+/* Spawn the command as posix_spawn does (the child shares the rank's
+ * memory until its exec, so no page tables are copied: a fork of an MPI
+ * rank costs most of a millisecond), with the tree's counters opened by the
+ * child before its exec. 0 with *pid and *tree, or -1 with the reason in
+ * s->failure. */
+static int start(job_state *s, const run_env *e, int phase_wr, pid_t *pid, ob_tree **tree)
 {
-    for (int i = 0; i < 2; i++)
-        if (p[i] >= 0)
-            close(p[i]);
-    p[0] = p[1] = -1;
-}
-
-/* Fork the command, its counters opened before it execs. 0 with *pid and
- * *tree, or -1 with the reason in s->failure. */
-static int start(job_state *s, const run_env *e, pipes *p, pid_t *pid, ob_tree **tree)
-{
-    *pid = fork();
-    if (*pid < 0) {
-        snprintf(s->failure, sizeof s->failure, "fork: %s", strerror(errno));
+    spawn_arg a = {.e = e, .out_fd = s->out_fd, .err_fd = s->err_fd, .phase_wr = phase_wr};
+    char *stack = malloc(SPAWN_STACK);
+    sigset_t all;
+    sigfillset(&all);
+    if (!stack) {
+        snprintf(s->failure, sizeof s->failure, "spawn: out of memory");
         return -1;
     }
-    if (*pid == 0)
-        child(e, p->go[0], p->exec[1], p->phase[1], s->out_fd, s->err_fd);
-    setpgid(*pid, *pid); /* also here, so a kill of the group cannot race the child's */
-    close(p->go[0]);
-    close(p->exec[1]);
-    close(p->phase[1]);
-    p->go[0] = p->exec[1] = p->phase[1] = -1;
-    *tree = ob_tree_open(*pid);
-    char go = 1;
-    ssize_t w = write(p->go[1], &go, 1);
-    (void)w;
-    int err = 0;
-    ssize_t n = read(p->exec[0], &err, sizeof err); /* EOF: exec'd */
-    if (n == (ssize_t)sizeof err) {
-        snprintf(s->failure, sizeof s->failure, "cannot execute %s: %s", spec.path, strerror(err));
+    /* no handler of the rank may run in the child before its exec */
+    pthread_sigmask(SIG_SETMASK, &all, &a.mask);
+    *pid = clone(child, stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &a.mask, NULL);
+    free(stack);
+    if (*pid < 0) {
+        snprintf(s->failure, sizeof s->failure, "spawn: %s", strerror(err));
+        return -1;
+    }
+    *tree = ob_tree_adopt(*pid, a.counters);
+    if (a.exec_errno || !*tree) {
+        snprintf(s->failure, sizeof s->failure, "cannot execute %s: %s", spec.path,
+                 strerror(a.exec_errno ? a.exec_errno : ENOMEM));
         return -1;
     }
     return 0;
@@ -453,25 +465,28 @@ static int job_run(void *state, ob_ctx *ctx)
     s->interrupted = 0;
     ob_sample_set_nan(&s->last);
     s->pss_kb = s->maxrss_kb = NAN;
-    pipes p = {{-1, -1}, {-1, -1}, {-1, -1}};
+    int phase[2] = {-1, -1};
     run_env e;
     memset(&e, 0, sizeof e);
-    if (pipe2(p.go, O_CLOEXEC) || pipe2(p.exec, O_CLOEXEC) || pipe2(p.phase, O_CLOEXEC) ||
-        build_env(&e, ctx, rep, 3) != 0) {
+    if (pipe2(phase, O_CLOEXEC) || build_env(&e, ctx, rep, 3) != 0) {
         snprintf(s->failure, sizeof s->failure, "setting up the run: %s", strerror(errno));
         goto out;
     }
     off_t err_from = lseek(s->err_fd, 0, SEEK_END);
     self_io(io0);
     double t0 = now();
-    pid_t pid;
+    pid_t pid = -1;
     ob_tree *tree = NULL;
-    if (start(s, &e, &p, &pid, &tree) != 0) {
-        waitpid(pid, NULL, 0);
+    int started = start(s, &e, phase[1], &pid, &tree);
+    close(phase[1]); /* the job holds the write end now */
+    phase[1] = -1;
+    if (started != 0) {
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
         ob_tree_close(tree);
         goto out;
     }
-    int timed_out = watch(s, ctx, tree, pid, p.phase[0], t0);
+    int timed_out = watch(s, ctx, tree, pid, phase[0], t0);
     ob_tree_final_scan(tree); /* the root is a zombie: its last schedstat */
     int status = 0;
     struct rusage ru;
@@ -483,9 +498,9 @@ static int job_run(void *state, ob_ctx *ctx)
     ob_tree_close(tree);
     describe_end(s, status, timed_out, err_from);
 out:
-    close_pair(p.go);
-    close_pair(p.exec);
-    close_pair(p.phase);
+    for (int i = 0; i < 2; i++)
+        if (phase[i] >= 0)
+            close(phase[i]);
     free_env(&e);
     /* the harness: this thread's CPU outside the tree (fork, scans, reaping) */
     s->harness_s = thread_cpu() - cpu0;

@@ -46,7 +46,7 @@ struct ob_tree {
     size_t ntasks, cap;
     int delayacct;
     double clk_tck;
-    double pss_peak_kb;
+    double pss_peak_kb, rss_peak_kb;
     int scans;
 };
 
@@ -90,18 +90,30 @@ static double read_event(int fd)
     return (double)v[0] * ((double)v[1] / (double)v[2]);
 }
 
-ob_tree *ob_tree_open(pid_t pid)
+_Static_assert(EV_COUNT == OB_TREE_NCOUNTERS, "OB_TREE_NCOUNTERS counts the events");
+
+void ob_tree_open_counters(int fds[OB_TREE_NCOUNTERS])
+{
+    for (int e = 0; e < EV_COUNT; e++)
+        fds[e] = open_event(0, e, 1);
+}
+
+ob_tree *ob_tree_adopt(pid_t pid, const int fds[OB_TREE_NCOUNTERS])
 {
     ob_tree *t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        for (int e = 0; e < EV_COUNT; e++)
+            if (fds[e] >= 0)
+                close(fds[e]);
         return NULL;
+    }
     t->root = pid;
     for (int e = 0; e < EV_COUNT; e++)
-        t->fd[e] = open_event(pid, e, 1);
+        t->fd[e] = fds[e];
     t->delayacct = ob_delayacct_state() == 1;
     long tck = sysconf(_SC_CLK_TCK);
     t->clk_tck = tck > 0 ? (double)tck : 100.0;
-    t->pss_peak_kb = NAN;
+    t->pss_peak_kb = t->rss_peak_kb = NAN;
     t->t0 = now();
     return t;
 }
@@ -172,8 +184,16 @@ static void scan_task(ob_tree *t, pid_t pid, pid_t tid, pid_t *kids, size_t *nki
             kids[(*nkids)++] = (pid_t)atoi(w);
 }
 
-/* Every task of process `pid` and, depth first, of its children. */
-static void scan_process(ob_tree *t, pid_t pid, int depth, double *pss_kb)
+/* Adds `bytes` (when read) to the sum *kb (NaN until the first). */
+static void add_kb(double *kb, double bytes)
+{
+    if (isfinite(bytes))
+        *kb = (isfinite(*kb) ? *kb : 0.0) + bytes / 1024.0;
+}
+
+/* Every task of process `pid` and, depth first, of its children; with
+ * pss_kb, the processes' PSS and peak RSS (VmHWM) summed too. */
+static void scan_process(ob_tree *t, pid_t pid, int depth, double *pss_kb, double *hwm_kb)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -188,27 +208,29 @@ static void scan_process(ob_tree *t, pid_t pid, int depth, double *pss_kb)
     closedir(d);
     if (pss_kb) {
         snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-        double pss = ob_meminfo_bytes(path, "Pss");
-        if (isfinite(pss))
-            *pss_kb = (isfinite(*pss_kb) ? *pss_kb : 0.0) + pss / 1024.0;
+        add_kb(pss_kb, ob_meminfo_bytes(path, "Pss"));
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+        add_kb(hwm_kb, ob_meminfo_bytes(path, "VmHWM"));
     }
     for (size_t i = 0; i < nkids && depth < 64; i++)
-        scan_process(t, kids[i], depth + 1, pss_kb);
+        scan_process(t, kids[i], depth + 1, pss_kb, hwm_kb);
 }
 
 void ob_tree_scan(ob_tree *t, int pss_every)
 {
     int with_pss = pss_every > 0 && t->scans % pss_every == 0;
-    double pss = NAN;
-    scan_process(t, t->root, 0, with_pss ? &pss : NULL);
+    double pss = NAN, hwm = NAN;
+    scan_process(t, t->root, 0, with_pss ? &pss : NULL, &hwm);
     if (isfinite(pss) && !(pss <= t->pss_peak_kb))
         t->pss_peak_kb = pss;
+    if (isfinite(hwm) && !(hwm <= t->rss_peak_kb))
+        t->rss_peak_kb = hwm;
     t->scans++;
 }
 
 void ob_tree_final_scan(ob_tree *t)
 {
-    scan_process(t, t->root, 0, NULL);
+    scan_process(t, t->root, 0, NULL, NULL);
 }
 
 static void delays(const ob_tree *t, double *run_delay, double *blkio)
@@ -248,11 +270,12 @@ void ob_tree_read(ob_tree *t, ob_sample *at)
         at->wbytes = strtod(buf, NULL);
 }
 
-void ob_tree_totals(ob_tree *t, ob_sample *out, double *pss_peak_kb)
+void ob_tree_totals(ob_tree *t, ob_sample *out, double *pss_peak_kb, double *rss_peak_kb)
 {
     delays(t, &out->run_delay, &out->blkio);
     counters(t, out);
     *pss_peak_kb = t->pss_peak_kb;
+    *rss_peak_kb = t->rss_peak_kb;
 }
 
 void ob_tree_close(ob_tree *t)
