@@ -199,6 +199,8 @@ int ob_check_job(run_state *rs, char *err, size_t errlen)
     if (job_ladder(rs, err, errlen) != 0)
         return -1;
     rs->opt.job.path = rs->record.job_path;
+    if (!getcwd(rs->record.job_cwd, sizeof rs->record.job_cwd))
+        snprintf(rs->record.job_cwd, sizeof rs->record.job_cwd, "unreadable: %s", strerror(errno));
     ob_job_kernel(&rs->opt.job); /* the same kernel, now with its executable */
     if (rs->opt.dry_run && !(rs->opt.job_seconds > 0)) {
         snprintf(err, errlen,

@@ -63,6 +63,7 @@ typedef struct run_record {
     double phase_mark_cost;        /* seconds a pair of phase marks costs (measured at start) */
     char job_path[PATH_MAX];       /* the job's executable (ob_check_job) */
     char job_log_prefix[PATH_MAX]; /* its per-rank logs: PREFIX.rRANK.out|err */
+    char job_cwd[PATH_MAX];        /* where it runs (the launch's working directory) */
 } run_record;
 
 /* How far the ladder got. */

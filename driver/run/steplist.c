@@ -32,8 +32,9 @@ static void add_step(run_state *rs, int ki, ob_placement p, int k, const char *l
                      .width = is_job(rs, ki) ? rs->opt.job_cores : 1};
     ob_kopts_canonical(sd->kernel, sd->kopts, sd->kernel_options, sizeof sd->kernel_options);
     if (is_job(rs, ki)) /* the job: what it runs, how long, on how many cores */
-        snprintf(sd->kernel_options, sizeof sd->kernel_options, "command=%s;timeout=%g;cores=%d",
-                 sd->plan.description, rs->opt.job.timeout, rs->opt.job_cores);
+        snprintf(sd->kernel_options, sizeof sd->kernel_options,
+                 "command=%.300s;cwd=%.150s;timeout=%g;cores=%d", sd->plan.description,
+                 rs->record.job_cwd, rs->opt.job.timeout, rs->opt.job_cores);
     ob_kernel_phase_classes(sd->kernel, sd->phase_classes, sizeof sd->phase_classes);
 }
 static int kernel_index(const run_state *rs, const char *name)

@@ -115,9 +115,9 @@ static int phase_index(const ob_mark *m)
     int p = 0;
     while (p < JOB_MAX_PHASES && phases[p] && strcmp(phases[p], m->name))
         p++;
-    if (p == JOB_MAX_PHASES)
-        return -1;
-    if (!phases[p]) { /* first seen: named now, for the whole launch */
+    if (p == JOB_MAX_PHASES || (!phases[p] && m->kind != OB_MARK_BEGIN))
+        return -1;    /* full, or an end of a phase never begun */
+    if (!phases[p]) { /* first begun: named now, for the whole launch */
         snprintf(phase_names[p], sizeof phase_names[p], "%s", m->name);
         classes[p] = m->io ? OB_PHASE_IO : OB_PHASE_COMPUTE;
         phases[p] = phase_names[p];

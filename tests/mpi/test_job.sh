@@ -4,7 +4,8 @@
 #    CPU time within 1% of the truth (one spin; the sum of two children)
 #  - a CPU hog pinned to the second core: the job's slowdown at k=2 is the
 #    scheduler term
-#  - phase marks (examples/occbench-phase.sh) in summary --phases, io and compute
+#  - phase marks (examples/occbench-phase.sh, examples/occbench_phase.py) in
+#    summary --phases, io and compute; malformed marks reported once; --job-timeout
 #  - `false`: the step fails naming the exit status; occbench exits 1
 #  - a job two cores wide (--job-cores 2): both cores, k counts jobs
 #  - a missing program: exit 2, nothing created; bad job options: exit 2
@@ -94,6 +95,36 @@ grep -Eq '^ +1 work ' "$TMP/phases.txt" || fail "phase work missing"
 grep -Eq '^ +1 \[io\] ' "$TMP/phases.txt" || fail "the io class of the write phase is missing"
 h5dump -a /steps/phased/compact/k0001/phase_classes "$out" | grep -q '"io,compute"' ||
     fail "phase classes not io,compute"
+
+# 3b. a Python job marking its phases with examples/occbench_phase.py (numpy)
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    out="$TMP/numpy.h5"
+    OPENBLAS_NUM_THREADS=1 ob_mpirun 2 --occupancy 1 --placement compact --window 0.5 \
+        --output "$out" --job-name numpy -- /usr/bin/python3 "$SRC/examples/jobs/numpy_solve.py" 200 \
+        >"$TMP/log4b" 2>&1 || { cat "$TMP/log4b"; fail "the numpy job"; }
+    h5dump -a /steps/numpy/compact/k0001/phases "$out" | grep -q '"build".*"solve".*"check"' ||
+        fail "the Python job's phases are not build, solve, check"
+else
+    echo "SKIP: python3 without numpy: the Python phase helper is not run"
+fi
+
+# 3c. malformed marks: reported once per step and rank, ignored; the step is valid
+out="$TMP/badmarks.h5"
+ob_mpirun 2 --occupancy 1 --placement compact --window 0.3 --min-reps 3 --output "$out" \
+    --job-name marks -- sh -c 'echo "bogus line" >&3; echo "end never-begun" >&3;
+                               echo "begin ok" >&3; echo "end ok" >&3' >"$TMP/log4c" 2>&1 ||
+    { cat "$TMP/log4c"; fail "a job with malformed marks failed"; }
+[ "$(grep -c 'phase mark .* ignored' "$TMP/log4c")" -eq 1 ] ||
+    { cat "$TMP/log4c"; fail "malformed marks not reported exactly once"; }
+h5dump -a /steps/marks/compact/k0001/phases "$out" | grep -q '"ok"' || fail "the good mark was lost"
+
+# 3d. --job-timeout kills a run that hangs and fails the step
+out="$TMP/timeout.h5"
+rc=0
+ob_mpirun 1 --occupancy 1 --placement compact --window 0.3 --output "$out" --job-timeout 0.5 \
+    -- sleep 30 >"$TMP/log4d" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || { cat "$TMP/log4d"; fail "exit $rc after --job-timeout, expected 1"; }
+grep -q 'killed after --job-timeout 0.5 s' "$TMP/log4d" || { cat "$TMP/log4d"; fail "timeout not named"; }
 
 # 4. a failing job
 out="$TMP/false.h5"
