@@ -199,6 +199,30 @@ static int takes_value(const char *name)
     return 0;
 }
 
+/* --job-cores, --job-seconds, --job-timeout, --job-name. */
+static int apply_job_option(const char *name, const char *value, ob_options *o, char *err,
+                            size_t errlen)
+{
+    if (strcmp(name, "--job-cores") == 0) {
+        long long n;
+        if (ob_parse_int(value, &n) != 0 || n < 1 || n > 4096)
+            return usage_error(err, errlen,
+                               "--job-cores: '%s' is not valid (accepted: an integer from 1 to "
+                               "4096 that divides the node's cores)",
+                               value);
+        o->job_cores = (int)n;
+        return 0;
+    }
+    if (strcmp(name, "--job-seconds") == 0)
+        return parse_positive_seconds(name, value, 0.0, &o->job_seconds, err, errlen);
+    if (strcmp(name, "--job-timeout") == 0)
+        return parse_positive_seconds(name, value, 0.0, &o->job.timeout, err, errlen);
+    if (value[0] == '\0')
+        return usage_error(err, errlen, "%s: empty value (accepted: a non-empty string)", name);
+    o->job.name = value; /* --job-name: checked once the job is known (add_job) */
+    return 0;
+}
+
 static int apply_valued(const char *name, const char *value, ob_options *o, char *err,
                         size_t errlen)
 {
@@ -220,20 +244,8 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
     }
     if (strcmp(name, "--budget") == 0)
         return parse_positive_seconds(name, value, 60.0, &o->budget, err, errlen);
-    if (strcmp(name, "--job-cores") == 0) {
-        long long n;
-        if (ob_parse_int(value, &n) != 0 || n < 1 || n > 4096)
-            return usage_error(err, errlen,
-                               "--job-cores: '%s' is not valid (accepted: an integer from 1 to "
-                               "4096 that divides the node's cores)",
-                               value);
-        o->job_cores = (int)n;
-        return 0;
-    }
-    if (strcmp(name, "--job-seconds") == 0)
-        return parse_positive_seconds(name, value, 0.0, &o->job_seconds, err, errlen);
-    if (strcmp(name, "--job-timeout") == 0)
-        return parse_positive_seconds(name, value, 0.0, &o->job.timeout, err, errlen);
+    if (strncmp(name, "--job-", 6) == 0)
+        return apply_job_option(name, value, o, err, errlen);
     if (strcmp(name, "--probe-seconds") == 0)
         return parse_positive_seconds(name, value, 0.0, &o->probe_seconds, err, errlen);
     if (strcmp(name, "--sample-period") == 0) {
@@ -282,8 +294,7 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         target = &o->resume;
     else if (strcmp(name, "--topology") == 0)
         target = &o->topology;
-    else if (strcmp(name, "--job-name") == 0)
-        target = &o->job.name;
+
     if (!target)
         return usage_error(err, errlen, "internal: unhandled option %s", name);
     if (value[0] == '\0')
