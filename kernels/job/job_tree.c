@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <math.h>
 #include <stdio.h>
@@ -135,15 +136,18 @@ static task_seen *task_entry(ob_tree *t, pid_t tid)
     return &t->tasks[t->ntasks++];
 }
 
+/* A small /proc file in one read (no stdio buffer: the scans run often). */
 static int read_small(const char *path, char *buf, size_t len)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    size_t n = fread(buf, 1, len - 1, f);
-    fclose(f);
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
     buf[n] = '\0';
-    return n > 0 ? 0 : -1;
+    return 0;
 }
 
 /* /proc/.../stat field 42 (delayacct_blkio_ticks), counted after the ')'. */
@@ -206,7 +210,7 @@ static void scan_process(ob_tree *t, pid_t pid, int depth, double *pss_kb, doubl
         if (e->d_name[0] != '.')
             scan_task(t, pid, (pid_t)atoi(e->d_name), kids, &nkids, 256);
     closedir(d);
-    if (pss_kb) {
+    if (pss_kb && hwm_kb) {
         snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
         add_kb(pss_kb, ob_meminfo_bytes(path, "Pss"));
         snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -220,7 +224,7 @@ void ob_tree_scan(ob_tree *t, int pss_every)
 {
     int with_pss = pss_every > 0 && t->scans % pss_every == 0;
     double pss = NAN, hwm = NAN;
-    scan_process(t, t->root, 0, with_pss ? &pss : NULL, &hwm);
+    scan_process(t, t->root, 0, with_pss ? &pss : NULL, with_pss ? &hwm : NULL);
     if (isfinite(pss) && !(pss <= t->pss_peak_kb))
         t->pss_peak_kb = pss;
     if (isfinite(hwm) && !(hwm <= t->rss_peak_kb))

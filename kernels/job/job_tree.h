@@ -7,8 +7,9 @@
  *   counters     cycles, instructions, ref-cycles, cache misses: perf_event
  *                hardware events, inherited likewise (NaN where not countable)
  *   run delay    each task's /proc schedstat run delay, scanned while the
- *                tree runs and once more when its root has exited: a task
- *                that ends between two scans loses at most one interval
+ *                tree runs (kernels/job/job.c sets how often) and once more
+ *                when its root has exited: a task that ends between two
+ *                scans loses at most one interval
  *   block I/O    each task's delay-accounting ticks, scanned likewise (NaN
  *                when kernel.task_delayacct is off: not separated)
  *   memory       the sums over the tree's processes of their PSS and of their
@@ -40,7 +41,7 @@ ob_tree *ob_tree_adopt(pid_t pid, const int fds[OB_TREE_NCOUNTERS]);
  * wbytes (the root's, its reaped descendants' included); the rest NaN. */
 void ob_tree_read(ob_tree *t, ob_sample *at);
 /* Scan the tasks now (between marks); every `pss_every`-th scan also sums
- * the processes' PSS (their peak RSS at every scan). */
+ * the processes' PSS and peak RSS. */
 void ob_tree_scan(ob_tree *t, int pss_every);
 /* The root has exited and is not reaped yet: the last scan. */
 void ob_tree_final_scan(ob_tree *t);
