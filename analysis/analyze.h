@@ -234,6 +234,9 @@ int an_fom(const double *thr, int nfiles, int nkernels, int ref, double *ratio, 
 typedef enum an_format { AN_TEXT, AN_CSV, AN_JSON } an_format;
 int an_parse_format(const char *s, an_format *out);
 void an_csv_header(FILE *o);
+/* A string as one CSV field (RFC 4180: quoted when it holds a comma, a quote
+ * or a line break; quotes doubled). */
+void an_csv_string(FILE *o, const char *s);
 void an_write_summary(FILE *o, an_format fmt, const an_group *g, size_t n, int phases, int header);
 void an_write_json_open(FILE *o);
 void an_write_json_close(FILE *o);

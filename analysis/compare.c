@@ -258,8 +258,12 @@ static void print_csv_row(const compare_ctx *x, int a, const an_group *key, cons
                           double ratio, double eratio, double kf)
 {
     const fom_table *fom = &x->fom;
-    printf("%s,%s,%s,%s,%d,%d", x->files[a].path, x->files[a].label, key->kernel, key->placement,
-           s->cores, s->kfull);
+    const char *fields[] = {x->files[a].path, x->files[a].label, key->kernel, key->placement};
+    for (int i = 0; i < 4; i++) {
+        an_csv_string(stdout, fields[i]);
+        putchar(',');
+    }
+    printf("%d,%d", s->cores, s->kfull);
     csv_num(s->thr_full);
     csv_num(s->eff_full);
     printf(",%d", s->knee);

@@ -336,6 +336,54 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* A results file may come from another site: a byte below 0x20 (or DEL) in
+ * any of its strings becomes '?' here, once, so no terminal escape, no CSV
+ * row break and no control character reaches an output; the HTML, gnuplot
+ * and file-name sinks escape the rest (analysis/plot.c). */
+static void visible(char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
+static void make_visible(an_file *f)
+{
+    visible(f->label);
+    visible(f->site);
+    visible(f->command);
+    visible(f->config);
+    visible(f->created);
+    visible(f->version);
+    for (size_t i = 0; i < f->nsys; i++) {
+        visible(f->sys[i].key);
+        visible(f->sys[i].value);
+    }
+    for (int i = 0; i < f->nhosts; i++)
+        visible(f->hostnames[i]);
+    for (size_t i = 0; i < f->ncounters; i++) {
+        visible(f->counters[i].metric);
+        visible(f->counters[i].event);
+        visible(f->counters[i].reason);
+    }
+    for (size_t i = 0; i < f->nsteps; i++) {
+        an_step *st = &f->steps[i];
+        visible(st->kernel);
+        visible(st->placement);
+        for (int p = 0; p < st->nphases; p++)
+            visible(st->phases[p]);
+#define OB_VISIBLE_INT(name)
+#define OB_VISIBLE_F64(name)
+#define OB_VISIBLE_STR(name) visible((char *)st->attr.name);
+#define OB_VISIBLE_ATTR(type, name, dflt, help) OB_VISIBLE_##type(name)
+        OB_STEP_ATTRS(OB_VISIBLE_ATTR)
+#undef OB_VISIBLE_ATTR
+#undef OB_VISIBLE_STR
+#undef OB_VISIBLE_F64
+#undef OB_VISIBLE_INT
+    }
+}
+
 int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
@@ -417,6 +465,7 @@ int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen)
                 "warning: %s: run not marked complete (killed or still running): analysing its "
                 "%zu finished step(s) only\n",
                 path, f->nsteps);
+    make_visible(f);
     rc = 0;
 out:
     H5Fclose(file);

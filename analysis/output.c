@@ -34,9 +34,9 @@ static void put_sep(emitter *e)
         fputc(',', e->o);
 }
 
-static void put_csv_string(FILE *o, const char *s)
+void an_csv_string(FILE *o, const char *s)
 {
-    if (!strpbrk(s, ",\"\n")) {
+    if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, o);
         return;
     }
@@ -72,7 +72,7 @@ static void col_s(emitter *e, const char *name, const char *v)
         fputc(':', e->o);
         put_json_string(e->o, v);
     } else
-        put_csv_string(e->o, e->header ? name : v);
+        an_csv_string(e->o, e->header ? name : v);
 }
 
 static void col_d(emitter *e, const char *name, double v)

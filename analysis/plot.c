@@ -34,15 +34,36 @@ static void clean(char *dst, size_t len, const char *src)
     dst[i] = 0;
 }
 
-/* Safe inside a single-quoted gnuplot string. */
+/* Safe inside a single-quoted gnuplot string and in the SVG gnuplot writes. */
 static void clean_title(char *dst, size_t len, const char *src)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < len; i++)
-        dst[i] = src[i] == '\'' || src[i] == '\\' || src[i] == '"' || (unsigned char)src[i] < 0x20
-                     ? '_'
-                     : src[i];
+        dst[i] = strchr("'\\\"<>&", src[i]) || (unsigned char)src[i] < 0x20 ? '_' : src[i];
     dst[i] = 0;
+}
+
+/* A string from a results file (untrusted: another site's) as HTML text or
+ * an attribute value: markup characters as entities, control bytes as '?'. */
+static void html_text(FILE *o, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '<')
+            fputs("&lt;", o);
+        else if (c == '>')
+            fputs("&gt;", o);
+        else if (c == '&')
+            fputs("&amp;", o);
+        else if (c == '"')
+            fputs("&quot;", o);
+        else if (c == '\'')
+            fputs("&#39;", o);
+        else if (c < 0x20 || c == 0x7f)
+            fputc('?', o);
+        else
+            fputc(c, o);
+    }
 }
 
 static FILE *openf(const plotctx *p, const char *name, const char *mode)
@@ -207,11 +228,16 @@ static int fig_end(plotctx *p, figure *fg, const char *caption)
     }
     if (drawn) {
         p->figures++;
+        /* the names are clean()ed; the caption may hold a kernel's name */
         fprintf(p->html,
                 "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"%d\"></a>"
-                "<figcaption>%s (<a href=\"%s.png\">PNG</a>, <a href=\"%s.gp\">gnuplot</a>)"
-                "</figcaption></figure>\n",
-                fg->name, fg->name, fg->name, fg->width, caption, fg->name, fg->name);
+                "<figcaption>",
+                fg->name, fg->name, fg->name, fg->width);
+        html_text(p->html, caption);
+        fprintf(p->html,
+                " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.gp\">gnuplot</a>)</figcaption>"
+                "</figure>\n",
+                fg->name, fg->name);
     }
     return drawn;
 }
@@ -560,11 +586,13 @@ static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
     for (size_t i = 0; i < n; i++) {
         char ck[128];
         clean(ck, sizeof ck, ov[i].group->kernel);
-        fprintf(o,
-                "<tr><td>%s</td><td><a href=\"#kernel-%s\">%s</a></td><td>%s</td><td>%d</td>"
-                "<td>",
-                nf > 1 ? ov[i].group->file->label : "", ck, ov[i].group->kernel,
-                ov[i].group->placement, ov[i].k);
+        fprintf(o, "<tr><td>");
+        html_text(o, nf > 1 ? ov[i].group->file->label : "");
+        fprintf(o, "</td><td><a href=\"#kernel-%s\">", ck);
+        html_text(o, ov[i].group->kernel);
+        fprintf(o, "</a></td><td>");
+        html_text(o, ov[i].group->placement);
+        fprintf(o, "</td><td>%d</td><td>", ov[i].k);
         html_num(o, ov[i].throughput, "%.4g");
         fprintf(o, "</td><td>");
         html_num(o, ov[i].efficiency, "%.3f");
@@ -588,8 +616,11 @@ static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
     for (size_t i = 0; i < n; i++) {
         char sentence[512];
         an_overview_sentence(&ov[i], sentence, sizeof sentence);
-        fprintf(o, "<li>%s%s%s</li>\n", nf > 1 ? ov[i].group->file->label : "", nf > 1 ? ": " : "",
-                sentence);
+        fprintf(o, "<li>");
+        html_text(o, nf > 1 ? ov[i].group->file->label : "");
+        fprintf(o, "%s", nf > 1 ? ": " : "");
+        html_text(o, sentence);
+        fprintf(o, "</li>\n");
     }
     fprintf(o, "</ul>\n");
 }
@@ -604,6 +635,8 @@ static void html_escape(FILE *o, FILE *in)
             fputs("&gt;", o);
         else if (c == '&')
             fputs("&amp;", o);
+        else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            fputc('?', o);
         else
             fputc(c, o);
     }
@@ -628,10 +661,9 @@ static void kernel_section(plotctx *p, const char *k, an_group **g, size_t *ng, 
 {
     char ck[128];
     clean(ck, sizeof ck, k);
-    fprintf(p->html,
-            "<h2 id=\"kernel-%s\">kernel %s</h2>\n<p><a href=\"#overview\">back to the "
-            "overview</a></p>\n",
-            ck, k);
+    fprintf(p->html, "<h2 id=\"kernel-%s\">kernel ", ck);
+    html_text(p->html, k);
+    fprintf(p->html, "</h2>\n<p><a href=\"#overview\">back to the overview</a></p>\n");
     per_kernel_figure(p, k, g, ng, np, "throughput", "throughput per node (reps/s)", v_thr, 1);
     per_kernel_figure(p, k, g, ng, np, "efficiency", "efficiency vs linear", v_eff, 0);
     per_kernel_figure(p, k, g, ng, np, "clock", "clock (GHz)", v_ghz, 0);
@@ -671,8 +703,13 @@ static void html_head(plotctx *p, const an_file *files, int np)
             "results</title>\n<style>table.overview{border-collapse:collapse}table.overview td,"
             "table.overview th{border:1px solid #bbb;padding:2px 8px;text-align:right}"
             "</style></head>\n<body>\n<h1>occbench results</h1>\n<ul>\n");
-    for (int i = 0; i < np; i++)
-        fprintf(p->html, "<li>%s: %s</li>\n", files[i].label, files[i].path);
+    for (int i = 0; i < np; i++) {
+        fprintf(p->html, "<li>");
+        html_text(p->html, files[i].label);
+        fprintf(p->html, ": ");
+        html_text(p->html, files[i].path);
+        fprintf(p->html, "</li>\n");
+    }
     fprintf(p->html, "</ul>\n");
     if (!p->gnuplot) {
         fprintf(stderr, "occbench-analyze: gnuplot not found (install gnuplot, e.g. Debian "
