@@ -134,7 +134,10 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
     check_creatable(r->path, force, st);
     if (st->failed)
         return;
-    r->file = H5Fcreate(r->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    obr_check_locking(r->path);
+    hid_t fapl = obr_fapl();
+    r->file = H5Fcreate(r->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (r->file < 0) {
         obr_st_h5fail(st, "cannot create results file %s", r->path);
         return;
@@ -379,7 +382,10 @@ static void resume_here(ob_results *r, const char *config, obr_status *st)
     }
     if (st->failed)
         return;
-    hid_t ro = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    obr_check_locking(path);
+    hid_t fapl = obr_fapl();
+    hid_t ro = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
     if (ro < 0)
         obr_st_h5fail(st, "cannot resume %s: cannot open it", path);
     else

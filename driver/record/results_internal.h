@@ -47,6 +47,12 @@ int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen);
  * (up to OBR_LOCK_WAIT_S) instead of failing. */
 #define OBR_LOCK_WAIT_S 60
 void obr_open(ob_results *r, obr_status *st);
+/* Rank 0, before it creates or resumes the file: a file system that
+ * refuses locks (Lustre or NFS without flock) turns HDF5's locking off for
+ * this launch's opens, with one warning naming HDF5_USE_FILE_LOCKING. */
+void obr_check_locking(const char *path);
+/* The file-access properties of the writer's opens (H5Pclose it). */
+hid_t obr_fapl(void);
 /* Rank 0: close r->file when open and push it to storage (fsync). */
 void obr_close_file(ob_results *r, obr_status *st);
 /* Rank 0: make sure `bytes` more bytes can be appended to the open file

@@ -107,6 +107,39 @@ long long obr_free_bytes(const char *path)
     return (long long)sv.f_bavail * (long long)sv.f_frsize;
 }
 
+/* 0 once the results file's file system refused a lock (obr_check_locking). */
+static int use_locking = 1;
+
+void obr_check_locking(const char *path)
+{
+    char probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s.lockprobe", path);
+    int fd = open(probe, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return; /* creating the file itself will say why */
+    int rc = flock(fd, LOCK_EX | LOCK_NB), err = errno;
+    close(fd);
+    unlink(probe);
+    if (rc == 0 || err == EWOULDBLOCK || !use_locking)
+        return;
+    use_locking = 0;
+    fprintf(stderr,
+            "occbench: warning: the file system of %s refuses file locks (flock: %s): the results "
+            "file is written without HDF5's file locking, as HDF5_USE_FILE_LOCKING=FALSE would do "
+            "(readers should set it too; occbench-analyze does not lock)\n",
+            path, strerror(err));
+}
+
+hid_t obr_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+    if (fapl >= 0 && !use_locking)
+        H5Pset_file_locking(fapl, 0, 1);
+#endif
+    return fapl;
+}
+
 /* 1 when another process holds a lock on `path` that H5Fopen would wait
  * for (HDF5 1.10 takes flock(2) for as long as a file is open). */
 static int locked_by_another(const char *path)
@@ -127,7 +160,9 @@ void obr_open(ob_results *r, obr_status *st)
         return;
     struct timespec pause = {0, 50 * 1000 * 1000};
     for (int tries = 0; tries <= OBR_LOCK_WAIT_S * 20; tries++) {
-        r->file = H5Fopen(r->path, H5F_ACC_RDWR, H5P_DEFAULT);
+        hid_t fapl = obr_fapl();
+        r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl);
+        H5Pclose(fapl);
         if (r->file >= 0)
             return;
         if (!locked_by_another(r->path))
