@@ -419,6 +419,13 @@ int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen)
                   path);
         goto out;
     }
+    if (!(v >= 1.0 && v <= 1e6 && v == floor(v))) { /* NaN, 0, negative, fractional */
+        an_seterr(err, errlen,
+                  "%s: schema_version %g is not a positive integer (accepted: 1 to %d; a damaged "
+                  "or forged file)",
+                  path, v, OB_SCHEMA_VERSION);
+        goto out;
+    }
     f->schema_version = (int)v;
     if (f->schema_version > OB_SCHEMA_VERSION) {
         an_seterr(err, errlen,

@@ -22,7 +22,20 @@ int an_load(const char *path, an_file *f, char *err, size_t errlen)
     if (skip && *skip == '1')
         return an_load_in_process(path, f, err, errlen);
     const char *lim = getenv("OCCBENCH_ANALYZE_LOAD_TIMEOUT");
-    unsigned limit = lim && atoi(lim) > 0 ? (unsigned)atoi(lim) : 300;
+    unsigned limit = 300;
+    if (lim) { /* set: whole seconds, or a one-line refusal */
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(lim, &end, 10);
+        if (errno || end == lim || *end || v < 1 || v > 86400) {
+            snprintf(err, errlen,
+                     "OCCBENCH_ANALYZE_LOAD_TIMEOUT=%.40s is not valid (accepted: whole seconds "
+                     "from 1 to 86400, or unset for 300)",
+                     lim);
+            return -1;
+        }
+        limit = (unsigned)v;
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {

@@ -74,7 +74,8 @@ static int early_exit(run_state *rs)
 static int plan_launch(run_state *rs)
 {
     char err[1024] = "";
-    int failed = ob_check_ladder(rs, err, sizeof err) != 0 ||
+    int failed = ob_check_environment(err, sizeof err) != 0 ||
+                 ob_check_ladder(rs, err, sizeof err) != 0 ||
                  ob_check_job(rs, err, sizeof err) != 0 || ob_check_plans(rs, err, sizeof err) != 0;
     if (ob_checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);

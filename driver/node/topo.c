@@ -15,6 +15,9 @@
  * tests on a 2-core VM need (ob_topo_is_this_system() tells them apart). */
 #include "driver/node/topo.h"
 
+/* Synthetic topologies of more PUs are refused: hwloc builds them slowly. */
+#define OB_TOPO_MAX_PUS 65536
+
 #include <errno.h>
 #include <hwloc.h>
 #include <stdarg.h>
@@ -469,6 +472,20 @@ int ob_topo_default_ladder(const ob_topo *t, int max_k, int *out, int n)
                              ob_topo_l3_domain_count(t), ob_topo_package_count(t), max_k, out, n);
 }
 
+/* The PUs a synthetic description makes: the product of its TYPE:N
+ * counts (an attribute in parentheses or a bare word counts 1). */
+static double synthetic_pus(const char *desc)
+{
+    double pus = 1.0;
+    for (const char *c = strchr(desc, ':'); c; c = strchr(c + 1, ':')) {
+        char *end = NULL;
+        double n = strtod(c + 1, &end);
+        if (end != c + 1 && n > 0)
+            pus *= n;
+    }
+    return pus;
+}
+
 int ob_topo_use_description(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -502,6 +519,14 @@ int ob_topo_use_description(const char *path, char *err, size_t errlen)
                 "--topology %s: %s (accepted: an hwloc synthetic description such "
                 "as 'pack:2 l3:16 core:4 pu:2', or hwloc XML)",
                 path, desc[0] ? "description too long" : "no description in the file");
+        return -1;
+    }
+    double pus = synthetic_pus(desc);
+    if (pus > OB_TOPO_MAX_PUS) { /* hwloc would take minutes building it */
+        set_err(err, errlen,
+                "--topology %s: %.3g PUs (accepted: a machine of at most %d PUs, e.g. 'pack:2 "
+                "l3:16 core:4 pu:2')",
+                path, pus, OB_TOPO_MAX_PUS);
         return -1;
     }
     unsetenv("HWLOC_XMLFILE");

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,4 +210,22 @@ int ob_check_job(run_state *rs, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+int ob_check_environment(char *err, size_t errlen)
+{
+    const char *dir = getenv("OCCBENCH_DATA_DIR");
+    struct stat sb;
+    if (!dir || !*dir)
+        return 0;
+    const char *why = stat(dir, &sb) != 0    ? strerror(errno)
+                      : !S_ISDIR(sb.st_mode) ? "not a directory"
+                                             : NULL;
+    if (!why)
+        return 0;
+    snprintf(err, errlen,
+             "OCCBENCH_DATA_DIR=%s: %s (accepted: a directory holding events.conf and "
+             "step_time.conf, or unset)",
+             dir, why);
+    return -1;
 }

@@ -7,6 +7,8 @@
 
 #include "driver/run/run_state.h"
 
+/* The variables occbench reads: OCCBENCH_DATA_DIR, when set, is a directory. */
+int ob_check_environment(char *err, size_t errlen);
 /* The ladder: --occupancy against the ranks per node, or the default one. */
 int ob_check_ladder(run_state *rs, char *err, size_t errlen);
 /* Every selected kernel's plan, once per launch: a kernel that refuses its

@@ -24,6 +24,19 @@ expect2() { # expect2 NAME PATTERN CMD...
         fail "$name: rc=$rc, stderr: $(head -c 600 "$name.err")"
     fi
 }
+"$MK" negschema.h5 --schema -1
+"$MK" zeroschema.h5 --schema 0
+expect2 negschema "schema_version -1 is not a positive integer" "$A" summary negschema.h5
+expect2 zeroschema "schema_version 0 is not a positive integer" "$A" validate zeroschema.h5
+if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    cp good.h5 nanschema.h5
+    /usr/bin/python3 -c "import h5py; h5py.File('nanschema.h5','r+').attrs['schema_version'] = float('nan')"
+    expect2 nanschema "schema_version nan is not a positive integer" "$A" compare nanschema.h5 good.h5
+fi
+for v in abc -1 0 1e3; do
+    expect2 "timeout_$v" "OCCBENCH_ANALYZE_LOAD_TIMEOUT=$v is not valid" \
+        env OCCBENCH_ANALYZE_LOAD_TIMEOUT="$v" "$A" summary good.h5
+done
 expect2 random "random.h5: not an HDF5 file" "$A" summary random.h5
 expect2 text "text.h5: not an HDF5 file" "$A" summary text.h5
 expect2 empty "empty.h5: not an HDF5 file" "$A" summary empty.h5

@@ -20,6 +20,12 @@ expect_usage_error() {
 out="$TMP/new.h5"
 common=(--preset ci --kernels freq --window 0.1 --min-reps 1)
 expect_usage_error "--bogus" 2 --bogus
+OCCBENCH_DATA_DIR=/nonexistent expect_usage_error "OCCBENCH_DATA_DIR=/nonexistent: No such file" 2 \
+    "${common[@]}" --output "$out"
+[ ! -e "$out" ] || fail "a bad OCCBENCH_DATA_DIR created the results file"
+echo 'pack:100000 core:100000 pu:1' >"$TMP/huge.synthetic"
+expect_usage_error "1e+10 PUs (accepted: a machine of at most" 2 --topology "$TMP/huge.synthetic" \
+    --dry-run
 expect_usage_error "nosuch" 2 --kernels nosuch
 expect_usage_error "huge" 2 --preset huge
 expect_usage_error "diagonal" 2 --placement diagonal
