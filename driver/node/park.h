@@ -14,6 +14,21 @@
  * hundred wake-ups per second (well under 1% of a core). */
 int ob_sleep_wait(MPI_Request *req);
 
+/* The watchdog of a step: every sleeping wait (and a rank's repetition loop,
+ * through ob_watchdog_check) calls `fire(user)` once the time passes
+ * `deadline` (CLOCK_MONOTONIC seconds); fire decides (it may abort the
+ * launch, or arm a later deadline). The same calls answer rank 0's pings
+ * on `comm` (ob_watchdog_ping), so a rank that answers is not stuck.
+ * Disarmed: no deadline, no answers. */
+typedef void (*ob_watchdog_fn)(void *user);
+void ob_watchdog_arm(double deadline, ob_watchdog_fn fire, void *user, MPI_Comm comm);
+void ob_watchdog_disarm(void);
+void ob_watchdog_check(void);
+/* Rank 0: ping every other rank of the armed comm and wait up to `seconds`
+ * for their answers; answered[r] is 1 for each that answered (rank 0
+ * included). */
+void ob_watchdog_ping(int *answered, int size, double seconds);
+
 int ob_sleep_barrier(MPI_Comm comm);
 int ob_sleep_allreduce(const void *send, void *recv, int count, MPI_Datatype type, MPI_Op op,
                        MPI_Comm comm);

@@ -235,6 +235,114 @@ void ob_slot_order(const run_state *rs, ob_placement p, int width, int *out)
     free(taken);
 }
 
+/* ---- the watchdog: a step that makes no progress ends the run ----------- */
+
+typedef struct watch {
+    const run_state *rs;
+    const step_def *sd;
+    const int *order; /* the step's core order */
+    int index, fired;
+    double bound;
+} watch;
+
+/* Rank 0: each world rank's node and rank on it (gathered once), to name a
+ * stuck rank's node and core. */
+static int *rank_where;
+
+/* The bound of step i: --step-timeout, else ten times its planned time
+ * plus ten minutes; a job without --job-seconds or --job-timeout has no
+ * planned time (its runs may be long by design): no bound then. */
+static double step_bound(const run_state *rs, const step_def *sd, int i)
+{
+    if (rs->opt.step_timeout > 0)
+        return rs->opt.step_timeout;
+    if (sd->kernel->own_sample && !(rs->opt.job_seconds > 0) && !(rs->opt.job.timeout > 0))
+        return -1.0;
+    double planned =
+        rs->time.estimate && rs->time.estimate[i] > 0 ? rs->time.estimate[i] : rs->opt.window + 1.0;
+    if (sd->kernel->own_sample && rs->opt.job.timeout > 0)
+        planned += (rs->opt.min_reps + 1) * rs->opt.job.timeout;
+    return 10.0 * planned + 600.0;
+}
+
+/* Rank 0: ping every rank; the ones that do not answer are stuck (a rank
+ * answers while it waits and between its repetitions). */
+static void name_stuck(const watch *w, char *out, size_t len)
+{
+    const run_state *rs = w->rs;
+    int n = rs->launch.size, *answered = calloc((size_t)n, sizeof *answered);
+    if (!answered) {
+        snprintf(out, len, "no memory to find which rank");
+        return;
+    }
+    double wait_s = w->bound / 10.0 < 5.0 ? 5.0 : w->bound / 10.0 > 60.0 ? 60.0 : w->bound / 10.0;
+    ob_watchdog_ping(answered, n, wait_s);
+    size_t used = 0;
+    int stuck = 0;
+    out[0] = '\0';
+    for (int r = 0; r < n && used < len; r++) {
+        if (answered[r])
+            continue;
+        used += (size_t)snprintf(out + used, len - used, "%s%d", stuck++ ? ", " : "rank(s) ", r);
+        if (!rank_where || used >= len)
+            continue;
+        int node = rank_where[2 * r], node_rank = rank_where[2 * r + 1];
+        int width = w->sd->width > 0 ? w->sd->width : 1, slot = node_rank / width;
+        int active = node_rank % width == 0 && slot < w->sd->k;
+        used += (size_t)snprintf(out + used, len - used, " (node %d, %s", node,
+                                 active ? "core P#" : "parked");
+        if (active && used < len)
+            used += (size_t)snprintf(
+                out + used, len - used, "%d",
+                ob_topo_core_os_index(rs->topo, w->order[(slot * width) % rs->cores]));
+        if (used < len)
+            used += (size_t)snprintf(out + used, len - used, ")");
+    }
+    if (stuck && used < len)
+        snprintf(out + used, len - used, " did not answer in %.0f s", wait_s);
+    else if (!stuck)
+        snprintf(out, len, "every rank answers; the step itself is stuck (a collective, the file)");
+    free(answered);
+}
+
+static void fire(void *user)
+{
+    watch *w = user;
+    const run_state *rs = w->rs;
+    const step_def *sd = w->sd;
+    if (rs->launch.rank != 0 && !w->fired) { /* rank 0 names the stuck ranks: its turn first */
+        w->fired = 1;
+        ob_watchdog_arm(ob_now() + 90.0, fire, w, rs->launch.world);
+        return;
+    }
+    char stuck[512] = "";
+    if (rs->launch.rank == 0)
+        name_stuck(w, stuck, sizeof stuck);
+    else
+        snprintf(stuck, sizeof stuck, "rank 0 did not report it (rank %d waits)", rs->launch.rank);
+    fprintf(stderr,
+            "occbench: step %d (%s %s k=%d) made no progress for %.0f s: %s; the results file "
+            "holds every step before it; --resume redoes this one (--step-timeout sets the "
+            "bound)\n",
+            w->index + 1, sd->kernel->name, sd->label, sd->k, w->bound, stuck);
+    fflush(stderr);
+    MPI_Abort(rs->launch.world, OB_EXIT_FAILED);
+}
+
+static void watch_start(watch *w, const run_state *rs, int index, const int *order)
+{
+    *w = (watch){.rs = rs, .sd = &rs->plan.steps[index], .order = order, .index = index};
+    w->bound = step_bound(rs, w->sd, index);
+    if (w->bound > 0)
+        ob_watchdog_arm(ob_now() + w->bound, fire, w, rs->launch.world);
+}
+
+static void watch_end(watch *w)
+{
+    (void)w;
+    ob_watchdog_disarm();
+}
+
 /* What this rank does in step `sd`: its core in the placement's order,
  * active or parked, and the launch's settings. */
 static ob_step_run step_run_for(const run_state *rs, const step_def *sd, const int *order)
@@ -361,6 +469,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     const step_def *sd = &rs->plan.steps[index];
     const ob_launch *l = &rs->launch;
     ob_slot_order(rs, sd->placement, sd->width, order);
+    watch w;
+    watch_start(&w, rs, index, order);
     ob_step_run run = step_run_for(rs, sd, order);
     double t_start, t_end;
     measure_step(rs, index, sd, order, &run, &t_start, &t_end);
@@ -377,12 +487,14 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
         /* Cut short before the minimum: not written, --resume redoes it. */
         snprintf(status, statuslen, "interrupted, not recorded");
         ob_step_free(&run);
+        watch_end(&w);
         return 0;
     }
     int valid = first < 0;
     int rc = write_step(rs, index, sd, &run, valid, reason, t_start, t_end, *interrupted, row, err,
                         errlen);
     ob_step_free(&run);
+    watch_end(&w);
     if (valid) {
         snprintf(status, statuslen, "Solution Validates");
     } else {
@@ -418,6 +530,10 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
         free(already);
         return -1;
     }
+    int where[2] = {rs->launch.node_index, rs->launch.node_rank};
+    rank_where =
+        rs->launch.rank == 0 ? malloc(2 * (size_t)rs->launch.size * sizeof *rank_where) : NULL;
+    ob_sleep_gather(where, 2, MPI_INT, rank_where, 2, MPI_INT, 0, rs->launch.world);
     int todo = 0, done = 0;
     for (int i = 0; i < rs->plan.nsteps; i++)
         todo += !already[i] && rs->plan.steps[i].same_as < 0;
@@ -460,5 +576,7 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
     rs->progress.skipped = NULL;
     free(order);
     free(already);
+    free(rank_where);
+    rank_where = NULL;
     return rc;
 }

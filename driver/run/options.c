@@ -183,13 +183,29 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
 }
 
 /* Options that take a value; `--name value` and `--name=value` both work. */
-static const char *const valued_options[] = {
-    "--kernels",       "--occupancy", "--placement",      "--preset",
-    "--window",        "--min-reps",  "--output",         "--site",
-    "--io-dir",        "--events",    "--resume",         "--probe-seconds",
-    "--sample-period", "--kopt",      "--calibrate-freq", "--budget",
-    "--topology",      "--job-name",  "--job-seconds",    "--job-timeout",
-    "--job-cores",     NULL};
+static const char *const valued_options[] = {"--kernels",
+                                             "--occupancy",
+                                             "--placement",
+                                             "--preset",
+                                             "--window",
+                                             "--min-reps",
+                                             "--output",
+                                             "--site",
+                                             "--io-dir",
+                                             "--events",
+                                             "--resume",
+                                             "--probe-seconds",
+                                             "--sample-period",
+                                             "--kopt",
+                                             "--calibrate-freq",
+                                             "--budget",
+                                             "--topology",
+                                             "--job-name",
+                                             "--job-seconds",
+                                             "--job-timeout",
+                                             "--job-cores",
+                                             "--step-timeout",
+                                             NULL};
 
 static int takes_value(const char *name)
 {
@@ -244,6 +260,8 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
     }
     if (strcmp(name, "--budget") == 0)
         return parse_positive_seconds(name, value, 60.0, &o->budget, err, errlen);
+    if (strcmp(name, "--step-timeout") == 0)
+        return parse_positive_seconds(name, value, 1.0, &o->step_timeout, err, errlen);
     if (strncmp(name, "--job-", 6) == 0)
         return apply_job_option(name, value, o, err, errlen);
     if (strcmp(name, "--probe-seconds") == 0)
@@ -606,6 +624,8 @@ void ob_options_usage(FILE *f)
         "  --job-seconds S       one run's expected duration (--dry-run needs it)\n"
         "  --job-timeout S       kill a run after S seconds and fail it (default: never)\n"
         "  --job-cores N         N cores per job (N ranks' cores; k then counts jobs)\n"
+        "  --step-timeout T      end the run (exit 1) when a step makes no progress for T,\n"
+        "                        naming the stuck ranks (default: 10 x the planned step + 10 min)\n"
         "  --list                list kernels with each preset's memory footprint, then exit\n"
         "  --info                print topology and counter availability (and why not), exit\n"
         "  --help, --version\n"

@@ -58,8 +58,9 @@ typedef struct ob_options {
      * (kernels/job/job.h); job.argc 0 when there is none. The job's kernel is
      * the last of kernels[]. */
     ob_job_spec job;
-    double job_seconds; /* --job-seconds: one run's expected duration, for --dry-run */
-    int job_cores;      /* --job-cores: cores per job (1); the job's k then counts jobs */
+    double job_seconds;  /* --job-seconds: one run's expected duration, for --dry-run */
+    int job_cores;       /* --job-cores: cores per job (1); the job's k then counts jobs */
+    double step_timeout; /* --step-timeout: a step's bound without progress (0: the default) */
     int list, info, help, version;
 } ob_options;
 

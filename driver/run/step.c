@@ -248,6 +248,7 @@ static void measure_active(ob_step_run *run, MPI_Request *done)
         if (one_repetition(run, rep) != 0)
             break;
         run->counted++;
+        ob_watchdog_check(); /* answers rank 0's pings between repetitions */
         if (!entered && (window_closed(run, t_start) || *run->stop)) {
             /* This rank has its share; it keeps running (and loading the
              * node) until every active rank has, so no rank measures
@@ -264,8 +265,9 @@ static void measure_active(ob_step_run *run, MPI_Request *done)
     }
     if (!run->failed)
         verify_last(run);
-    if (!entered)
+    if (!entered) {
         MPI_Ibarrier(run->world, done);
+    }
 }
 
 /* The rank's PSS once its window is over, before teardown: the other active
