@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +18,42 @@
  * in a child process; only when that child comes back cleanly is it read
  * here. The child's limit is OCCBENCH_ANALYZE_LOAD_TIMEOUT seconds (default 300);
  * OCCBENCH_ANALYZE_NO_PRECHECK=1 skips the child (debugging). */
+/* Is an occbench launch writing `path` now? It holds an flock on
+ * PATH.live while it does (driver/record/results_file.c). */
+static int being_written(const char *path)
+{
+    char marker[4200];
+    snprintf(marker, sizeof marker, "%s.live", path);
+    int fd = open(marker, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int live = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return live;
+}
+
+static int load_once(const char *path, an_file *f, char *err, size_t errlen);
+
+/* A file a live launch writes can be caught between a step's writes: read
+ * again (up to 10 s) rather than call it corrupted, and say so if it never
+ * reads. */
 int an_load(const char *path, an_file *f, char *err, size_t errlen)
+{
+    int rc = load_once(path, f, err, errlen);
+    for (int i = 0; rc != 0 && i < 50 && being_written(path) && !strstr(err, "LOAD_TIMEOUT"); i++) {
+        struct timespec pause = {0, 200 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        rc = load_once(path, f, err, errlen);
+    }
+    if (rc != 0 && being_written(path) && !strstr(err, "LOAD_TIMEOUT"))
+        an_seterr(err, errlen,
+                  "%s: a live occbench launch is writing it and it did not read in 10 s (%s.live); "
+                  "try again between its steps",
+                  path, path);
+    return rc;
+}
+
+static int load_once(const char *path, an_file *f, char *err, size_t errlen)
 {
     const char *skip = getenv("OCCBENCH_ANALYZE_NO_PRECHECK");
     if (skip && *skip == '1')

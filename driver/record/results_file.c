@@ -29,14 +29,17 @@
  *    a one-line message with the innermost HDF5 reason, and obr_agree gives
  *    every rank the message. */
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -59,11 +62,14 @@ static ob_results *results_new(MPI_Comm comm, const char *path, obr_status *st)
         return NULL;
     }
     r->file = -1;
+    r->live_fd = -1;
     r->comm = dup;
     MPI_Comm_rank(r->comm, &r->rank);
     MPI_Comm_size(r->comm, &r->size);
     return r;
 }
+
+static void release(ob_results *r, int remove_marker);
 
 static void results_free(ob_results *r)
 {
@@ -71,9 +77,65 @@ static void results_free(ob_results *r)
         return;
     if (r->file >= 0)
         H5Fclose(r->file);
+    release(r, 0);
     MPI_Comm_free(&r->comm);
     free(r->path);
     free(r);
+}
+
+/* ---- one launch at a time -------------------------------------------------- */
+
+/* Rank 0: claim PATH.live, an flock held while this launch writes the file
+ * (the kernel drops it when the launch dies, however), so a second launch
+ * (a --resume, a --force) cannot write into a file a live one writes. On a
+ * file system without locks there is no claim (obr_check_locking warned). */
+static void claim(ob_results *r, obr_status *st)
+{
+    char marker[PATH_MAX + 8];
+    snprintf(marker, sizeof marker, "%s.live", r->path);
+    int fd = open(marker, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return; /* a directory we cannot write: creating the file will say so */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        char who[128] = "";
+        ssize_t n = busy ? pread(fd, who, sizeof who - 1, 0) : 0;
+        close(fd);
+        if (!busy)
+            return;
+        who[n > 0 ? n : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        obr_st_fail(st,
+                    "%s is being written by another occbench launch (%s, %s): wait for it to "
+                    "end or stop it (accepted: a file no live launch writes)",
+                    r->path, who[0] ? who : "pid unknown", marker);
+        return;
+    }
+    /* who holds it, for the refusal's message; the lock is the claim, so on
+     * a nearly full disk the marker stays empty rather than take a block
+     * the results file may need */
+    char host[128] = "?", who[200];
+    gethostname(host, sizeof host - 1);
+    int len = snprintf(who, sizeof who, "pid %d on %s\n", (int)getpid(), host);
+    if (ftruncate(fd, 0) == 0 && obr_free_bytes(marker) > (1 << 20) &&
+        pwrite(fd, who, (size_t)len, 0) != len) {
+        /* an unwritten name only makes the message vaguer */
+    }
+    r->live_fd = fd;
+}
+
+/* Drop the claim; at the run's end the marker goes too. */
+static void release(ob_results *r, int remove_marker)
+{
+    if (r->live_fd < 0)
+        return;
+    if (remove_marker) {
+        char marker[PATH_MAX + 8];
+        snprintf(marker, sizeof marker, "%s.live", r->path);
+        unlink(marker);
+    }
+    close(r->live_fd);
+    r->live_fd = -1;
 }
 
 /* ---- create ---------------------------------------------------------------- */
@@ -127,6 +189,24 @@ static void make_top_groups(hid_t file, obr_status *st)
         obr_close_id(obr_open_or_create_group(file, tops[i], st));
 }
 
+/* A disk without the room for the file's first write is full: said as
+ * every full disk is (exit 1), before anything is created. */
+static int room_to_create(const char *path, obr_status *st)
+{
+    char *copy = strdup(path);
+    long long free_now = copy ? obr_free_bytes(dirname(copy)) : -1;
+    free(copy);
+    if (free_now < 0 || (uint64_t)free_now >= OBR_CREATE_BYTES)
+        return 1;
+    char need[32], have[32];
+    obr_bytes_text((long long)OBR_CREATE_BYTES, need, sizeof need);
+    obr_bytes_text(free_now, have, sizeof have);
+    obr_st_fail(st, "results disk full: creating it needs about %s, %s free for %s (no space)",
+                need, have, path);
+    st->io = 1;
+    return 0;
+}
+
 /* Rank 0: create the file with its root attributes and groups, closed and
  * synced; on failure nothing is left behind. */
 static void create_here(ob_results *r, int force, const ob_run_info *info, obr_status *st)
@@ -134,11 +214,19 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
     check_creatable(r->path, force, st);
     if (st->failed)
         return;
+    if (!room_to_create(r->path, st))
+        return;
     obr_check_locking(r->path);
+    claim(r, st);
+    if (st->failed)
+        return;
     hid_t fapl = obr_fapl();
     r->file = H5Fcreate(r->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (r->file < 0) {
+        struct stat sb;
+        if (stat(r->path, &sb) == 0 && sb.st_size == 0)
+            unlink(r->path); /* HDF5 made it, then failed: nothing is left behind */
         obr_st_h5fail(st, "cannot create results file %s", r->path);
         return;
     }
@@ -167,6 +255,8 @@ int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_i
         create_here(r, force, info, &st);
     int rc = obr_agree(comm, &st, err, errlen);
     if (rc < 0) {
+        if (r && r->rank == 0)
+            release(r, 1);
         results_free(r);
         return rc;
     }
@@ -383,6 +473,9 @@ static void resume_here(ob_results *r, const char *config, obr_status *st)
     if (st->failed)
         return;
     obr_check_locking(path);
+    claim(r, st);
+    if (st->failed)
+        return;
     hid_t fapl = obr_fapl();
     hid_t ro = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
@@ -414,6 +507,8 @@ int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_re
         resume_here(r, config, &st);
     int rc = obr_agree(comm, &st, err, errlen);
     if (rc < 0) {
+        if (r && r->rank == 0)
+            release(r, 1);
         results_free(r);
         return rc;
     }
@@ -446,6 +541,8 @@ int ob_results_close(ob_results *r, int complete, char *err, size_t errlen)
     }
     if (r->rank == 0)
         obr_close_file(r, &st);
+    if (r->rank == 0)
+        release(r, 1);
     int rc = obr_agree(r->comm, &st, err, errlen);
     results_free(r);
     return rc;

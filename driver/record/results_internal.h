@@ -11,6 +11,7 @@
 
 #include <hdf5.h>
 #include <mpi.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,12 @@ struct ob_results {
     hid_t file; /* rank 0: open from the first write after a commit to the next commit; else -1 */
     char *path;
     int created; /* the file exists (create or resume succeeded): messages say steps are kept */
+    /* rank 0: the file's identity at the last commit; a file of another
+     * identity under its name is never written into */
+    dev_t dev;
+    ino_t ino;
+    int have_id;
+    int live_fd; /* rank 0: PATH.live, flock'ed while this launch writes the file; -1 if none */
 };
 
 /* The first failure of this rank in the current call. */

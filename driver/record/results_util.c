@@ -154,9 +154,32 @@ static int locked_by_another(const char *path)
     return busy;
 }
 
+/* The file under r->path is still the one this launch committed: not
+ * removed, moved away or replaced by another program's file. */
+static int still_ours(const ob_results *r, obr_status *st)
+{
+    struct stat sb;
+    if (!r->have_id)
+        return 1;
+    if (stat(r->path, &sb) != 0) {
+        obr_st_fail(st,
+                    "results file %s is gone (%s): another program removed or moved it; "
+                    "occbench stops rather than start a new file",
+                    r->path, strerror(errno));
+    } else if (sb.st_dev != r->dev || sb.st_ino != r->ino) {
+        obr_st_fail(st,
+                    "results file %s was replaced by another program (another file has its "
+                    "name now); occbench does not write into it",
+                    r->path);
+    } else
+        return 1;
+    st->io = 1;
+    return 0;
+}
+
 void obr_open(ob_results *r, obr_status *st)
 {
-    if (st->failed || r->file >= 0)
+    if (st->failed || r->file >= 0 || !still_ours(r, st))
         return;
     struct timespec pause = {0, 50 * 1000 * 1000};
     for (int tries = 0; tries <= OBR_LOCK_WAIT_S * 20; tries++) {
@@ -190,9 +213,14 @@ void obr_close_file(ob_results *r, obr_status *st)
     }
     /* Durable against a node crash, not only a killed process. */
     int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
     if (fd < 0 || fsync(fd) != 0) {
         obr_st_fail(st, "cannot sync %s: %s", r->path, strerror(errno));
         st->io = 1;
+    } else if (fstat(fd, &sb) == 0) {
+        r->dev = sb.st_dev;
+        r->ino = sb.st_ino;
+        r->have_id = 1;
     }
     if (fd >= 0)
         close(fd);
