@@ -277,6 +277,7 @@ int main(int argc, char **argv)
     }
     free(rs.plan.steps);
     free(rs.progress.between);
+    free(rs.progress.thr1);
     free(rs.time.estimate);
     if (rs.topo)
         ob_topo_free(rs.topo);

@@ -50,8 +50,8 @@ void obr_st_h5fail(obr_status *st, const char *fmt, ...) __attribute__((format(p
 int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen);
 
 /* Rank 0: open r->file read-write when it is closed. While another
- * program (occbench-analyze, h5ls) holds the file's lock, waits for it
- * (up to OBR_LOCK_WAIT_S) instead of failing. */
+ * program (h5py, h5ls) holds the file's lock, waits for it (a notice after
+ * OBR_LOCK_WAIT_S; the step's watchdog bounds the wait) instead of failing. */
 #define OBR_LOCK_WAIT_S 60
 void obr_open(ob_results *r, obr_status *st);
 /* Rank 0, before it creates or resumes the file: a file system that

@@ -99,19 +99,35 @@ static void step_rows_free(step_rows *rows)
 }
 
 /* Rank 0 summarises the gathered rows; every rank gets the row. */
+/* Rank 0: the throughput at k=1 of step sd's kernel and placement: from
+ * this launch's own k=1 step, held in memory (a reader holding the file
+ * cannot take it away), else from the file (a resumed run's earlier one). */
+static double k1_throughput(run_state *rs, const step_def *sd)
+{
+    for (int j = 0; rs->progress.thr1 && j < rs->plan.nsteps; j++) {
+        const step_def *o = &rs->plan.steps[j];
+        if (o->k == 1 && o->kernel == sd->kernel && !strcmp(o->label, sd->label) &&
+            isfinite(rs->progress.thr1[j]))
+            return rs->progress.thr1[j];
+    }
+    ob_summary_row k1;
+    return ob_results_read_summary(rs->record.results, sd->kernel->name, sd->label, 1, &k1) == 0
+               ? k1.throughput_per_node
+               : NAN;
+}
+
 static void summarise(run_state *rs, const ob_step_run *run, const step_def *sd, int valid,
                       const step_rows *rows, ob_summary_row *row)
 {
     const ob_launch *l = &rs->launch;
     if (l->rank == 0) {
-        ob_summary_row k1;
-        double thr1 = NAN;
-        if (sd->k != 1 &&
-            ob_results_read_summary(rs->record.results, sd->kernel->name, sd->label, 1, &k1) == 0)
-            thr1 = k1.throughput_per_node;
+        double thr1 = sd->k != 1 ? k1_throughput(rs, sd) : NAN;
         ob_summarise_step(rows->reps, rows->nreps, sd->k, l->nnodes, valid, &sd->plan, thr1, row);
-        if (sd->k == 1 && isfinite(row->throughput_per_node))
+        if (sd->k == 1 && isfinite(row->throughput_per_node)) {
             row->efficiency = 1.0;
+            if (rs->progress.thr1)
+                rs->progress.thr1[sd - rs->plan.steps] = row->throughput_per_node;
+        }
     }
     double parked = run->parked_cpu, parked_max = 0.0;
     ob_sleep_allreduce(&parked, &parked_max, 1, MPI_DOUBLE, MPI_MAX, l->world);
@@ -545,6 +561,10 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
     rs->progress.between = malloc((size_t)rs->plan.nsteps * sizeof *rs->progress.between);
     for (int i = 0; rs->progress.between && i < rs->plan.nsteps; i++)
         rs->progress.between[i] = NAN;
+    free(rs->progress.thr1);
+    rs->progress.thr1 = malloc((size_t)rs->plan.nsteps * sizeof *rs->progress.thr1);
+    for (int i = 0; rs->progress.thr1 && i < rs->plan.nsteps; i++)
+        rs->progress.thr1[i] = NAN;
     for (int i = 0; i < rs->plan.nsteps && rc == 0 && !*interrupted; i++) {
         if (already[i]) {
             if (rs->launch.rank == 0)
@@ -558,6 +578,8 @@ int ob_ladder_run(run_state *rs, int *interrupted, char *err, size_t errlen)
             const step_def *src = &rs->plan.steps[sd->same_as];
             rc = ob_results_link_step(rs->record.results, sd->kernel->name, src->label, sd->label,
                                       sd->k, sd->plan.figure_name, err, errlen);
+            if (rs->progress.thr1) /* the same cores: the same k=1 throughput */
+                rs->progress.thr1[i] = rs->progress.thr1[sd->same_as];
             if (rc == 0 && rs->launch.rank == 0)
                 printf("[%d/%d] %-7s %-7s k=%-4d the cores of %s k=%d: measured once, linked\n",
                        i + 1, rs->plan.nsteps, sd->kernel->name, sd->label, sd->k, src->label,

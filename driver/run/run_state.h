@@ -73,6 +73,7 @@ typedef struct run_progress {
     const int *skipped;   /* during the ladder: steps already in a resumed file */
     double last_step_end; /* t_end of this launch's previous step; NaN before the first */
     double *between;      /* between[i]: step i's between_s (rank 0), NaN if not run */
+    double *thr1;         /* thr1[i]: rank 0, a k=1 step's throughput (NaN: not run here) */
 } run_progress;
 
 /* Everything a launch holds between steps. */

@@ -56,6 +56,26 @@ wait "$run" || rc=$?
 [ ! -e "$out.live" ] || fail "the live marker outlived the run"
 echo "the analyzer read a live file $reads times"
 
+# 4b. a reader holding the file's lock past the writer's wait (h5py keeps it
+# while the file is open): the writer waits, says why once, and the summary
+# is whole (no NaN efficiency from a k=1 row it could not read)
+out="$TMP/held.h5"
+env -u HDF5_USE_FILE_LOCKING OCCBENCH_LOCK_WAIT_S=1 mpirun --oversubscribe --bind-to none -n 2 \
+    "$OCCBENCH" --preset ci --kernels freq --occupancy 1,2 --placement compact --window 1 \
+    --output "$out" >"$TMP/log5" 2>&1 &
+run=$!
+wait_first_step "$TMP/log5"
+flock "$out" sleep 4
+rc=0
+wait "$run" || rc=$?
+[ "$rc" -eq 0 ] || { cat "$TMP/log5"; fail "a reader's lock past the wait: exit $rc"; }
+[ "$(grep -c 'waiting for .*another program has held it open' "$TMP/log5")" -eq 1 ] ||
+    { cat "$TMP/log5"; fail "no single notice of the wait"; }
+grep -E '^\[2/2\] .* eff [0-9.]+ ' "$TMP/log5" | grep -qv 'eff  *nan' ||
+    { cat "$TMP/log5"; fail "the progress line lost the efficiency"; }
+eff=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$out','r')['summary/freq/compact'][:]['efficiency'][-1])")
+awk -v e="$eff" 'BEGIN { exit !(e > 0.1 && e < 10) }' || fail "k=2 efficiency $eff in /summary"
+
 # 4. 0 KiB free at creation
 mnt="$TMP/full"
 mkdir -p "$mnt"
