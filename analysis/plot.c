@@ -43,27 +43,27 @@ static void clean_title(char *dst, size_t len, const char *src)
     dst[i] = 0;
 }
 
-/* A string from a results file (untrusted: another site's) as HTML text or
- * an attribute value: markup characters as entities, control bytes as '?'. */
+/* One character of text from a results file (untrusted: another site's)
+ * as HTML text or an attribute value: markup as entities, control bytes as
+ * '?' (a newline and a tab kept where `keep_lines`). */
+static void html_char(FILE *o, int c, int keep_lines)
+{
+    static const char *const entities[] = {
+        ['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['"'] = "&quot;", ['\''] = "&#39;"};
+    if (c >= 0 && c < (int)(sizeof entities / sizeof entities[0]) && entities[c])
+        fputs(entities[c], o);
+    else if (keep_lines && (c == '\n' || c == '\t'))
+        fputc(c, o);
+    else if ((c >= 0 && c < 0x20) || c == 0x7f)
+        fputc('?', o);
+    else
+        fputc(c, o);
+}
+
 static void html_text(FILE *o, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", o);
-        else if (c == '>')
-            fputs("&gt;", o);
-        else if (c == '&')
-            fputs("&amp;", o);
-        else if (c == '"')
-            fputs("&quot;", o);
-        else if (c == '\'')
-            fputs("&#39;", o);
-        else if (c < 0x20 || c == 0x7f)
-            fputc('?', o);
-        else
-            fputc(c, o);
-    }
+    for (; *s; s++)
+        html_char(o, (unsigned char)*s, 0);
 }
 
 static FILE *openf(const plotctx *p, const char *name, const char *mode)
@@ -627,19 +627,8 @@ static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
 
 static void html_escape(FILE *o, FILE *in)
 {
-    int c;
-    while ((c = fgetc(in)) != EOF) {
-        if (c == '<')
-            fputs("&lt;", o);
-        else if (c == '>')
-            fputs("&gt;", o);
-        else if (c == '&')
-            fputs("&amp;", o);
-        else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            fputc('?', o);
-        else
-            fputc(c, o);
-    }
+    for (int c; (c = fgetc(in)) != EOF;)
+        html_char(o, c, 1);
 }
 
 static int mkdir_p(const char *dir)

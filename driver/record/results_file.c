@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -194,10 +195,12 @@ static void make_top_groups(hid_t file, obr_status *st)
 static int room_to_create(const char *path, obr_status *st)
 {
     char *copy = strdup(path);
-    long long free_now = copy ? obr_free_bytes(dirname(copy)) : -1;
+    struct statvfs sv;
+    int pseudo = !copy || statvfs(dirname(copy), &sv) != 0 || sv.f_blocks == 0;
+    long long free_now = pseudo ? -1 : (long long)sv.f_bavail * (long long)sv.f_frsize;
     free(copy);
-    if (free_now < 0 || (uint64_t)free_now >= OBR_CREATE_BYTES)
-        return 1;
+    if (pseudo || (uint64_t)free_now >= OBR_CREATE_BYTES)
+        return 1; /* /proc and the like have no blocks: creating there will say why it fails */
     char need[32], have[32];
     obr_bytes_text((long long)OBR_CREATE_BYTES, need, sizeof need);
     obr_bytes_text(free_now, have, sizeof have);
@@ -244,16 +247,12 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
         unlink(r->path); /* nothing is left behind */
 }
 
-int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_info *info,
-                      ob_results **out, char *err, size_t errlen)
+/* Every rank: the outcome of create or resume agreed; on failure rank 0's
+ * claim and marker go, and nothing is handed out. */
+static int opened(MPI_Comm comm, ob_results *r, const obr_status *st, ob_results **out, char *err,
+                  size_t errlen)
 {
-    obr_status st = {0};
-    *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    ob_results *r = results_new(comm, path, &st);
-    if (r && r->rank == 0)
-        create_here(r, force, info, &st);
-    int rc = obr_agree(comm, &st, err, errlen);
+    int rc = obr_agree(comm, st, err, errlen);
     if (rc < 0) {
         if (r && r->rank == 0)
             release(r, 1);
@@ -263,6 +262,18 @@ int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_i
     r->created = 1;
     *out = r;
     return 0;
+}
+
+int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_info *info,
+                      ob_results **out, char *err, size_t errlen)
+{
+    obr_status st = {0};
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ob_results *r = results_new(comm, path, &st);
+    if (r && r->rank == 0)
+        create_here(r, force, info, &st);
+    return opened(comm, r, &st, out, err, errlen);
 }
 
 /* ---- resume ---------------------------------------------------------------- */
@@ -505,16 +516,7 @@ int ob_results_resume(MPI_Comm comm, const char *path, const char *config, ob_re
         r->created = 1; /* the file exists: a full disk keeps its steps */
     if (r && r->rank == 0)
         resume_here(r, config, &st);
-    int rc = obr_agree(comm, &st, err, errlen);
-    if (rc < 0) {
-        if (r && r->rank == 0)
-            release(r, 1);
-        results_free(r);
-        return rc;
-    }
-    r->created = 1;
-    *out = r;
-    return 0;
+    return opened(comm, r, &st, out, err, errlen);
 }
 
 int ob_results_commit(ob_results *r, char *err, size_t errlen)

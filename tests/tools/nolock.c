@@ -42,17 +42,23 @@ static int pass_fcntl(const char *name, int fd, int cmd, void *arg)
     return real(fd, cmd, arg);
 }
 
+/* fcntl and fcntl64: a lock command fails, the rest goes to libc's. */
+static int lock_or_pass(const char *name, int fd, int cmd, void *arg)
+{
+    if (is_lock_cmd(cmd)) {
+        errno = lock_errno();
+        return -1;
+    }
+    return pass_fcntl(name, fd, cmd, arg);
+}
+
 int fcntl(int fd, int cmd, ...)
 {
     va_list ap;
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    if (is_lock_cmd(cmd)) {
-        errno = lock_errno();
-        return -1;
-    }
-    return pass_fcntl("fcntl", fd, cmd, arg);
+    return lock_or_pass("fcntl", fd, cmd, arg);
 }
 
 int fcntl64(int fd, int cmd, ...)
@@ -61,9 +67,5 @@ int fcntl64(int fd, int cmd, ...)
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    if (is_lock_cmd(cmd)) {
-        errno = lock_errno();
-        return -1;
-    }
-    return pass_fcntl("fcntl64", fd, cmd, arg);
+    return lock_or_pass("fcntl64", fd, cmd, arg);
 }
