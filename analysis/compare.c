@@ -297,8 +297,13 @@ static void print_site_rows(const compare_ctx *x, const an_group *key, const an_
             print_csv_row(x, a, key, &s, ratio, eratio, kf);
             continue;
         }
-        printf("%-20.20s %6d %6d %11.4g %6.3f %6d %6.2f %6.2f", x->files[a].label, s.cores, s.kfull,
-               s.thr_full, s.eff_full, s.knee, kf, s.ghz_full);
+        printf("%-20.20s %6d %6d %11.4g %6.3f", x->files[a].label, s.cores, s.kfull, s.thr_full,
+               s.eff_full);
+        if (s.knee) /* no knee: efficiency stayed above the bound at every k */
+            printf(" %6d %6.2f", s.knee, kf);
+        else
+            printf(" %6s %6s", "none", "-");
+        printf(" %6.2f", s.ghz_full);
         for (int t = DC_CLOCK; t < DC_NTERMS; t++)
             printf(" %7.1f", 100.0 * s.share[t]);
         if (rg)

@@ -14,12 +14,16 @@ int an_check_kernel(const an_file *f, const char *kernel)
         if (!strcmp(f->steps[i].kernel, kernel))
             return AN_OK;
     char list[512] = "";
-    for (size_t i = 0; i < f->nsteps; i++)
-        if (!strstr(list, f->steps[i].kernel) && strlen(list) + strlen(f->steps[i].kernel) < 500) {
+    for (size_t i = 0; i < f->nsteps; i++) {
+        int seen = 0; /* by name: "grid" is not seen in "degrid" */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(f->steps[j].kernel, f->steps[i].kernel);
+        if (!seen && strlen(list) + strlen(f->steps[i].kernel) < 500) {
             if (*list)
                 strcat(list, ", ");
             strcat(list, f->steps[i].kernel);
         }
+    }
     return an_bad("%s: kernel '%s' is not in this file (kernels: %s)", f->path, kernel,
                   *list ? list : "none");
 }

@@ -29,4 +29,11 @@ check siteB knee_fraction 0.5 0
 "$A" compare a.h5 b.h5 > cmp.txt || fail "compare text exit"
 grep -q "siteA" cmp.txt && grep -q "siteB" cmp.txt && grep -q "(k/cores)" cmp.txt && ok "text" || fail "text compare"
 "$A" compare a.h5 2> one.err; [ $? -eq 2 ] && ok "one file refused" || fail "compare with one file"
+# no knee (efficiency above the bound at every k): the text says "none", not "knee 0, k/cor nan"
+"$MK" flat.h5 --site siteFlat --level k=1 --level k=2 >/dev/null
+"$A" compare flat.h5 a.h5 > flat.txt || fail "compare of a file without a knee"
+grep -Eq '^siteFlat +[0-9]+ +[0-9]+ +[0-9.e+-]+ +[0-9.]+ +none +- ' flat.txt && ok "no knee: none" ||
+    fail "no knee: $(grep siteFlat flat.txt | head -1)"
+grep -Eq '^siteA +4 +4 +[0-9.e+-]+ +[0-9.]+ +[0-9]+ +[0-9.]+ ' flat.txt && ok "a knee: its k and k/cores" ||
+    fail "a knee: $(grep '^siteA' flat.txt | head -1)"
 finish

@@ -104,4 +104,11 @@ grep -q "only 3 counted repetitions" warn.err && ok "few reps warning" || fail "
 "$A" summary part.h5 --format csv > part.csv 2> part.err || fail "incomplete file not analysed"
 grep -q "not marked complete" part.err && ok "incomplete warning" || fail "no incomplete warning"
 [ "$(tail -n +2 part.csv | wc -l)" -eq 2 ] && ok "finished steps only" || fail "unfinished step analysed"
+# --kernel of a kernel the file lacks lists every kernel it has, by name
+# (grid was missing beside degrid: a substring test)
+"$MK" gridpair.h5 --level kernel=degrid,k=1 --level kernel=degrid,k=2 \
+    --level kernel=grid,k=1 --level kernel=grid,k=2 >/dev/null
+"$A" summary gridpair.h5 --kernel nope >/dev/null 2>nope.err && fail "--kernel nope accepted"
+grep -q "(kernels: degrid, grid)" nope.err && ok "--kernel nope lists degrid and grid" ||
+    fail "--kernel nope: $(cat nope.err)"
 finish
