@@ -146,3 +146,33 @@ int ob_delayacct_state(void)
     }
     return v;
 }
+
+double ob_stat_blkio_ticks(const char *stat)
+{
+    const char *p = strrchr(stat, ')');
+    if (!p)
+        return NAN;
+    p++;
+    for (int field = 3; field <= 42; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return NAN;
+        if (field == 42) {
+            char *end = NULL;
+            double v = strtod(p, &end);
+            return end == p ? NAN : v;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return NAN;
+}
+
+void ob_proc_io_bytes(const char *path, double *read_bytes, double *write_bytes)
+{
+    char buf[32];
+    *read_bytes = ob_proc_field(path, "read_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL) : NAN;
+    *write_bytes =
+        ob_proc_field(path, "write_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL) : NAN;
+}

@@ -31,6 +31,13 @@ int ob_read_line(const char *path, char *out, size_t outlen);
  * does not exist yet), from /proc/self/mountinfo. */
 int ob_fs_of_path(const char *path, char *fstype, size_t fslen, char *mount, size_t mountlen);
 
+/* Field 42 (delayacct_blkio_ticks) of a /proc/.../stat line, counted
+ * after the last ')' because the command name may hold spaces; NaN when
+ * the line has no such field. */
+double ob_stat_blkio_ticks(const char *stat);
+/* read_bytes and write_bytes of a /proc/.../io file (NaN each when unreadable). */
+void ob_proc_io_bytes(const char *path, double *read_bytes, double *write_bytes);
+
 /* Whether the kernel's delay accounting is on (kernel.task_delayacct):
  * 1 on, 0 off, -1 unknown (the file is unreadable). */
 int ob_delayacct_state(void);

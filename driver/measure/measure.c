@@ -203,30 +203,6 @@ static double field_after(const char *buf, const char *key)
     return end == p + strlen(key) ? NAN : v;
 }
 
-/* /proc/<tid>/stat field 42 (delayacct_blkio_ticks). Fields are counted
- * after the last ')' because the command name may contain spaces. */
-static double stat_blkio_ticks(const char *buf)
-{
-    const char *p = strrchr(buf, ')');
-    if (!p)
-        return NAN;
-    p++;
-    for (int field = 3; field <= 42; field++) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return NAN;
-        if (field == 42) {
-            char *end = NULL;
-            double v = strtod(p, &end);
-            return end == p ? NAN : v;
-        }
-        while (*p && *p != ' ')
-            p++;
-    }
-    return NAN;
-}
-
 static double tv_seconds(struct timeval tv)
 {
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
@@ -271,7 +247,7 @@ static void read_proc(ob_sample *at)
         at->wbytes = field_after(buf, "\nwrite_bytes:");
     }
     if (st.blkio_on && pread_all(st.fd_stat, buf, sizeof buf) > 0)
-        at->blkio = stat_blkio_ticks(buf) / st.clk_tck;
+        at->blkio = ob_stat_blkio_ticks(buf) / st.clk_tck;
 }
 
 static void read_metrics(ob_sample *at)

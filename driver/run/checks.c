@@ -91,16 +91,22 @@ int ob_check_memory(run_state *rs, char *err, size_t errlen)
     }
     return bad ? -1 : 0;
 }
-int ob_check_io_dir(const char *dir, char *err, size_t errlen)
+/* Why `dir` is not a directory (writable too, with `writable`), or NULL. */
+static const char *dir_problem(const char *dir, int writable)
 {
     struct stat st;
-    const char *why = NULL;
     if (stat(dir, &st) != 0)
-        why = strerror(errno);
-    else if (!S_ISDIR(st.st_mode))
-        why = "not a directory"; /* errno is stale here: say what is wrong */
-    else if (access(dir, W_OK | X_OK) != 0)
-        why = strerror(errno);
+        return strerror(errno);
+    if (!S_ISDIR(st.st_mode))
+        return "not a directory"; /* errno is stale here: say what is wrong */
+    if (writable && access(dir, W_OK | X_OK) != 0)
+        return strerror(errno);
+    return NULL;
+}
+
+int ob_check_io_dir(const char *dir, char *err, size_t errlen)
+{
+    const char *why = dir_problem(dir, 1);
     if (why) {
         snprintf(err, errlen, "--io-dir %s: %s (accepted: an existing writable directory)", dir,
                  why);
@@ -108,6 +114,7 @@ int ob_check_io_dir(const char *dir, char *err, size_t errlen)
     }
     return 0;
 }
+
 /* A run killed during an io or isr step (SIGKILL, a node crash) leaves its
  * data files in the I/O directory; each node's leader removes its host's. */
 void ob_remove_stale_data(const run_state *rs)
@@ -215,12 +222,7 @@ int ob_check_job(run_state *rs, char *err, size_t errlen)
 int ob_check_environment(char *err, size_t errlen)
 {
     const char *dir = getenv("OCCBENCH_DATA_DIR");
-    struct stat sb;
-    if (!dir || !*dir)
-        return 0;
-    const char *why = stat(dir, &sb) != 0    ? strerror(errno)
-                      : !S_ISDIR(sb.st_mode) ? "not a directory"
-                                             : NULL;
+    const char *why = dir && *dir ? dir_problem(dir, 0) : NULL;
     if (!why)
         return 0;
     snprintf(err, errlen,

@@ -397,8 +397,7 @@ static int check_job_name(const char *name, const char *origin, char *err, size_
     size_t n = strlen(name);
     int ok = n > 0 && n < 32 && strcmp(name, ".") && strcmp(name, "..");
     for (const char *c = name; ok && *c; c++)
-        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-             *c == '_' || *c == '.' || *c == '-';
+        ok = ob_job_name_char(*c);
     if (!ok)
         return usage_error(err, errlen,
                            "%s '%s' is not a valid job name (accepted: 1 to 31 letters, digits, "

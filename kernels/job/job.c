@@ -229,13 +229,13 @@ static int build_env(run_env *e, ob_ctx *ctx, int rep, int phase_fd)
     if (!e->envp)
         return -1;
     size_t k = 0;
-    for (size_t i = 0; i < ne; i++) /* ours replace any inherited ones */
-        if (strncmp(environ[i], "OCCBENCH_RANK=", 14) &&
-            strncmp(environ[i], "OCCBENCH_NODE_RANK=", 19) &&
-            strncmp(environ[i], "OCCBENCH_K=", 11) && strncmp(environ[i], "OCCBENCH_REP=", 13) &&
-            strncmp(environ[i], "OCCBENCH_IO_DIR=", 16) &&
-            strncmp(environ[i], "OCCBENCH_PHASE_FD=", 18))
+    for (size_t i = 0; i < ne; i++) { /* ours replace any inherited ones */
+        int ours = 0;
+        for (int v = 0; v < 6 && !ours; v++)
+            ours = !strncmp(environ[i], e->vars[v], strcspn(e->vars[v], "=") + 1);
+        if (!ours)
             e->envp[k++] = environ[i];
+    }
     for (int v = 0; v < 6; v++)
         e->envp[k++] = e->vars[v];
     e->envp[k] = NULL;
@@ -413,20 +413,9 @@ static void fill_sample(job_state *s, ob_tree *tree, const struct rusage *ru, do
     o->ivcsw = (double)ru->ru_nivcsw;
     o->minflt = (double)ru->ru_minflt;
     o->majflt = (double)ru->ru_majflt;
-    char buf[32];
-    if (ob_proc_field("/proc/self/io", "read_bytes", buf, sizeof buf) == 0)
-        o->rbytes = strtod(buf, NULL) - io0[0];
-    if (ob_proc_field("/proc/self/io", "write_bytes", buf, sizeof buf) == 0)
-        o->wbytes = strtod(buf, NULL) - io0[1];
-}
-
-static void self_io(double io[2])
-{
-    char buf[32];
-    io[0] = ob_proc_field("/proc/self/io", "read_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL)
-                                                                               : NAN;
-    io[1] = ob_proc_field("/proc/self/io", "write_bytes", buf, sizeof buf) == 0 ? strtod(buf, NULL)
-                                                                                : NAN;
+    ob_proc_io_bytes("/proc/self/io", &o->rbytes, &o->wbytes);
+    o->rbytes -= io0[0];
+    o->wbytes -= io0[1];
 }
 
 #define SPAWN_STACK (64 * 1024)
@@ -482,7 +471,7 @@ static int job_run(void *state, ob_ctx *ctx)
         goto out;
     }
     off_t err_from = lseek(s->err_fd, 0, SEEK_END);
-    self_io(io0);
+    ob_proc_io_bytes("/proc/self/io", &io0[0], &io0[1]);
     double t0 = now();
     pid_t pid = -1;
     ob_tree *tree = NULL;
@@ -496,7 +485,7 @@ static int job_run(void *state, ob_ctx *ctx)
         goto out;
     }
     int timed_out = watch(s, ctx, tree, pid, phase[0], t0);
-    ob_tree_final_scan(tree); /* the root is a zombie: its last schedstat */
+    ob_tree_scan(tree, 0); /* the root is a zombie: its last schedstat */
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "kernels/job/job_marks.h" /* ob_job_name_char: the names' one rule */
 #include "occbench/kernel.h"
 
 typedef struct ob_job_spec {

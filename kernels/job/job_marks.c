@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static int name_char(char c)
+int ob_job_name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '.' || c == '-';
@@ -34,7 +34,7 @@ ob_mark_kind ob_job_parse_mark(const char *line, ob_mark *out)
     if (!word(&p, verb, sizeof verb) || !word(&p, out->name, sizeof out->name))
         return out->kind = OB_MARK_BAD;
     for (const char *c = out->name; *c; c++)
-        if (!name_char(*c))
+        if (!ob_job_name_char(*c))
             return out->kind = OB_MARK_BAD;
     int has_class = word(&p, cls, sizeof cls);
     while (*p == ' ' || *p == '\t')

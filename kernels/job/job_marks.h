@@ -13,6 +13,9 @@ typedef struct ob_mark {
     int io; /* begin ... io: the phase moves data (its class is io) */
 } ob_mark;
 
+/* A character of a job's or a phase's name: [A-Za-z0-9_.-]. */
+int ob_job_name_char(char c);
+
 /* Parse one line (without or with its newline); returns out->kind. */
 ob_mark_kind ob_job_parse_mark(const char *line, ob_mark *out);
 

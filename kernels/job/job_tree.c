@@ -150,22 +150,6 @@ static int read_small(const char *path, char *buf, size_t len)
     return 0;
 }
 
-/* /proc/.../stat field 42 (delayacct_blkio_ticks), counted after the ')'. */
-static double blkio_ticks(const char *stat)
-{
-    const char *p = strrchr(stat, ')');
-    if (!p)
-        return NAN;
-    p++;
-    for (int field = 3; field < 42; field++) {
-        while (*p == ' ')
-            p++;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return *p ? strtod(p, NULL) : NAN;
-}
-
 static void scan_task(ob_tree *t, pid_t pid, pid_t tid, pid_t *kids, size_t *nkids, size_t max)
 {
     char path[96], buf[1024];
@@ -177,7 +161,7 @@ static void scan_task(ob_tree *t, pid_t pid, pid_t tid, pid_t *kids, size_t *nki
         s->run_delay = 1e-9 * (double)waiting;
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
     if (s && t->delayacct && read_small(path, buf, sizeof buf) == 0) {
-        double ticks = blkio_ticks(buf);
+        double ticks = ob_stat_blkio_ticks(buf);
         if (isfinite(ticks))
             s->blkio = ticks / t->clk_tck;
     }
@@ -232,11 +216,6 @@ void ob_tree_scan(ob_tree *t, int pss_every)
     t->scans++;
 }
 
-void ob_tree_final_scan(ob_tree *t)
-{
-    scan_process(t, t->root, 0, NULL, NULL);
-}
-
 static void delays(const ob_tree *t, double *run_delay, double *blkio)
 {
     *run_delay = 0.0;
@@ -267,11 +246,7 @@ void ob_tree_read(ob_tree *t, ob_sample *at)
     counters(t, at);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/io", (int)t->root);
-    char buf[32];
-    if (ob_proc_field(path, "read_bytes", buf, sizeof buf) == 0)
-        at->rbytes = strtod(buf, NULL);
-    if (ob_proc_field(path, "write_bytes", buf, sizeof buf) == 0)
-        at->wbytes = strtod(buf, NULL);
+    ob_proc_io_bytes(path, &at->rbytes, &at->wbytes);
 }
 
 void ob_tree_totals(ob_tree *t, ob_sample *out, double *pss_peak_kb, double *rss_peak_kb)

@@ -43,8 +43,6 @@ void ob_tree_read(ob_tree *t, ob_sample *at);
 /* Scan the tasks now (between marks); every `pss_every`-th scan also sums
  * the processes' PSS and peak RSS. */
 void ob_tree_scan(ob_tree *t, int pss_every);
-/* The root has exited and is not reaped yet: the last scan. */
-void ob_tree_final_scan(ob_tree *t);
 /* Totals since the exec: CPU seconds from the counters (NaN when not
  * counted), run delay, block-I/O delay (NaN without delay accounting), the
  * counters (NaN each when not counted), the peak PSS and RSS sums (KiB, NaN
