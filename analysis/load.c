@@ -2,6 +2,7 @@
  * the walk over /system, /counters, /steps and /monitor. Records are read
  * by column name with the writer's own field tables (common/records_h5.c);
  * every failure is one line in err. */
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "analysis/analyze.h"
 #include "common/records_h5.h"
 #include "analysis/h5read.h"
+#include "common/results_journal.h"
 
 /* A record an_table of a step (reps or phases) by column name, into the
  * record structs of include/occbench/records.h. */
@@ -395,18 +397,40 @@ int an_load_in_process(const char *path, an_file *f, char *err, size_t errlen)
         return -1;
     }
     fclose(probe);
-    if (H5Fis_hdf5(path) <= 0) {
+    unsigned char *image = NULL;
+    size_t image_size = 0;
+    int view = ob_journal_view(path, &image, &image_size);
+    if (view < 0) {
+        an_seterr(err, errlen, "%s: cannot read it with its journal %s.journal: %s", path, path,
+                  strerror(errno));
+        return -1;
+    }
+    if (view == 0 && H5Fis_hdf5(path) <= 0) {
         an_seterr(err, errlen, "%s: not an HDF5 file", path);
         return -1;
     }
+    if (view == 1)
+        fprintf(stderr,
+                "occbench-analyze: %s: read as of its last commit with %s.journal (a commit being "
+                "written, or cut short by a kill: `occbench --resume %s` mends the file)\n",
+                path, path, path);
     /* Read without taking the file lock, so a run still writing its file
-     * (it flushes after every step) can be looked at. */
+     * (it commits after every step) can be looked at; a file with a journal
+     * is read from memory, as of its last commit. */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 #if H5_VERSION_GE(1, 10, 7)
     H5Pset_file_locking(fapl, 0, 1);
 #endif
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    if (view == 1 && (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
+                      H5Pset_file_image(fapl, image, image_size) < 0)) {
+        H5Pclose(fapl);
+        fapl = H5I_INVALID_HID;
+    }
+    free(image); /* HDF5 holds its own copy */
+    hid_t file = fapl < 0 ? H5I_INVALID_HID
+                          : H5Fopen(view == 1 ? OB_JOURNAL_IMAGE_NAME : path, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (file < 0) {
         an_seterr(err, errlen, "%s: HDF5 cannot open it (truncated or corrupted file?)", path);
         return -1;

@@ -1,7 +1,8 @@
 /* The results file: one self-describing HDF5 file per launch, written by
- * rank 0 alone with serial HDF5 and closed after every step (commit), so a
- * job killed at any moment leaves a readable file with every committed
- * step, and occbench-analyze can read it while the run goes on. Layout
+ * rank 0 alone with serial HDF5 and committed after every step through a
+ * rollback journal (common/results_journal.h), so a job killed at any
+ * instant, even inside a commit, leaves a file with every committed step,
+ * and occbench-analyze can read it while the run goes on. Layout
  * (see docs/ARCHITECTURE.md; compound types in records_h5.h):
  *
  *   /            attrs schema_version, occbench_version, site, created,
@@ -55,8 +56,9 @@ typedef struct ob_run_info {
     const char *config;  /* canonical configuration string; --resume requires equality */
 } ob_run_info;
 
-/* Create `path`; fails if it exists unless `force`. Nothing is created
- * when it fails. */
+/* Create `path`; fails if it exists unless `force`. The file reaches the
+ * disk whole at the first commit (with what was written before it, e.g.
+ * /system); nothing is created when it fails or the launch ends first. */
 int ob_results_create(MPI_Comm comm, const char *path, int force, const ob_run_info *info,
                       ob_results **out, char *err, size_t errlen);
 
@@ -155,8 +157,9 @@ int ob_results_record_step(ob_results *r, const ob_step_record *s, char *err, si
 int ob_results_link_step(ob_results *r, const char *kernel, const char *from, const char *to, int k,
                          const char *figure_name, char *err, size_t errlen);
 
-/* End of a step's writes: close the file and sync it to storage. What was
- * written before is then on disk, consistent, and readable by others. */
+/* End of a step's writes: carry them to storage, synced, through the
+ * journal. What was written before is then on disk, consistent, and
+ * readable by others; a kill inside leaves this commit or the last. */
 int ob_results_commit(ob_results *r, char *err, size_t errlen);
 
 /* Set complete=1 when `complete`, then close. Frees r in any case. */

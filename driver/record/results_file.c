@@ -8,21 +8,26 @@
  * agreement per call (obr_agree), which also carries the failure.
  *
  * Rules that keep the file readable whatever happens:
- *  - Closed between steps. ob_results_commit closes the file (and fsyncs
- *    it); the next write opens it again. A killed run leaves the file of
- *    its last commit, and a reader (occbench-analyze, h5ls, h5py) can open
- *    the file of a running launch between steps; while a step is written
- *    HDF5's file lock makes the reader wait or fail, never read a half
- *    write. The writer, too, waits while a reader holds the lock.
+ *  - Changed only by commits, and a commit cannot be torn. Between two
+ *    commits rank 0 changes an image of the file in memory (results_commit.c);
+ *    ob_results_commit carries it to disk through a rollback journal
+ *    (common/results_journal.h), fsynced. A launch killed at any instant
+ *    (SIGKILL, the OOM killer, a node crash) leaves the file of its last
+ *    commit or of the one it was writing: --resume finishes the journal,
+ *    occbench-analyze reads the file as of its last commit meanwhile, and
+ *    tests/mpi/test_kill_commit.sh kills the writer at every write.
+ *  - Readable between steps: a reader (occbench-analyze, h5ls, h5py) can
+ *    open the file of a running launch; while a commit is written the
+ *    writer holds the file's lock (HDF5's readers wait or fail, never read
+ *    half a commit). The writer, too, waits while a reader holds the lock.
  *  - The earliest file format on purpose: the v3 superblock of the later
  *    formats (and SWMR, which needs it) records "open for write", and a
  *    killed file would then need h5clear before h5dump or H5Fopen accept it.
- *  - A full disk cannot corrupt it: every write first reserves the bytes it
- *    will need (obr_reserve: preallocated past the end of the file), so it
- *    fails before HDF5 has changed anything, and the file stays the one of
- *    the last commit. The estimates are generous (whole new chunks, every
- *    attribute, a metadata margin); tests/mpi/test_disk_full.sh fills the
- *    disk at every stage to hold them to it.
+ *  - A full disk cannot corrupt it: a commit reserves the blocks of the
+ *    file's new tail (fallocate) and writes its journal before it changes
+ *    the file, so a full disk fails it while the file is still the one of
+ *    the last commit; tests/mpi/test_disk_full.sh fills the disk at every
+ *    stage to hold it to that.
  *  - Each step group gets its `done` attribute last, so resume can drop
  *    steps whose writing was cut short.
  *  - Errors: HDF5's automatic error printing is off; a failing call records
@@ -63,6 +68,7 @@ static ob_results *results_new(MPI_Comm comm, const char *path, obr_status *st)
         return NULL;
     }
     r->file = -1;
+    r->fd = -1;
     r->live_fd = -1;
     r->comm = dup;
     MPI_Comm_rank(r->comm, &r->rank);
@@ -76,8 +82,7 @@ static void results_free(ob_results *r)
 {
     if (!r)
         return;
-    if (r->file >= 0)
-        H5Fclose(r->file);
+    obr_discard(r); /* an uncommitted image never reaches the disk */
     release(r, 0);
     MPI_Comm_free(&r->comm);
     free(r->path);
@@ -210,8 +215,8 @@ static int room_to_create(const char *path, obr_status *st)
     return 0;
 }
 
-/* Rank 0: create the file with its root attributes and groups, closed and
- * synced; on failure nothing is left behind. */
+/* Rank 0: the file with its root attributes and groups, in memory until
+ * the first commit; on failure nothing is left behind. */
 static void create_here(ob_results *r, int force, const ob_run_info *info, obr_status *st)
 {
     check_creatable(r->path, force, st);
@@ -223,16 +228,8 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
     claim(r, st);
     if (st->failed)
         return;
-    hid_t fapl = obr_fapl();
-    r->file = H5Fcreate(r->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (r->file < 0) {
-        struct stat sb;
-        if (stat(r->path, &sb) == 0 && sb.st_size == 0)
-            unlink(r->path); /* HDF5 made it, then failed: nothing is left behind */
-        obr_st_h5fail(st, "cannot create results file %s", r->path);
-        return;
-    }
+    obr_drop_leftovers(r); /* a killed launch's PATH.new or journal is no part of the new file */
+    obr_create_in_memory(r, force, st);
     obr_reserve(r, OBR_CREATE_BYTES, "creating it", st);
     obr_put_int_attr(r->file, "schema_version", OB_SCHEMA_VERSION, st);
     obr_put_string_attr(r->file, "occbench_version", info ? info->occbench_version : "", st);
@@ -242,9 +239,11 @@ static void create_here(ob_results *r, int force, const ob_run_info *info, obr_s
     obr_put_string_attr(r->file, "config", info ? info->config : "", st);
     obr_put_int_attr(r->file, "complete", 0, st);
     make_top_groups(r->file, st);
-    obr_close_file(r, st);
+    /* The file reaches the disk whole at the first commit, with the /system
+     * and /counters written before it: a file on disk always holds its
+     * provenance, and a launch that fails or dies before then leaves none. */
     if (st->failed)
-        unlink(r->path); /* nothing is left behind */
+        obr_discard(r);
 }
 
 /* Every rank: the outcome of create or resume agreed; on failure rank 0's
@@ -477,14 +476,15 @@ static void resume_here(ob_results *r, const char *config, obr_status *st)
         obr_st_fail(st, "cannot resume %s: %s", path, strerror(errno));
     else if (!S_ISREG(sb.st_mode))
         obr_st_fail(st, "cannot resume %s: not a regular file", path);
-    else if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        obr_st_fail(st, "cannot resume %s: not an HDF5 file", path);
-    }
     if (st->failed)
         return;
     obr_check_locking(path);
     claim(r, st);
+    obr_recover(r, st); /* a commit a kill cut short: back to the last one */
+    if (!st->failed && H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        obr_st_fail(st, "cannot resume %s: not an HDF5 file", path);
+    }
     if (st->failed)
         return;
     hid_t fapl = obr_fapl();

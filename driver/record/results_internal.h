@@ -1,7 +1,9 @@
 /* Private to the results-file module (driver/record/results.h is its interface):
  * the handle, the local status and the agreement every call ends with,
  * opening, reserving and closing the file on rank 0, and HDF5 helpers.
- *   results_util.c       status, agreement, open/reserve/close, HDF5 helpers
+ *   results_util.c       status, agreement, HDF5 helpers
+ *   results_commit.c     open (in memory), reserve, commit (through the journal
+ *                        of common/results_journal.h)
  *   results_file.c       create, resume, commit, close
  *   results_write.c      /system, /counters, steps, /summary, /monitor
  * Only rank 0 touches the file; the functions marked "rank 0" are called
@@ -23,7 +25,15 @@
 struct ob_results {
     MPI_Comm comm;
     int rank, size;
-    hid_t file; /* rank 0: open from the first write after a commit to the next commit; else -1 */
+    /* rank 0: the file's image in memory (HDF5 core driver), open from the
+     * first write after a commit to the next commit; else -1 */
+    hid_t file;
+    int fd;             /* rank 0: the file on disk while `file` is open (locked); else -1 */
+    unsigned char *old; /* rank 0: the file's bytes when `file` was opened */
+    size_t old_size;
+    int creating, replace; /* rank 0: `file` is a new file, not yet on disk (replace: --force) */
+    uint64_t reserved;     /* rank 0: the writes' estimates since the open (obr_reserve) */
+    char what[96];         /* rank 0: the first write since the open, for a disk-full message */
     char *path;
     int created; /* the file exists (create or resume succeeded): messages say steps are kept */
     /* rank 0: the file's identity at the last commit; a file of another
@@ -49,23 +59,35 @@ void obr_st_h5fail(obr_status *st, const char *fmt, ...) __attribute__((format(p
  * OB_RESULTS_REFUSED, or OB_RESULTS_IO_FAILED when that rank's io is set. */
 int obr_agree(MPI_Comm comm, const obr_status *st, char *err, size_t errlen);
 
-/* Rank 0: open r->file read-write when it is closed. While another
- * program (h5py, h5ls) holds the file's lock, waits for it (a notice after
+/* Rank 0: open r->file read-write when it is closed: the file read whole
+ * into memory, its lock held until the commit. While another program
+ * (h5py, h5ls) holds the file's lock, waits for it (a notice after
  * OBR_LOCK_WAIT_S; the step's watchdog bounds the wait) instead of failing. */
 #define OBR_LOCK_WAIT_S 60
 void obr_open(ob_results *r, obr_status *st);
+/* Rank 0: a new file in memory; it reaches the disk whole at its first
+ * commit (replace: an existing file is replaced then). */
+void obr_create_in_memory(ob_results *r, int replace, obr_status *st);
+/* Rank 0, holding the claim, before a resume reads the file: finish what a
+ * killed launch's commit left (common/results_journal.h). */
+void obr_recover(ob_results *r, obr_status *st);
+/* Rank 0, holding the claim, before it creates the file: a killed
+ * launch's PATH.new and PATH.journal go (they belong to no file now). */
+void obr_drop_leftovers(const ob_results *r);
+/* Rank 0: drop an open image uncommitted (its changes never reach the disk). */
+void obr_discard(ob_results *r);
 /* Rank 0, before it creates or resumes the file: a file system that
  * refuses locks (Lustre or NFS without flock) turns HDF5's locking off for
  * this launch's opens, with one warning naming HDF5_USE_FILE_LOCKING. */
 void obr_check_locking(const char *path);
 /* The file-access properties of the writer's opens (H5Pclose it). */
 hid_t obr_fapl(void);
-/* Rank 0: close r->file when open and push it to storage (fsync). */
+/* Rank 0: the commit: r->file's image carried to disk through the
+ * journal (a kill leaves this commit or the last), then closed. */
 void obr_close_file(ob_results *r, obr_status *st);
-/* Rank 0: make sure `bytes` more bytes can be appended to the open file
- * before any of them is written, so a full disk is found while the file
- * is still the consistent one of the last commit (see results_file.c).
- * `what` names the write in the message. */
+/* Rank 0: a write of about `bytes` joins the next commit; `what` names the
+ * commit in a disk-full message when it is the first (the commit reserves
+ * its exact need before it changes the file, see results_commit.c). */
 void obr_reserve(ob_results *r, uint64_t bytes, const char *what, obr_status *st);
 /* Free bytes for an unprivileged writer on the file system of `path`, or
  * -1 when unknown. */
