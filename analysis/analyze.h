@@ -303,6 +303,27 @@ int an_arg_int(const char *opt, const char *v, int lo, int hi, int *out);
 int an_arg_double(const char *opt, const char *v, double lo, double hi, double *out);
 int an_load_all(char **paths, int n, an_file *files);
 
+/* ---- shares.c: the one rule for a term's share of a slowdown ---- */
+
+/* A share is given only when the slowdown's 95% interval excludes zero,
+ * it is positive and it exceeds this fraction of the baseline's T. */
+#define AN_SHARE_FLOOR 0.02
+typedef enum an_share_rule {
+    AN_SHARES_GIVEN = 0,
+    AN_SHARES_NO_BASELINE,       /* the baseline row itself, or none */
+    AN_SHARES_INTERVAL_HAS_ZERO, /* the slowdown is within its noise */
+    AN_SHARES_FASTER,            /* significantly faster than the baseline */
+    AN_SHARES_BELOW_FLOOR        /* real, but under AN_SHARE_FLOOR of T(baseline) */
+} an_share_rule;
+/* The group's row at its baseline k (the terms' reference), NULL if none. */
+const an_row *an_baseline_row(const an_group *g);
+an_share_rule an_shares_rule(const an_row *r, const an_row *base);
+/* Why no share is given, in words ("" when it is), and as a CSV code. */
+const char *an_shares_why(an_share_rule rule);
+const char *an_shares_code(an_share_rule rule);
+/* term / slowdown of row r, or NaN when the rule gives no share. */
+double an_term_share(const an_row *r, const an_row *base, int term);
+
 /* ---- overview.c: the answer first (plot's overview) ---- */
 
 typedef struct an_overview {
@@ -310,11 +331,14 @@ typedef struct an_overview {
     int k, knee;            /* the top k measured; the group's knee */
     double throughput;      /* per node at k */
     double efficiency;      /* at k */
-    double lost[DC_NTERMS]; /* [DC_SLOWDOWN] = 1 - efficiency; [term] its share of that */
+    double lost[DC_NTERMS]; /* [DC_SLOWDOWN] = 1 - efficiency; [term] its share of that,
+                               NaN where the share rule gives none */
+    an_share_rule rule;     /* why lost[] is NaN, when it is */
 } an_overview;
 
 an_overview an_overview_of(const an_group *g);
-/* "isr (compact): 0.52 of linear at 128 ranks per node; of the loss 61% clock, ..." */
+/* "isr (compact): 0.52 of linear at 128 ranks per node; lost (of linear): 29.3% clock, ..."
+ * or, where the share rule gives none, why. */
 void an_overview_sentence(const an_overview *o, char *out, size_t len);
 
 /* ---- calibrate.c: the injected-contention check of occbench --calibrate ---- */

@@ -11,6 +11,7 @@
 typedef struct site_figures {
     int cores, kfull, knee;
     double thr_full, eff_full, ghz_full, share[DC_NTERMS];
+    an_share_rule rule; /* why share[] is NaN, when it is (shares.c) */
 } site_figures;
 
 static site_figures figures_of(const an_group *g)
@@ -29,9 +30,10 @@ static site_figures figures_of(const an_group *g)
     s.thr_full = r->throughput;
     s.eff_full = r->efficiency;
     s.ghz_full = r->ghz;
-    double slow = r->terms.point.v[DC_SLOWDOWN];
+    const an_row *base = an_baseline_row(g);
+    s.rule = an_shares_rule(r, base);
     for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-        s.share[t] = slow != 0 ? r->terms.point.v[t] / slow : NAN;
+        s.share[t] = an_term_share(r, base, t);
     return s;
 }
 
@@ -269,8 +271,8 @@ static void print_csv_row(const compare_ctx *x, int a, const an_group *key, cons
     printf(",%d", s->knee);
     csv_num(kf);
     csv_num(s->ghz_full);
-    for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-        csv_num(s->share[t]);
+    for (int t = DC_CLOCK; t < DC_NTERMS; t++) /* empty where the rule gives none */
+        isfinite(s->share[t]) ? printf(",%.6g", s->share[t]) : printf(",");
     csv_num(ratio);
     csv_num(eratio);
     size_t c = (size_t)a * (size_t)fom->nkernels + (size_t)kernel_index(fom, key->kernel);
@@ -278,7 +280,7 @@ static void print_csv_row(const compare_ctx *x, int a, const an_group *key, cons
     csv_num(fom->ratio[c]);
     printf(",%d", fom->in_mean[kernel_index(fom, key->kernel)]);
     csv_num(fom->geomean[a]);
-    printf(",%d\n", fom->ncommon);
+    printf(",%d,%s\n", fom->ncommon, an_shares_code(s->rule));
 }
 
 /* One row per file that has the group; rg is the reference's (or NULL). */
@@ -305,10 +307,13 @@ static void print_site_rows(const compare_ctx *x, const an_group *key, const an_
             printf(" %6s %6s", "none", "-");
         printf(" %6.2f", s.ghz_full);
         for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-            printf(" %7.1f", 100.0 * s.share[t]);
+            isfinite(s.share[t]) ? printf(" %7.1f", 100.0 * s.share[t]) : printf(" %7s", "-");
         if (rg)
             printf(" %8.3f", ratio);
-        printf("%s\n", a == x->ref ? "  (reference)" : "");
+        printf("%s", a == x->ref ? "  (reference)" : "");
+        if (s.rule != AN_SHARES_GIVEN && s.rule != AN_SHARES_NO_BASELINE)
+            printf("  (%s: no shares)", an_shares_why(s.rule));
+        printf("\n");
     }
 }
 
@@ -352,7 +357,7 @@ static void print_compare(const compare_ctx *x)
             "file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
             "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
             "scheduler_share,other_offcpu_share,throughput_ratio,efficiency_ratio,fom_throughput,"
-            "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels\n");
+            "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note\n");
     /* every (kernel, placement) of any file, in first-seen order */
     for (int i = 0; i < x->np; i++)
         for (size_t j = 0; j < x->ng[i]; j++) {
@@ -383,7 +388,8 @@ int an_cmd_compare(int argc, char **argv, const an_shared *sh)
         free(paths);
         return rc;
     }
-    an_opts o = {.nboot = 0, .min_reps = 1, .baseline = 1, .warn = 0};
+    /* the bootstrap intervals decide whether a slowdown has shares (shares.c) */
+    an_opts o = {.nboot = sh->nboot > 0 ? sh->nboot : 200, .min_reps = 1, .baseline = 1, .warn = 0};
     if (an_analyse_all(x.files, x.np, &o, &x.g, &x.ng) < 0 ||
         fom_build(&x.fom, x.files, x.g, x.ng, x.np, x.ref) < 0)
         rc = an_bad("compare: out of memory");

@@ -267,6 +267,9 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
                                       : "blocked (off-CPU, I/O included)",
                                    "scheduler (run-queue wait)",
                                    "other off-CPU (locks, sleeps, steal)"};
+    an_share_rule rule = an_shares_rule(r, base);
+    if (rule != AN_SHARES_GIVEN)
+        fprintf(o, "    %s: no shares (the terms below in seconds)\n", an_shares_why(rule));
     for (int t = DC_CLOCK; t < DC_NTERMS; t++) {
         if (t == DC_OTHER && !io) {
             fprintf(o,
@@ -275,9 +278,11 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
                     "other off-CPU");
             continue;
         }
-        fprintf(o, "    %-38s %+9.4g s [%+.4g, %+.4g]  %6.1f%% of the slowdown\n", what[t],
-                r->terms.point.v[t], r->terms.lo.v[t], r->terms.hi.v[t],
-                s != 0 ? 100.0 * r->terms.point.v[t] / s : 0.0);
+        fprintf(o, "    %-38s %+9.4g s [%+.4g, %+.4g]", what[t], r->terms.point.v[t],
+                r->terms.lo.v[t], r->terms.hi.v[t]);
+        if (rule == AN_SHARES_GIVEN)
+            fprintf(o, "  %6.1f%% of the slowdown", 100.0 * an_term_share(r, base, t));
+        fprintf(o, "\n");
     }
     fprintf(o,
             "    (per repetition, means over every rank; %s CPU time; slowest rank %.4g reps/s on "
@@ -298,10 +303,7 @@ static void text_group(FILE *o, const an_group *g, int phases)
     fprintf(o, "\n== %s: kernel %s, placement %s (cycles from %s) ==\n", g->file->label, g->kernel,
             g->placement, last ? dc_source_name(last->src) : "none");
     text_table(o, g->rows, g->nrows);
-    const an_row *base = NULL;
-    for (size_t i = 0; i < g->nrows; i++)
-        if (g->rows[i].k == g->baseline_k)
-            base = &g->rows[i];
+    const an_row *base = an_baseline_row(g);
     if (last)
         text_shares(o, last, base);
     if (g->knee)

@@ -31,11 +31,13 @@ an_overview an_overview_of(const an_group *g)
      * proportions of the terms of the time per repetition: the terms add up
      * to T(k) - T(1), and with throughput = k / T(k) the loss is
      * (T(k) - T(1)) / T(k), so each term's share of it is term / slowdown. */
-    double slow = r->terms.point.v[DC_SLOWDOWN], loss = 1.0 - o.efficiency;
-    if (isfinite(slow) && slow > 0 && isfinite(loss)) {
+    double loss = 1.0 - o.efficiency;
+    const an_row *base = an_baseline_row(g);
+    o.rule = an_shares_rule(r, base);
+    if (o.rule == AN_SHARES_GIVEN && isfinite(loss)) {
         o.lost[DC_SLOWDOWN] = loss;
         for (int t = DC_CLOCK; t < DC_NTERMS; t++)
-            o.lost[t] = isfinite(r->terms.point.v[t]) ? loss * r->terms.point.v[t] / slow : NAN;
+            o.lost[t] = loss * an_term_share(r, base, t);
     }
     return o;
 }
@@ -55,9 +57,16 @@ void an_overview_sentence(const an_overview *o, char *out, size_t len)
                              o->efficiency, o->k);
     if (used >= len)
         return;
-    if (o->efficiency >= 0.99) { /* a loss below 1% is within the noise of its terms */
-        snprintf(out + used, len - used, "%s",
-                 o->efficiency > 1.01 ? "; above linear" : "; within 1% of linear");
+    /* the share rule (shares.c) decides, not the efficiency alone: 1.04 of
+     * linear within the noise is no speed-up */
+    if (o->rule == AN_SHARES_FASTER) {
+        snprintf(out + used, len - used,
+                 "; above linear beyond its noise: k=1 ran slower than each of these k ranks (a "
+                 "disturbed baseline? see the node monitor)");
+        return;
+    }
+    if (o->rule != AN_SHARES_GIVEN) {
+        snprintf(out + used, len - used, "; %s", an_shares_why(o->rule));
         return;
     }
     if (!isfinite(o->lost[DC_SLOWDOWN])) {
@@ -77,11 +86,13 @@ void an_overview_sentence(const an_overview *o, char *out, size_t len)
             order[j] = order[j - 1];
             order[j - 1] = x;
         }
-    used += (size_t)snprintf(out + used, len - used, "; of the loss");
+    /* shares of linear throughput, as the table gives them (they add up to
+     * 1 - efficiency) */
+    used += (size_t)snprintf(out + used, len - used, "; lost (of linear):");
     for (int i = 0; i < m && used < len; i++)
-        used += (size_t)snprintf(out + used, len - used, "%s %.0f%% %s%s", i ? "," : "",
-                                 100.0 * o->lost[order[i]] / o->lost[DC_SLOWDOWN],
-                                 term_words[order[i]], o->lost[order[i]] < 0 ? " (a gain)" : "");
+        used += (size_t)snprintf(out + used, len - used, "%s %.1f%% %s%s", i ? "," : "",
+                                 100.0 * o->lost[order[i]], term_words[order[i]],
+                                 o->lost[order[i]] < 0 ? " (a gain)" : "");
     if (m == 0 && used < len)
         snprintf(out + used, len - used, " no term above 1%%");
 }

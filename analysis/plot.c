@@ -582,7 +582,7 @@ static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
             nf > 1 ? "site" : "");
     for (int t = DC_CLOCK; t < DC_NTERMS; t++)
         fprintf(o, "<th>lost: %s</th>", dc_term_names[t]);
-    fprintf(o, "</tr>\n");
+    fprintf(o, "<th>note</th></tr>\n");
     for (size_t i = 0; i < n; i++) {
         char ck[128];
         clean(ck, sizeof ck, ov[i].group->kernel);
@@ -608,11 +608,17 @@ static void overview_html(plotctx *p, const an_overview *ov, size_t n, int nf)
             html_num(o, fabs(pct) < 0.05 ? 0.0 : pct, "%.1f%%"); /* no "-0.0%" */
             fprintf(o, "</td>");
         }
-        fprintf(o, "</tr>\n");
+        fprintf(o, "<td>");
+        html_text(o, an_shares_why(ov[i].rule));
+        fprintf(o, "</td></tr>\n");
     }
     fprintf(o,
             "</table>\n<p>lost: the share of linear throughput each term took (they add up "
-            "to 1 &minus; efficiency); knee: the first k with efficiency below 0.9.</p>\n<ul>\n");
+            "to 1 &minus; efficiency), given only where the slowdown at the top k is "
+            "significant (its 95%% interval excludes zero and it exceeds %.0f%% of the "
+            "baseline's time; the note says why not); knee: the first k with efficiency below "
+            "0.9.</p>\n<ul>\n",
+            100 * AN_SHARE_FLOOR);
     for (size_t i = 0; i < n; i++) {
         char sentence[512];
         an_overview_sentence(&ov[i], sentence, sizeof sentence);

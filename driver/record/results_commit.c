@@ -31,7 +31,6 @@
 /* HDF5's core driver grows its image by this much at a time. */
 #define CORE_INCREMENT (1 << 20)
 
-
 const char *obr_bytes_text(long long bytes, char *buf, size_t len)
 {
     if (bytes < 0)
@@ -254,7 +253,8 @@ void obr_create_in_memory(ob_results *r, int replace, obr_status *st)
     close(fd);
     unlink(probe);
     hid_t fapl = core_fapl(NULL, 0);
-    r->file = fapl < 0 ? -1 : H5Fcreate(image_name(name, sizeof name), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    r->file =
+        fapl < 0 ? -1 : H5Fcreate(image_name(name, sizeof name), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (r->file < 0) {

@@ -388,7 +388,15 @@ static void test_workload_parse(void **state)
 }
 
 /* The overview: the loss 1 - efficiency shared out in the terms' proportions,
- * and the sentence a site reads (terms by size, under 1% left out). */
+ * and the sentence a site reads (shares of linear, as the table; terms by
+ * size, under 1% left out), or why there are no shares (analysis/shares.c). */
+static void set_slowdown(an_row *r, double s, double lo, double hi)
+{
+    r->terms.point.v[DC_SLOWDOWN] = s;
+    r->terms.lo.v[DC_SLOWDOWN] = lo;
+    r->terms.hi.v[DC_SLOWDOWN] = hi;
+}
+
 static void test_overview(void **state)
 {
     (void)state;
@@ -398,6 +406,7 @@ static void test_overview(void **state)
     memset(rows, 0, sizeof rows);
     rows[0].k = 1;
     rows[0].efficiency = 1.0;
+    rows[0].lvl.T = 2.0; /* the baseline's time: the 2% floor is 0.04 s */
     rows[1].k = 128;
     rows[1].throughput = 66.5;
     rows[1].efficiency = 0.52;
@@ -406,6 +415,7 @@ static void test_overview(void **state)
     double v[DC_NTERMS] = {1.0, 0.61, 0.25, 0.11, 0.025, 0.005};
     for (int t = 0; t < DC_NTERMS; t++)
         rows[1].terms.point.v[t] = v[t];
+    set_slowdown(&rows[1], 1.0, 0.9, 1.1);
     an_group g;
     memset(&g, 0, sizeof g);
     g.file = &file;
@@ -414,9 +424,11 @@ static void test_overview(void **state)
     g.rows = rows;
     g.nrows = 2;
     g.knee = 16;
+    g.baseline_k = 1;
     an_overview o = an_overview_of(&g);
     assert_int_equal(o.k, 128);
     assert_int_equal(o.knee, 16);
+    assert_int_equal(o.rule, AN_SHARES_GIVEN);
     assert_true(fabs(o.lost[DC_SLOWDOWN] - 0.48) < 1e-12);
     assert_true(fabs(o.lost[DC_CLOCK] - 0.48 * 0.61) < 1e-12);
     double sum = 0;
@@ -425,28 +437,41 @@ static void test_overview(void **state)
     assert_true(fabs(sum - 0.48) < 1e-12);
     char s[512];
     an_overview_sentence(&o, s, sizeof s);
-    assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; of the loss 61% "
-                           "clock, 25% cache/memory, 11% I/O, 2% scheduler");
-    rows[1].terms.point.v[DC_SLOWDOWN] = NAN; /* no split measured */
-    o = an_overview_of(&g);
-    an_overview_sentence(&o, s, sizeof s);
-    assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; the loss has no "
-                           "measured split");
-    rows[1].efficiency = 1.005;
-    o = an_overview_of(&g);
-    an_overview_sentence(&o, s, sizeof s);
-    assert_non_null(strstr(s, "within 1% of linear"));
-    rows[1].efficiency = 1.1;
-    o = an_overview_of(&g);
-    an_overview_sentence(&o, s, sizeof s);
-    assert_non_null(strstr(s, "above linear"));
-    rows[1].efficiency = 0.52;
-    rows[1].terms.point.v[DC_SLOWDOWN] = 1.0;
+    assert_string_equal(s, "isr (compact): 0.52 of linear at 128 ranks per node; lost (of "
+                           "linear): 29.3% clock, 12.0% cache/memory, 5.3% I/O, 1.2% scheduler");
+    /* no shares where the rule gives none, and the sentence says why */
+    const struct {
+        double s, lo, hi;
+        an_share_rule rule;
+        const char *words;
+    } none[] = {
+        {NAN, NAN, NAN, AN_SHARES_NO_BASELINE, "no slowdown measured against a baseline"},
+        {0.2, -0.1, 0.5, AN_SHARES_INTERVAL_HAS_ZERO, "its 95% interval includes zero"},
+        {0.03, 0.02, 0.04, AN_SHARES_BELOW_FLOOR, "under 2% of the baseline's time"},
+        {-0.5, -0.6, -0.4, AN_SHARES_FASTER, "above linear beyond its noise"},
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        set_slowdown(&rows[1], none[i].s, none[i].lo, none[i].hi);
+        o = an_overview_of(&g);
+        assert_int_equal(o.rule, none[i].rule);
+        for (int t = DC_SLOWDOWN; t < DC_NTERMS; t++)
+            assert_true(isnan(o.lost[t]));
+        assert_true(isnan(an_term_share(&rows[1], &rows[0], DC_CLOCK)));
+        an_overview_sentence(&o, s, sizeof s);
+        assert_non_null(strstr(s, none[i].words));
+        assert_null(strstr(s, "lost"));
+    }
+    /* the floor is 2% of T(baseline): just above it, shares again */
+    set_slowdown(&rows[1], 0.041, 0.0405, 0.0415);
+    assert_int_equal(an_shares_rule(&rows[1], &rows[0]), AN_SHARES_GIVEN);
+    assert_true(fabs(an_term_share(&rows[1], &rows[0], DC_CLOCK) - 0.61 / 0.041) < 1e-12);
+    assert_int_equal(an_shares_rule(&rows[0], &rows[0]), AN_SHARES_NO_BASELINE);
+    set_slowdown(&rows[1], 1.0, 0.9, 1.1);
     rows[1].terms.point.v[DC_CLOCK] = -0.2; /* the clock rose: a gain, said as such */
     rows[1].terms.point.v[DC_CYCLES] = 1.2 - 0.11 - 0.025 - 0.005;
     o = an_overview_of(&g);
     an_overview_sentence(&o, s, sizeof s);
-    assert_non_null(strstr(s, "-20% clock (a gain)"));
+    assert_non_null(strstr(s, "-9.6% clock (a gain)"));
     rows[1].efficiency = NAN;
     o = an_overview_of(&g);
     an_overview_sentence(&o, s, sizeof s);

@@ -35,7 +35,7 @@ fom() { # FILE SITE KERNEL COLUMN WANT TOL|exact
 
 # three kernels in common: the hand-computed geometric mean
 "$A" compare b.h5 --reference ref.h5 --format csv > two.csv 2> two.err || fail "compare exit $?"
-head -1 two.csv | grep -q ',throughput_ratio,efficiency_ratio,fom_throughput,fom_ratio,fom_in_geomean,fom_geomean,fom_kernels$' \
+head -1 two.csv | grep -q ',throughput_ratio,efficiency_ratio,fom_throughput,fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note$' \
     && ok "CSV: fom columns appended after the existing ones" || fail "CSV header: $(head -1 two.csv)"
 fom two.csv ref a fom_throughput 4 0.0001
 fom two.csv ref b fom_throughput 2 0.0001

@@ -43,6 +43,17 @@ if command -v gnuplot > /dev/null; then
 else
     echo "gnuplot not installed: checking the tables-only path only"
 fi
+# the overview's table and sentences: shares of linear on one basis, and none
+# where the slowdown is noise (analysis/shares.c), saying why
+"$MK" noise.h5 --noise 0.2 --level k=1 --level k=2
+OCCBENCH_GNUPLOT=/nonexistent/gnuplot "$A" plot noise.h5 a.h5 -o shares >/dev/null 2>&1 ||
+    fail "plot of the noise file"
+grep -q "no significant slowdown: its 95% interval includes zero" shares/index.html &&
+    ok "the overview says the noise slowdown has no shares" || fail "no note for the noise file"
+grep "<li>synthetic: synth" shares/index.html | grep -q "lost (of linear)\|above linear" &&
+    fail "the noise file's sentence gives shares or calls it above linear"
+grep -q "siteA.*lost (of linear): [0-9.]*% " shares/index.html &&
+    ok "siteA's sentence gives shares of linear, as the table" || fail "siteA's sentence"
 # without gnuplot: says so, exit 0, still writes the tables
 OCCBENCH_GNUPLOT=/nonexistent/gnuplot "$A" plot a.h5 -o bare > bare.log 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "gnuplot not found" bare.log && ok "says gnuplot is missing" || fail "no-gnuplot rc=$rc: $(cat bare.log)"

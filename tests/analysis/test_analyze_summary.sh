@@ -111,4 +111,44 @@ grep -q "not marked complete" part.err && ok "incomplete warning" || fail "no in
 "$A" summary gridpair.h5 --kernel nope >/dev/null 2>nope.err && fail "--kernel nope accepted"
 grep -q "(kernels: degrid, grid)" nope.err && ok "--kernel nope lists degrid and grid" ||
     fail "--kernel nope: $(cat nope.err)"
+
+# Shares only of a real slowdown (analysis/shares.c), one rule in every output:
+# noise (k=2 as k=1 with 20% noise: the interval includes zero), a real but tiny
+# slowdown (0.01 s of 1.06 s: under 2%), a speed-up, and a real one.
+share_case() { # name level -> name.txt (summary) and name.cmp.csv (compare with itself)
+    "$MK" "$1.h5" --noise "${3:-0.002}" --level "$BASE" --level "$2" >/dev/null || fail "mkfixture $1"
+    "$A" summary "$1.h5" >"$1.txt" 2>/dev/null || fail "summary $1"
+    "$A" summary "$1.h5" --format csv >"$1.csv" 2>/dev/null || fail "summary csv $1"
+    "$A" compare "$1.h5" "$1.h5" --format csv >"$1.cmp.csv" 2>/dev/null || fail "compare $1"
+}
+share_case noise "k=2,ghz=3,gcycles=3,blocked=0.05,runq=0.01" 0.2
+share_case tiny "k=2,ghz=3,gcycles=3,blocked=0.06,runq=0.01"
+share_case faster "k=2,ghz=3.3,gcycles=3,blocked=0.05,runq=0.01"
+share_case real "k=2,ghz=2.4,gcycles=3.6,blocked=0.3,runq=0.1"
+# the premise of each case, from the CSV's interval of the slowdown
+lo=$(csv_get noise.csv slowdown_lo k=2) hi=$(csv_get noise.csv slowdown_hi k=2)
+awk -v l="$lo" -v h="$hi" 'BEGIN { exit !(l <= 0 && h >= 0) }' ||
+    fail "the noise case's interval [$lo, $hi] excludes zero: the case tests nothing"
+lo=$(csv_get tiny.csv slowdown_lo k=2)
+awk -v l="$lo" 'BEGIN { exit !(l > 0) }' || fail "the tiny case's interval starts at $lo"
+for c in "noise|its 95% interval includes zero|interval_includes_zero" \
+    "tiny|under 2% of the baseline's time|under_floor" \
+    "faster|faster than at the baseline|faster"; do
+    IFS='|' read -r name words code <<<"$c"
+    grep -q "no.*$words" "$name.txt" && ok "$name: summary says $words" ||
+        fail "$name: summary does not say '$words': $(cat "$name.txt")"
+    grep -q "% of the slowdown" "$name.txt" && fail "$name: summary prints a share"
+    # compare: the five share columns empty, the note naming the rule
+    row=$(sed -n 2p "$name.cmp.csv")
+    note=$(echo "$row" | awk -F, '{ print $NF }')
+    shares=$(echo "$row" | awk -F, '{ print $12 $13 $14 $15 $16 }')
+    [ "$note" = "$code" ] && [ -z "$shares" ] && ok "$name: compare leaves the shares empty ($code)" ||
+        fail "$name: compare row '$row'"
+done
+grep -q "% of the slowdown" real.txt && ok "a real slowdown keeps its shares" ||
+    fail "the real slowdown lost its shares: $(cat real.txt)"
+row=$(sed -n 2p real.cmp.csv)
+[ -z "$(echo "$row" | awk -F, '{ print $NF }')" ] && [ -n "$(echo "$row" | cut -d, -f12)" ] &&
+    ok "compare gives the real slowdown's shares" || fail "compare real row '$row'"
+[ "$(head -1 real.cmp.csv | awk -F, '{ print $NF }')" = shares_note ] || fail "compare CSV header"
 finish

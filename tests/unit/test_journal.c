@@ -98,7 +98,8 @@ static int commit_in_child(const unsigned char *old, size_t old_size, const unsi
 
 /* Kill the commit at every point: the reader's view and the recovered
  * file are old or new, and once the journal is complete they are old. */
-static void kill_everywhere(size_t old_size, size_t new_size, const size_t *changes, size_t nchanges)
+static void kill_everywhere(size_t old_size, size_t new_size, const size_t *changes,
+                            size_t nchanges)
 {
     unsigned char *old = pattern(old_size, 1), *image = pattern(new_size, 1);
     for (size_t i = 0; i < nchanges; i++)
@@ -254,10 +255,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commit_that_grows),
-        cmocka_unit_test(test_commit_that_shrinks),
-        cmocka_unit_test(test_commit_in_place),
-        cmocka_unit_test(test_creation_killed),
+        cmocka_unit_test(test_commit_that_grows),       cmocka_unit_test(test_commit_that_shrinks),
+        cmocka_unit_test(test_commit_in_place),         cmocka_unit_test(test_creation_killed),
         cmocka_unit_test(test_damaged_journal_dropped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
