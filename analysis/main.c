@@ -26,9 +26,10 @@ static const an_verb verbs[] = {
      "plan --workload W.csv (--node cores=N,mem_gb=M,cpu_factor=F | --node FILE.h5 --kernel K "
      "[--cpu-factor F] [--mem-gb M]) [--scaling linear|measured] [--format text|csv]",
      AN_SHARED_FORMAT, an_cmd_plan},
-    {"validate", "validate FILE [--min-reps N] [--max-spread F] [--max-parked-util F]",
+    {"validate",
+     "validate FILE [--min-reps N] [--max-spread F] [--max-parked-util F] [--min-window S]",
      AN_SHARED_MIN_REPS, an_cmd_validate},
-    {"plot", "plot FILE... -o DIR", 0, an_cmd_plot},
+    {"plot", "plot FILE... -o|--output DIR", 0, an_cmd_plot},
     {"calibrate", "calibrate FILE [--boot N]   (a file of occbench --calibrate)", AN_SHARED_BOOT,
      an_cmd_calibrate},
 };

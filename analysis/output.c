@@ -231,7 +231,13 @@ static void fmt_num(char *buf, size_t len, const char *f, double v)
 
 static void text_table(FILE *o, const an_row *rows, size_t n)
 {
-    fprintf(o, "%5s %-10s %5s %10s %6s %9s %9s %9s %9s %9s %9s %9s %6s %5s %6s\n", "k", "phase",
+    /* the phase column as wide as its longest name: names are cut nowhere
+     * (a cut "datastore_write" read as "datastore_" beside "datastore_read") */
+    int w = 10;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].phase && (int)strlen(rows[i].phase) > w)
+            w = (int)strlen(rows[i].phase);
+    fprintf(o, "%5s %-*s %5s %10s %6s %9s %9s %9s %9s %9s %9s %9s %6s %5s %6s\n", "k", w, "phase",
             "reps", "thr/node/s", "eff", "wall_s", "slowdown", "clock", "cycles", "blocked",
             "sched", "offcpu", "GHz", "IPC", "MPKI");
     for (size_t i = 0; i < n; i++) {
@@ -245,7 +251,7 @@ static void text_table(FILE *o, const an_row *rows, size_t n)
         fmt_num(c[9], 24, "%.2f", r->ghz);
         fmt_num(c[10], 24, "%.2f", r->ipc);
         fmt_num(c[11], 24, "%.2f", r->mpki);
-        fprintf(o, "%5d %-10.10s %5d %10s %6s %9s %9s %9s %9s %9s %9s %9s %6s %5s %6s%s\n", r->k,
+        fprintf(o, "%5d %-*s %5d %10s %6s %9s %9s %9s %9s %9s %9s %9s %6s %5s %6s%s\n", r->k, w,
                 r->phase ? r->phase : "(all)", r->reps, c[0], c[1], c[2], c[3], c[4], c[5], c[6],
                 c[7], c[8], c[9], c[10], c[11], r->valid ? "" : "  INVALID");
     }

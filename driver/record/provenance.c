@@ -59,6 +59,24 @@ void ob_kvlist_free(ob_kvlist *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The hwloc library's own version (2.9.0), which its API version (2.8.0:
+ * it moves only when the API does) is not: hwloc writes it into the root
+ * object of every topology it loads. */
+static const char *hwloc_library_version(char *buf, size_t len)
+{
+    hwloc_topology_t t;
+    snprintf(buf, len, "unknown");
+    if (hwloc_topology_init(&t) != 0)
+        return buf;
+    if (hwloc_topology_set_synthetic(t, "pu:1") == 0 && hwloc_topology_load(t) == 0) {
+        const char *v = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t), "hwlocVersion");
+        if (v)
+            snprintf(buf, len, "%s", v);
+    }
+    hwloc_topology_destroy(t);
+    return buf;
+}
+
 static void cpu_model(char *out, size_t len)
 {
     /* x86: "model name"; aarch64 kernels have no such line, and the
@@ -97,6 +115,8 @@ static void add_versions(ob_kvlist *l)
     ob_kvlist_add(l, "hwloc_compile", "%u.%u.%u", HWLOC_API_VERSION >> 16,
                   (HWLOC_API_VERSION >> 8) & 0xff, HWLOC_API_VERSION & 0xff);
     ob_kvlist_add(l, "hwloc_runtime_api", "%u.%u.%u", hv >> 16, (hv >> 8) & 0xff, hv & 0xff);
+    char lib[64];
+    ob_kvlist_add(l, "hwloc_runtime", "%s", hwloc_library_version(lib, sizeof lib));
 
     ob_kvlist_add(l, "occbench_version", "%s", OB_VERSION);
     ob_kvlist_add(l, "git_revision", "%s", OB_GIT_REVISION);

@@ -54,6 +54,17 @@ ob_job_cores() {
 
 ob_job_writable_dir() { # WHAT DIR KNOB
     local what=$1 dir=$2 knob=$3
+    if [ "${OCCBENCH_DRY_RUN:-0}" = 1 ] && [ ! -e "$dir" ]; then
+        # a dry run creates nothing: the nearest existing parent must take it
+        local up=$dir probe
+        while [ ! -e "$up" ]; do up=$(dirname "$up"); done
+        probe="$up/.occbench-write-test.$$"
+        [ -d "$up" ] && (: >"$probe") 2>/dev/null ||
+            ob_job_die "$what $dir does not exist and cannot be created (set $knob)"
+        rm -f "$probe"
+        echo "dry run: would create $what $dir"
+        return 0
+    fi
     mkdir -p "$dir" 2>/dev/null || true
     [ -d "$dir" ] || ob_job_die "$what $dir does not exist and cannot be created (set $knob)"
     local probe="$dir/.occbench-write-test.$$"

@@ -151,4 +151,10 @@ row=$(sed -n 2p real.cmp.csv)
 [ -z "$(echo "$row" | awk -F, '{ print $NF }')" ] && [ -n "$(echo "$row" | cut -d, -f12)" ] &&
     ok "compare gives the real slowdown's shares" || fail "compare real row '$row'"
 [ "$(head -1 real.cmp.csv | awk -F, '{ print $NF }')" = shares_note ] || fail "compare CSV header"
+# --phases prints phase names whole (they were cut to 10 characters)
+"$MK" longph.h5 --level "$BASE" --level "k=2,ghz=2,gcycles=3,blocked=0.45,runq=0.01" \
+    --phases compute,datastore_write_back >/dev/null
+"$A" summary longph.h5 --phases >longph.txt 2>/dev/null || fail "summary --phases longph"
+grep -q " datastore_write_back " longph.txt && ok "--phases keeps long phase names whole" ||
+    fail "--phases cut a phase name: $(grep datastore longph.txt | head -2)"
 finish

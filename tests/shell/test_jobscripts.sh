@@ -36,6 +36,11 @@ expect_launch pbs.sh "mpirun" "--bind-to none" "ppr:1:node"
 expect_launch flux.sh "flux run" "cpu-affinity=off"
 expect_launch mpirun.sh "mpirun" "--bind-to none"
 [ ! -e "$TMP/out/testsite-42-local.h5" ] || fail "a dry run created a results file"
+# nor any directory (OCCBENCH_DRY_RUN=1 created results/io): it says what it would create
+for d in "$TMP/out" "$TMP/local" "$TMP/shared"; do
+    [ ! -e "$d" ] || fail "a dry run created $d"
+done
+grep -q "would create output directory $TMP/out" "$TMP/log" || fail "the dry run does not say what it would create"
 
 # expect_refusal NEEDLE: the script exits non-zero with one line naming the problem
 expect_refusal() {
@@ -75,6 +80,7 @@ OCCBENCH_ARGS="--kernels=freq" bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2
 [ "$(grep -c '^DRY RUN:' "$TMP/log")" -eq 1 ] && grep -q "shared: skipped: .*no I/O kernel" "$TMP/log" ||
     fail "no I/O kernel: the shared run should be skipped: $(cat "$TMP/log")"
 # OCCBENCH_RESUME: both runs resume the earlier job's files that exist
+mkdir -p "$TMP/out"
 : >"$TMP/out/old-7-local.h5"
 OCCBENCH_RESUME="$TMP/out/old-7-local.h5" bash "$SRC/jobscripts/slurm.sbatch" >"$TMP/log" 2>&1 ||
     fail "OCCBENCH_RESUME dry run: $(cat "$TMP/log")"
