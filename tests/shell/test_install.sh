@@ -20,4 +20,11 @@ PATH="$TMP/prefix/bin:$PATH" OCCBENCH_DRY_RUN=1 OCCBENCH_OUTPUT_DIR="$TMP/out" \
     OCCBENCH_IO_LOCAL="$TMP/l" OCCBENCH_IO_SHARED="$TMP/s" SLURM_NTASKS_PER_NODE=1 \
     bash "$TMP/spooled.sbatch" >"$TMP/dry" 2>&1 || { cat "$TMP/dry"; fail "spooled job script"; }
 grep -q "^DRY RUN: srun" "$TMP/dry" || fail "no launch line from the spooled script"
+# make install PREFIX=... (the README's command) does the same through the Makefile
+SRC=$(cd "$2" && pwd)
+make -s -C "$SRC" install BUILD="$BUILD" PREFIX="$TMP/made" >"$TMP/make.log" 2>&1 ||
+    { cat "$TMP/make.log"; fail "make install PREFIX failed"; }
+[ -x "$TMP/made/bin/occbench-analyze" ] && [ -e "$TMP/made/share/man/man1/occbench.1" ] ||
+    fail "make install PREFIX did not install the programs and man pages"
+"$TMP/made/bin/occbench-analyze" version >/dev/null || fail "the installed occbench-analyze does not run"
 echo "install: OK"
