@@ -40,7 +40,7 @@ run: build
 	@echo "      make install PREFIX=\$$HOME/.local puts occbench and occbench-analyze in PREFIX/bin"
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j 1
+	cd $(BUILD) && ctest --output-on-failure -j 2
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)

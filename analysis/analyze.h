@@ -324,6 +324,18 @@ const char *an_shares_code(an_share_rule rule);
 /* term / slowdown of row r, or NaN when the rule gives no share. */
 double an_term_share(const an_row *r, const an_row *base, int term);
 
+/* ---- like.c: whether two files measured like things ---- */
+
+/* The value of `key` in a file's config ("kernels=...;preset=small;..."), "" when absent. */
+void an_config_value(const an_file *f, const char *key, char *out, size_t outlen);
+/* 1 and why ("preset ci vs small", "schema 1 vs 2", "grid options 'a' vs 'b'")
+ * when b's throughputs do not compare with a's: another schema or preset,
+ * or (kernel given, both files have it) other kernel options; else 0. */
+int an_unlike(const an_file *a, const an_file *b, const char *kernel, char *why, size_t len);
+/* The first file unlike files[base] (for any of its kernels), with why
+ * naming both; -1 when all are alike. */
+int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len);
+
 /* ---- overview.c: the answer first (plot's overview) ---- */
 
 typedef struct an_overview {

@@ -12,6 +12,8 @@ typedef struct site_figures {
     int cores, kfull, knee;
     double thr_full, eff_full, ghz_full, share[DC_NTERMS];
     an_share_rule rule; /* why share[] is NaN, when it is (shares.c) */
+    int unlike;         /* another schema, preset or kernel options than the base file */
+    char unlike_why[200];
 } site_figures;
 
 static site_figures figures_of(const an_group *g)
@@ -117,39 +119,6 @@ static int fom_build(fom_table *t, const an_file *files, an_group **g, const siz
     return 0;
 }
 
-/* The value of `key` in a file's canonical option string
- * ("kernels=...;preset=small;..."), or "" when absent. */
-static void config_value(const an_file *f, const char *key, char *out, size_t outlen)
-{
-    *out = 0;
-    size_t klen = strlen(key);
-    for (const char *p = f->config; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
-            snprintf(out, outlen, "%.*s", (int)(len - klen - 1), p + klen + 1);
-            return;
-        }
-        p = end ? end + 1 : p + len;
-    }
-}
-
-/* Throughputs of different problem sizes are not comparable: say so. */
-static void warn_preset_mismatch(const an_file *files, int np, int ref)
-{
-    char want[64], got[64];
-    int base = ref >= 0 ? ref : 0;
-    config_value(&files[base], "preset", want, sizeof want);
-    for (int i = 0; i < np; i++) {
-        config_value(&files[i], "preset", got, sizeof got);
-        if (i != base && *want && *got && strcmp(want, got))
-            fprintf(stderr,
-                    "warning: %s ran preset %s, %s preset %s: its throughputs are of a different "
-                    "problem size and do not compare\n",
-                    files[i].label, got, files[base].label, want);
-    }
-}
-
 /* One warning line per kernel left out of the geometric mean, naming the
  * files that lack it and why. */
 static void fom_warn(const fom_table *t, const an_file *files)
@@ -218,18 +187,21 @@ typedef struct compare_ctx {
     an_group **g;
     size_t *ng;
     int np, ref;
+    int force; /* --force: compare unlike files, marking their rows */
     fom_table fom;
     an_format fmt;
 } compare_ctx;
 
 /* Files into paths (the reference first and once); AN_OK or the usage status. */
-static int compare_args(int argc, char **argv, char **paths, int *np, int *ref)
+static int compare_args(int argc, char **argv, char **paths, int *np, int *ref, int *force)
 {
     *np = 0;
     *ref = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--reference")) {
+        if (!strcmp(a, "--force")) {
+            *force = 1;
+        } else if (!strcmp(a, "--reference")) {
             if (!v)
                 return an_bad("--reference needs a results file");
             if (*ref >= 0)
@@ -240,7 +212,8 @@ static int compare_args(int argc, char **argv, char **paths, int *np, int *ref)
             *ref = 0;
             (*np)++;
         } else if (a[0] == '-' && a[1]) {
-            return an_bad("compare: unknown option '%s' (accepted: --reference, --format)", a);
+            return an_bad("compare: unknown option '%s' (accepted: --reference, --format, --force)",
+                          a);
         } else
             paths[(*np)++] = argv[i];
     }
@@ -280,7 +253,9 @@ static void print_csv_row(const compare_ctx *x, int a, const an_group *key, cons
     csv_num(fom->ratio[c]);
     printf(",%d", fom->in_mean[kernel_index(fom, key->kernel)]);
     csv_num(fom->geomean[a]);
-    printf(",%d,%s\n", fom->ncommon, an_shares_code(s->rule));
+    printf(",%d,%s,", fom->ncommon, an_shares_code(s->rule));
+    an_csv_string(stdout, s->unlike ? s->unlike_why : "");
+    putchar('\n');
 }
 
 /* One row per file that has the group; rg is the reference's (or NULL). */
@@ -292,6 +267,9 @@ static void print_site_rows(const compare_ctx *x, const an_group *key, const an_
         if (!sg)
             continue;
         site_figures s = figures_of(sg);
+        int base = x->ref >= 0 ? x->ref : 0;
+        s.unlike = an_unlike(&x->files[base], &x->files[a], key->kernel, s.unlike_why,
+                             sizeof s.unlike_why);
         double ratio = rg ? s.thr_full / rf.thr_full : NAN;
         double eratio = rg ? s.eff_full / rf.eff_full : NAN;
         double kf = s.knee && s.cores ? (double)s.knee / s.cores : NAN;
@@ -313,6 +291,8 @@ static void print_site_rows(const compare_ctx *x, const an_group *key, const an_
         printf("%s", a == x->ref ? "  (reference)" : "");
         if (s.rule != AN_SHARES_GIVEN && s.rule != AN_SHARES_NO_BASELINE)
             printf("  (%s: no shares)", an_shares_why(s.rule));
+        if (s.unlike)
+            printf("  UNLIKE (%s): does not compare", s.unlike_why);
         printf("\n");
     }
 }
@@ -357,7 +337,7 @@ static void print_compare(const compare_ctx *x)
             "file,site,kernel,placement,cores,k_full,throughput_full,efficiency_full,knee,"
             "knee_fraction,clock_ghz_full,clock_share,cycles_share,blocked_share,"
             "scheduler_share,other_offcpu_share,throughput_ratio,efficiency_ratio,fom_throughput,"
-            "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note\n");
+            "fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note,unlike\n");
     /* every (kernel, placement) of any file, in first-seen order */
     for (int i = 0; i < x->np; i++)
         for (size_t j = 0; j < x->ng[i]; j++) {
@@ -368,16 +348,22 @@ static void print_compare(const compare_ctx *x)
             if (!seen)
                 print_group(x, key);
         }
-    if (x->fmt == AN_TEXT)
+    if (x->fmt == AN_TEXT) {
         fom_print_text(&x->fom, x->files);
+        char why[512];
+        if (an_first_unlike(x->files, x->np, x->ref >= 0 ? x->ref : 0, why, sizeof why) >= 0)
+            printf("UNLIKE FILES (--force): %s: the ratios and geometric means above compare "
+                   "unlike things and are not a result\n",
+                   why);
+    }
 }
 
 int an_cmd_compare(int argc, char **argv, const an_shared *sh)
 {
     compare_ctx x = {.fmt = sh->format};
     char **paths = calloc((size_t)argc + 2, sizeof *paths);
-    int rc =
-        paths ? compare_args(argc, argv, paths, &x.np, &x.ref) : an_bad("compare: out of memory");
+    int rc = paths ? compare_args(argc, argv, paths, &x.np, &x.ref, &x.force)
+                   : an_bad("compare: out of memory");
     if (rc != AN_OK) {
         free(paths);
         return rc;
@@ -393,9 +379,18 @@ int an_cmd_compare(int argc, char **argv, const an_shared *sh)
     if (an_analyse_all(x.files, x.np, &o, &x.g, &x.ng) < 0 ||
         fom_build(&x.fom, x.files, x.g, x.ng, x.np, x.ref) < 0)
         rc = an_bad("compare: out of memory");
+    char why[512];
+    int unlike =
+        rc == AN_OK ? an_first_unlike(x.files, x.np, x.ref >= 0 ? x.ref : 0, why, sizeof why) : -1;
+    if (unlike >= 0 && !x.force)
+        rc = an_bad("compare: %s: their throughputs do not compare (accepted: files of one "
+                    "schema, preset and kernel options; --force compares them anyway and marks "
+                    "every such row)",
+                    why);
     if (rc == AN_OK) {
         fom_warn(&x.fom, x.files);
-        warn_preset_mismatch(x.files, x.np, x.ref);
+        if (unlike >= 0)
+            fprintf(stderr, "warning: --force: comparing unlike files: %s\n", why);
         print_compare(&x);
     }
     fom_free(&x.fom);

@@ -20,8 +20,8 @@ static const an_verb verbs[] = {
      "summary FILE... [--phases] [--format text|csv|json] [--kernel K] [--boot N] [--min-reps N] "
      "[--baseline K]",
      AN_SHARED_FORMAT | AN_SHARED_JSON | AN_SHARED_BOOT | AN_SHARED_MIN_REPS, an_cmd_summary},
-    {"compare", "compare FILE... [--reference FILE] [--format text|csv]", AN_SHARED_FORMAT,
-     an_cmd_compare},
+    {"compare", "compare FILE... [--reference FILE] [--format text|csv] [--force]",
+     AN_SHARED_FORMAT, an_cmd_compare},
     {"plan",
      "plan --workload W.csv (--node cores=N,mem_gb=M,cpu_factor=F | --node FILE.h5 --kernel K "
      "[--cpu-factor F] [--mem-gb M]) [--scaling linear|measured] [--format text|csv]",
@@ -29,7 +29,7 @@ static const an_verb verbs[] = {
     {"validate",
      "validate FILE [--min-reps N] [--max-spread F] [--max-parked-util F] [--min-window S]",
      AN_SHARED_MIN_REPS, an_cmd_validate},
-    {"plot", "plot FILE... -o|--output DIR", 0, an_cmd_plot},
+    {"plot", "plot FILE... -o|--output DIR [--force]", 0, an_cmd_plot},
     {"calibrate", "calibrate FILE [--boot N]   (a file of occbench --calibrate)", AN_SHARED_BOOT,
      an_cmd_calibrate},
 };

@@ -672,17 +672,19 @@ static void kernel_section(plotctx *p, const char *k, an_group **g, size_t *ng, 
 }
 
 /* FILE... -o DIR into paths and *dir; AN_OK or the usage status. */
-static int plot_args(int argc, char **argv, char **paths, int *np, const char **dir)
+static int plot_args(int argc, char **argv, char **paths, int *np, const char **dir, int *force)
 {
     *np = 0;
     *dir = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+        if (!strcmp(argv[i], "--force")) {
+            *force = 1;
+        } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
             if (i + 1 >= argc)
                 return an_bad("plot: -o needs a directory");
             *dir = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return an_bad("plot: unknown option '%s' (accepted: -o DIR)", argv[i]);
+            return an_bad("plot: unknown option '%s' (accepted: -o DIR, --force)", argv[i]);
         } else
             paths[(*np)++] = argv[i];
     }
@@ -706,6 +708,12 @@ static void html_head(plotctx *p, const an_file *files, int np)
         fprintf(p->html, "</li>\n");
     }
     fprintf(p->html, "</ul>\n");
+    char why[512];
+    if (an_first_unlike(files, np, 0, why, sizeof why) >= 0) { /* plotted with --force */
+        fprintf(p->html, "<p><strong>Unlike files, plotted with --force:</strong> ");
+        html_text(p->html, why);
+        fprintf(p->html, ". Their throughputs do not compare.</p>\n");
+    }
     if (!p->gnuplot) {
         fprintf(stderr, "occbench-analyze: gnuplot not found (install gnuplot, e.g. Debian "
                         "gnuplot-nox): writing the tables only\n");
@@ -782,9 +790,10 @@ int an_cmd_plot(int argc, char **argv, const an_shared *sh)
 {
     (void)sh; /* plot takes none of the shared options */
     const char *dir = NULL;
-    int np = 0, rc;
+    int np = 0, rc, force = 0;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
-    if ((rc = paths ? plot_args(argc, argv, paths, &np, &dir) : an_bad("plot: out of memory"))) {
+    if ((rc = paths ? plot_args(argc, argv, paths, &np, &dir, &force)
+                    : an_bad("plot: out of memory"))) {
         free(paths);
         return rc;
     }
@@ -793,6 +802,18 @@ int an_cmd_plot(int argc, char **argv, const an_shared *sh)
         free(files);
         free(paths);
         return rc;
+    }
+    char why[512];
+    if (an_first_unlike(files, np, 0, why, sizeof why) >= 0) {
+        if (!force) {
+            an_release_all(files, NULL, NULL, np);
+            free(paths);
+            return an_bad("plot: %s: their throughputs do not compare on one page (accepted: "
+                          "files of one schema, preset and kernel options; --force plots them "
+                          "anyway under a warning)",
+                          why);
+        }
+        fprintf(stderr, "warning: --force: plotting unlike files: %s\n", why);
     }
     char datadir[2048];
     snprintf(datadir, sizeof datadir, "%s/data", dir);

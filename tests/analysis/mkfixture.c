@@ -26,6 +26,7 @@ typedef struct level {
 
 static struct {
     const char *out, *kernel, *site, *drop, *phases[2], *config, *preset, *window_s, *timer_res;
+    const char *kernel_options; /* every step's kernel_options attribute */
     int ranks_per_node;
     const char *placements[2];
     int nplacements, reps, nodes, cores, no_counters, complete, has_complete, unfinished, schema,
@@ -45,6 +46,7 @@ static void usage(void)
             "[--drop COLUMN] [--invalid] [--parked-util X] [--no-monitor] "
             "[--no-counters-table] [--no-provenance] [--k1-spread X] [--site S] [--config S] "
             "[--vlen] [--simulated-binding] [--cut-short] [--preset P] [--window-s W] "
+            "[--kernel-options S] "
             "[--timer-res S] [--ranks-per-node N] [--pss-kb KB]\n");
     exit(2);
 }
@@ -276,7 +278,7 @@ static void write_step(hid_t file, const char *placement, const level *l, int st
                            .window = window,
                            .t_start = *t,
                            .t_end = *t + window,
-                           .kernel_options = "",
+                           .kernel_options = cfg.kernel_options ? cfg.kernel_options : "",
                            .plan = "synthetic fixture level",
                            .phase_classes = classes,
                            .cut_short = cfg.cut_short && l == &cfg.lv[cfg.nlevels - 1]};
@@ -556,6 +558,8 @@ int main(int argc, char **argv)
             cfg.simulated = 1;
         else if (!strcmp(a, "--cut-short")) /* the last level's steps ended by SIGTERM */
             cfg.cut_short = 1;
+        else if (!strcmp(a, "--kernel-options"))
+            cfg.kernel_options = VAL();
         else if (!strcmp(a, "--preset")) /* /system preset (default lsst) */
             cfg.preset = VAL();
         else if (!strcmp(a, "--window-s")) /* /system window_s (default 10) */

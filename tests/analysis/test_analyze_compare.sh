@@ -36,4 +36,36 @@ grep -Eq '^siteFlat +[0-9]+ +[0-9]+ +[0-9.e+-]+ +[0-9.]+ +none +- ' flat.txt && 
     fail "no knee: $(grep siteFlat flat.txt | head -1)"
 grep -Eq '^siteA +4 +4 +[0-9.e+-]+ +[0-9.]+ +[0-9]+ +[0-9.]+ ' flat.txt && ok "a knee: its k and k/cores" ||
     fail "a knee: $(grep '^siteA' flat.txt | head -1)"
+
+# Unlike files (another preset, or other kernel options) are refused with one
+# line naming both and what differs, unless --force, which marks every row
+"$MK" likeA.h5 --site likeA --config "kernels=synth;preset=small" --level k=1 --level k=2,ghz=2.5 >/dev/null
+"$MK" likeB.h5 --site likeB --config "kernels=synth;preset=ci" --level k=1 --level k=2,ghz=2.5 >/dev/null
+"$MK" likeC.h5 --site likeC --config "kernels=synth;preset=small" --kernel-options "grid.style=ddf" \
+    --level k=1 --level k=2,ghz=2.5 >/dev/null
+rc=0; "$A" compare likeA.h5 likeB.h5 >unlike.txt 2>unlike.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q "likeB.*likeA.*preset ci vs small.*--force" unlike.err &&
+    [ "$(wc -l <unlike.err)" -eq 1 ] && ok "another preset refused in one line" ||
+    fail "another preset: rc $rc: $(cat unlike.err)"
+rc=0; "$A" compare likeA.h5 likeC.h5 >unlike.txt 2>unlike.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q "synth options 'grid.style=ddf' vs ''" unlike.err &&
+    ok "other kernel options refused" || fail "other kernel options: rc $rc: $(cat unlike.err)"
+"$A" compare likeA.h5 likeB.h5 --reference likeA.h5 --force >forced.txt 2>forced.err ||
+    fail "compare --force exit $?"
+grep -q "^likeB .*UNLIKE (preset ci vs small)" forced.txt && ok "--force marks the unlike row" ||
+    fail "--force row: $(grep likeB forced.txt | head -1)"
+grep -q "^likeA .*UNLIKE" forced.txt && fail "the reference row is marked unlike"
+grep -q "^UNLIKE FILES (--force).*not a result" forced.txt && ok "--force marks the bottom line" ||
+    fail "no unlike bottom line: $(tail -3 forced.txt)"
+"$A" compare likeA.h5 likeB.h5 --force --format csv >forced.csv 2>/dev/null || fail "csv --force"
+[ "$(csv_get forced.csv unlike site=likeB)" = "preset ci vs small" ] &&
+    [ -z "$(csv_get forced.csv unlike site=likeA)" ] && ok "CSV column unlike" ||
+    fail "CSV unlike: $(cat forced.csv)"
+rc=0; "$A" plot likeA.h5 likeB.h5 -o unlikeplot >/dev/null 2>plot.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q "preset ci vs small" plot.err && [ ! -e unlikeplot/index.html ] &&
+    ok "plot refuses unlike files" || fail "plot of unlike files: rc $rc: $(cat plot.err)"
+OCCBENCH_GNUPLOT=/nonexistent "$A" plot likeA.h5 likeB.h5 -o unlikeplot --force >/dev/null 2>&1 ||
+    fail "plot --force"
+grep -q "Unlike files, plotted with --force:.*preset ci vs small" unlikeplot/index.html &&
+    ok "plot --force warns at the top of the page" || fail "no unlike banner in index.html"
 finish

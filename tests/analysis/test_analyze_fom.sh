@@ -35,7 +35,7 @@ fom() { # FILE SITE KERNEL COLUMN WANT TOL|exact
 
 # three kernels in common: the hand-computed geometric mean
 "$A" compare b.h5 --reference ref.h5 --format csv > two.csv 2> two.err || fail "compare exit $?"
-head -1 two.csv | grep -q ',throughput_ratio,efficiency_ratio,fom_throughput,fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note$' \
+head -1 two.csv | grep -q ',throughput_ratio,efficiency_ratio,fom_throughput,fom_ratio,fom_in_geomean,fom_geomean,fom_kernels,shares_note,unlike$' \
     && ok "CSV: fom columns appended after the existing ones" || fail "CSV header: $(head -1 two.csv)"
 fom two.csv ref a fom_throughput 4 0.0001
 fom two.csv ref b fom_throughput 2 0.0001
@@ -92,8 +92,13 @@ fom noref.csv siteC a fom_geomean nan exact
     --level kernel=a,k=1 --level kernel=a,k=4
 "$MK" small2.h5 --site siteS2 --cores 4 --noise 0 --reps 5 --config "kernels=a;preset=small" \
     --level kernel=a,k=1 --level kernel=a,k=4
-"$A" compare ci.h5 small2.h5 --reference small.h5 > /dev/null 2> preset.err || fail "compare exit $?"
-grep -q "^warning: siteCI ran preset ci, siteS preset small: its throughputs are of a different problem size and do not compare$" preset.err \
-    && ok "preset mismatch warned" || fail "preset warning: $(cat preset.err)"
-[ "$(wc -l < preset.err)" -eq 1 ] && ok "same preset: no warning" || fail "warnings: $(cat preset.err)"
+rc=0; "$A" compare ci.h5 small2.h5 --reference small.h5 > /dev/null 2> preset.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q "siteCI (ci.h5) and siteS (small.h5): preset ci vs small" preset.err \
+    && ok "preset mismatch refused" || fail "preset refusal: rc $rc: $(cat preset.err)"
+"$A" compare small2.h5 --reference small.h5 > /dev/null 2> preset.err || fail "same preset refused"
+[ ! -s preset.err ] && ok "same preset: no warning" || fail "warnings: $(cat preset.err)"
+"$A" compare ci.h5 small2.h5 --reference small.h5 --force > forced.txt 2> preset.err ||
+    fail "compare --force exit $?"
+grep -q "^warning: --force: comparing unlike files: siteCI" preset.err && ok "--force warns" ||
+    fail "--force warning: $(cat preset.err)"
 finish

@@ -1,0 +1,74 @@
+/* Whether two results files measured like things (analyze.h: "like.c"):
+ * a throughput compares only between files of one schema, one preset (the
+ * problem size) and, per kernel, one set of kernel options. compare and
+ * plot refuse a bottom line across unlike files unless --force, and then
+ * mark every row that compares unlike things. */
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/analyze.h"
+
+void an_config_value(const an_file *f, const char *key, char *out, size_t outlen)
+{
+    *out = 0;
+    size_t klen = strlen(key);
+    for (const char *p = f->config; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+            snprintf(out, outlen, "%.*s", (int)(len - klen - 1), p + klen + 1);
+            return;
+        }
+        p = end ? end + 1 : p + len;
+    }
+}
+
+/* The options the kernel's first finished step ran with; NULL when the
+ * file has no step of it. */
+static const char *kernel_options_of(const an_file *f, const char *kernel)
+{
+    for (size_t i = 0; i < f->nsteps; i++)
+        if (!strcmp(f->steps[i].kernel, kernel))
+            return f->steps[i].attr.kernel_options ? f->steps[i].attr.kernel_options : "";
+    return NULL;
+}
+
+int an_unlike(const an_file *a, const an_file *b, const char *kernel, char *why, size_t len)
+{
+    char pa[64], pb[64];
+    if (a->schema_version != b->schema_version) {
+        snprintf(why, len, "schema %d vs %d", b->schema_version, a->schema_version);
+        return 1;
+    }
+    an_config_value(a, "preset", pa, sizeof pa);
+    an_config_value(b, "preset", pb, sizeof pb);
+    if (*pa && *pb && strcmp(pa, pb)) {
+        snprintf(why, len, "preset %s vs %s", pb, pa);
+        return 1;
+    }
+    const char *oa = kernel ? kernel_options_of(a, kernel) : NULL;
+    const char *ob = kernel ? kernel_options_of(b, kernel) : NULL;
+    if (oa && ob && strcmp(oa, ob)) {
+        snprintf(why, len, "%s options '%.60s' vs '%.60s'", kernel, ob, oa);
+        return 1;
+    }
+    return 0;
+}
+
+int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len)
+{
+    for (int i = 0; i < n; i++) {
+        if (i == base)
+            continue;
+        char w[200];
+        int unlike = an_unlike(&files[base], &files[i], NULL, w, sizeof w);
+        for (size_t s = 0; !unlike && s < files[i].nsteps; s++)
+            unlike = an_unlike(&files[base], &files[i], files[i].steps[s].kernel, w, sizeof w);
+        if (unlike) {
+            snprintf(why, len, "%s (%s) and %s (%s): %s", files[i].label, files[i].path,
+                     files[base].label, files[base].path, w);
+            return i;
+        }
+    }
+    return -1;
+}
