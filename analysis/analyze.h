@@ -324,6 +324,18 @@ const char *an_shares_code(an_share_rule rule);
 /* term / slowdown of row r, or NaN when the rule gives no share. */
 double an_term_share(const an_row *r, const an_row *base, int term);
 
+/* ---- validate.c: the run rules of a reportable result ---- */
+
+#define AN_NRULES 13
+typedef struct an_rule_result {
+    const char *name;
+    int pass;
+    char detail[512];
+} an_rule_result;
+/* The run rules at validate's default bounds into out[AN_NRULES] (*n set);
+ * returns how many failed (the report shows the verdict at its top). */
+int an_validate_defaults(const an_file *f, an_rule_result *out, size_t *n);
+
 /* ---- like.c: whether two files measured like things ---- */
 
 /* The value of `key` in a file's config ("kernels=...;preset=small;..."), "" when absent. */
@@ -335,6 +347,11 @@ int an_unlike(const an_file *a, const an_file *b, const char *kernel, char *why,
 /* The first file unlike files[base] (for any of its kernels), with why
  * naming both; -1 when all are alike. */
 int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len);
+/* 1 when the step of a non-compact group at k is the compact step, linked
+ * (a node where both placements give the same cores measures it once). */
+int an_linked_at(const an_group *g, int k);
+/* Every row of a non-compact group is linked. */
+int an_all_linked(const an_group *g);
 
 /* ---- overview.c: the answer first (plot's overview) ---- */
 

@@ -2,7 +2,8 @@
  * a throughput compares only between files of one schema, one preset (the
  * problem size) and, per kernel, one set of kernel options. compare and
  * plot refuse a bottom line across unlike files unless --force, and then
- * mark every row that compares unlike things. */
+ * mark every row that compares unlike things. And the opposite: a spread
+ * step that is the compact one (linked), said and drawn once. */
 #include <stdio.h>
 #include <string.h>
 
@@ -71,4 +72,35 @@ int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len
         }
     }
     return -1;
+}
+
+/* The finished step of (kernel, placement, k) in f, or NULL. */
+static const an_step *step_of(const an_file *f, const char *kernel, const char *placement, int k)
+{
+    for (size_t i = 0; i < f->nsteps; i++)
+        if (f->steps[i].k == k && !strcmp(f->steps[i].kernel, kernel) &&
+            !strcmp(f->steps[i].placement, placement))
+            return &f->steps[i];
+    return NULL;
+}
+
+/* 1 when the spread step at k is the compact one, linked (on a node where
+ * both placements give the same cores it is measured once: the same step
+ * index and start). */
+int an_linked_at(const an_group *spread, int k)
+{
+    const an_step *s = step_of(spread->file, spread->kernel, spread->placement, k);
+    const an_step *c = step_of(spread->file, spread->kernel, "compact", k);
+    return s && c && s != c && s->attr.step == c->attr.step && s->attr.t_start == c->attr.t_start;
+}
+
+/* Every row of a non-compact group is a linked compact step. */
+int an_all_linked(const an_group *g)
+{
+    if (!strcmp(g->placement, "compact") || g->nrows == 0)
+        return 0;
+    for (size_t i = 0; i < g->nrows; i++)
+        if (!an_linked_at(g, g->rows[i].k))
+            return 0;
+    return 1;
 }

@@ -65,21 +65,63 @@ dc_rep *an_step_reps(const an_step *st, size_t *n, dc_cycles_source *src, dc_cpu
     return r;
 }
 
+/* Repetition records ordered by (node, rank, rep), to find a phase's
+ * repetition. */
+static int cmp_rep_key(const void *a, const void *b)
+{
+    const ob_rep_record *x = *(const ob_rep_record *const *)a,
+                        *y = *(const ob_rep_record *const *)b;
+    if (x->node != y->node)
+        return x->node < y->node ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return (x->rep > y->rep) - (x->rep < y->rep);
+}
+
+/* The clock of the repetition a phase record belongs to: its own probe
+ * when it was probed, else the step's, as an_step_reps takes for the
+ * whole repetition (one rule, so a phase that spans its repetition gets
+ * the repetition's clock term). */
+static double phase_probe(const ob_phase_record *ph, const ob_rep_record **sorted, size_t n,
+                          double step_probe)
+{
+    ob_rep_record key = {.node = ph->node, .rank = ph->rank, .rep = ph->rep};
+    const ob_rep_record *kp = &key;
+    const ob_rep_record **hit =
+        sorted ? bsearch(&kp, sorted, n, sizeof *sorted, cmp_rep_key) : NULL;
+    return hit && isfinite((*hit)->f_probe) ? (*hit)->f_probe : step_probe;
+}
+
+/* The step's repetition records sorted for phase_probe (NULL: out of
+ * memory, and every phase takes the step's probe). */
+static const ob_rep_record **reps_by_key(const an_step *st)
+{
+    const ob_rep_record **sorted = malloc((st->nreps + 1) * sizeof *sorted);
+    for (size_t i = 0; sorted && i < st->nreps; i++)
+        sorted[i] = &st->reps[i];
+    if (sorted)
+        qsort(sorted, st->nreps, sizeof *sorted, cmp_rep_key);
+    return sorted;
+}
+
 static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_source *src,
                           dc_cpu_source *cpu)
 {
     dc_rep *r = malloc((st->nph + 1) * sizeof *r);
+    const ob_rep_record **sorted = reps_by_key(st);
     double probe = median_probe(st);
     size_t m = 0;
     *src = DC_SRC_NONE;
     if (!r) {
+        free(sorted);
         *n = 0;
         return NULL;
     }
     for (size_t i = 0; i < st->nph; i++)
         if (st->ph[i].rep >= 1 && st->ph[i].phase == phase)
-            r[m++] = dc_from_sample(&st->ph[i].s, rank_id(st->ph[i].node, st->ph[i].rank), probe,
-                                    src, cpu);
+            r[m++] = dc_from_sample(&st->ph[i].s, rank_id(st->ph[i].node, st->ph[i].rank),
+                                    phase_probe(&st->ph[i], sorted, st->nreps, probe), src, cpu);
+    free(sorted);
     *n = m;
     return r;
 }
@@ -212,15 +254,18 @@ static dc_rep *class_reps(const an_step *st, int cls, size_t *n, dc_cycles_sourc
             p[m++] = &st->ph[i];
     qsort(p, m, sizeof *p, cmp_phase_key);
     double probe = median_probe(st);
+    const ob_rep_record **sorted = reps_by_key(st);
     for (size_t i = 0; i < m;) {
         ob_sample sum = p[i]->s;
         size_t j = i + 1;
         for (; j < m && cmp_phase_key(&p[j], &p[i]) == 0; j++)
             for (size_t f = 0; f < OB_SAMPLE_NFIELDS; f++)
                 *ob_sample_at(&sum, f) += ob_sample_get(&p[j]->s, f);
-        r[out++] = dc_from_sample(&sum, rank_id(p[i]->node, p[i]->rank), probe, src, cpu);
+        r[out++] = dc_from_sample(&sum, rank_id(p[i]->node, p[i]->rank),
+                                  phase_probe(p[i], sorted, st->nreps, probe), src, cpu);
         i = j;
     }
+    free(sorted);
     free(p);
     *n = out;
     return r;

@@ -305,6 +305,13 @@ static void text_shares(FILE *o, const an_row *r, const an_row *base)
 
 static void text_group(FILE *o, const an_group *g, int phases)
 {
+    if (an_all_linked(g)) { /* said once, not a second identical table */
+        fprintf(o,
+                "\n== %s: kernel %s, placement %s: the compact steps at every k (the same cores "
+                "on this node: measured once, linked) ==\n",
+                g->file->label, g->kernel, g->placement);
+        return;
+    }
     const an_row *last = g->nrows ? &g->rows[g->nrows - 1] : NULL;
     fprintf(o, "\n== %s: kernel %s, placement %s (cycles from %s) ==\n", g->file->label, g->kernel,
             g->placement, last ? dc_source_name(last->src) : "none");
@@ -345,8 +352,8 @@ static void text_contrast(FILE *o, const an_group *g, size_t n)
         for (size_t a = 0; a < g[i].nrows; a++)
             for (size_t b = 0; b < s->nrows; b++) {
                 const an_row *c = &g[i].rows[a], *p = &s->rows[b];
-                if (c->k != p->k || c->k == 1)
-                    continue;
+                if (c->k != p->k || c->k == 1 || an_linked_at(s, c->k))
+                    continue; /* a linked step compared with itself says nothing */
                 if (!printed++)
                     fprintf(o, "\n-- %s: %s compact vs spread at equal k (L3 sharing) --\n",
                             g[i].file->label, g[i].kernel);

@@ -355,7 +355,14 @@ static int node_from_file(const char *path, const char *kernel, an_file *f, an_g
     for (size_t i = 0; i < grp->nrows; i++)
         if (isfinite(grp->rows[i].efficiency)) {
             ks[m] = grp->rows[i].k;
-            eff[m++] = grp->rows[i].efficiency;
+            /* above linear is a slow k=1 baseline, not jobs that speed each
+             * other up: planned at linear, said once */
+            if (grp->rows[i].efficiency > 1.0)
+                fprintf(stderr,
+                        "warning: %s: %s efficiency %.3f at k=%d is above linear (a disturbed "
+                        "k=1 baseline?): planned at 1\n",
+                        path, kernel, grp->rows[i].efficiency, grp->rows[i].k);
+            eff[m++] = grp->rows[i].efficiency > 1.0 ? 1.0 : grp->rows[i].efficiency;
         }
     if (m == 0) {
         free(ks);
@@ -470,6 +477,9 @@ static int plan_tasks(pl_task *tasks, size_t nt, const pl_node *node, pl_result 
 static void plan_print(an_format fmt, const char *kernel, const pl_node *node, const pl_task *tasks,
                        const pl_result *res, size_t nt)
 {
+    int used = 0; /* tasks that take the measured memory per job */
+    for (size_t i = 0; i < nt; i++)
+        used += tasks[i].measured_mem;
     if (fmt == AN_CSV)
         printf("task,concurrency,limited_by,node_days\n");
     else {
@@ -477,8 +487,10 @@ static void plan_print(an_format fmt, const char *kernel, const pl_node *node, c
                node->mem_gb, node->cpu_factor, node->ks ? "measured (" : "linear",
                node->ks ? kernel : "", node->ks ? ")" : "");
         if (isfinite(node->job_mem_gb))
-            printf("memory per job measured: %.4g GB (median PSS of %s at k=%d)\n",
-                   node->job_mem_gb, kernel, node->job_mem_k);
+            printf("memory per job measured: %.4g GB (median PSS of %s at k=%d); %s\n",
+                   node->job_mem_gb, kernel, node->job_mem_k,
+                   used ? "used by the tasks whose max_rss_gb is 'measured'"
+                        : "not used: every task gives its own max_rss_gb ('measured' takes it)");
         printf("%-24s %11s %10s %10s %14s\n", "task", "concurrency", "limited_by", "efficiency",
                "node_days");
     }

@@ -230,7 +230,8 @@ static int fig_end(plotctx *p, figure *fg, const char *caption)
         p->figures++;
         /* the names are clean()ed; the caption may hold a kernel's name */
         fprintf(p->html,
-                "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"%d\"></a>"
+                "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"%s\" width=\"%d\" "
+                "style=\"max-width:100%%;height:auto\"></a>"
                 "<figcaption>",
                 fg->name, fg->name, fg->name, fg->width);
         html_text(p->html, caption);
@@ -250,6 +251,35 @@ static void series_title(char *t, size_t len, const an_group *g, int nfiles)
     else
         snprintf(raw, sizeof raw, "%s", g->placement);
     clean_title(t, len, raw);
+}
+
+/* Tics at the measured k (integers: 1, 2, 4, ...) instead of gnuplot's
+ * 1.2, 1.4 between two levels; beyond 16 levels gnuplot's own tics, which
+ * are integers on such ranges. */
+static void integer_k_tics(figure *fg, const char *kernel, an_group **g, size_t *ng, int nf)
+{
+    int ks[17], n = 0;
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < ng[f]; i++) {
+            if (strcmp(g[f][i].kernel, kernel))
+                continue;
+            for (size_t r = 0; r < g[f][i].nrows && n <= 16; r++) {
+                int k = g[f][i].rows[r].k, seen = 0;
+                for (int j = 0; j < n; j++)
+                    seen |= ks[j] == k;
+                if (!seen)
+                    ks[n++] = k;
+            }
+        }
+    if (!fg->gp || n == 0 || n > 16) {
+        if (fg->gp)
+            fprintf(fg->gp, "set format x '%%.0f'\n");
+        return;
+    }
+    fprintf(fg->gp, "set xtics (");
+    for (int j = 0; j < n; j++)
+        fprintf(fg->gp, "%s%d", j ? ", " : "", ks[j]);
+    fprintf(fg->gp, ")\n");
 }
 
 typedef double (*row_value)(const an_row *r);
@@ -275,13 +305,18 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
     snprintf(name, sizeof name, "%s_%s", what, ck);
     snprintf(title, sizeof title, "%s: %s vs occupancy", kernel, ylabel);
     figure fg;
-    int series = 0;
+    int series = 0, linked = 0;
     fig_begin(&fg, name, title, "k (active ranks per node)", ylabel);
+    integer_k_tics(&fg, kernel, g, ng, nf);
     for (int f = 0; f < nf; f++)
         for (size_t i = 0; i < ng[f]; i++) {
             const an_group *gr = &g[f][i];
             if (strcmp(gr->kernel, kernel) || gr->nrows == 0)
                 continue;
+            if (an_all_linked(gr)) { /* the compact line, drawn once */
+                linked = 1;
+                continue;
+            }
             char t[200];
             series_title(t, sizeof t, gr, nf);
             FILE *d = fig_data(p, &fg, rel, sizeof rel);
@@ -297,7 +332,10 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
             if (!finite)
                 continue;
             int lt = ++series; /* the linear line shares its series' colour */
-            fig_clause(&fg, "'%s' using 1:2 with linespoints lt %d lw 2 title '%s'", rel, lt, t);
+            /* spread: open points and a dashed line, so it shows where it meets compact */
+            int spread = strcmp(gr->placement, "compact") != 0;
+            fig_clause(&fg, "'%s' using 1:2 with linespoints lt %d lw 2 pt %d dt %d title '%s'",
+                       rel, lt, spread ? 6 : 7, spread ? 4 : 1, t);
             if (linear && gr->rows[0].k == 1) {
                 FILE *l = fig_data(p, &fg, rel, sizeof rel);
                 if (!l)
@@ -311,9 +349,12 @@ static void per_kernel_figure(plotctx *p, const char *kernel, an_group **g, size
         }
     if (val == v_eff && fg.series > 0)
         fig_clause(&fg, "0.9 with lines dt 3 lc rgb 'gray40' title 'knee bound (90%%)'");
-    char cap[256];
-    snprintf(cap, sizeof cap, "%s of %s against k%s", ylabel, kernel,
-             linear ? ", dashed: linear scaling from k=1" : "");
+    char cap[384];
+    snprintf(cap, sizeof cap, "%s of %s against k%s%s", ylabel, kernel,
+             linear ? ", short dashes: linear scaling from k=1" : "",
+             linked ? "; spread is not drawn where its steps are the compact ones (the same cores "
+                      "on this node: measured once, linked)"
+                    : "; spread: open points, dashed");
     fig_end(p, &fg, cap);
 }
 
@@ -373,10 +414,26 @@ static void decomposition_figure(plotctx *p, const an_group *gr, const an_row *r
                 : "the same split per phase (label phase:k)");
 }
 
+/* Groups with LLC miss counts from k=1 on: what the cycles-vs-misses figure can draw. */
+static int llc_groups(an_group **g, size_t *ng, int nf)
+{
+    int n = 0;
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < ng[f]; i++)
+            n += g[f][i].nrows > 0 && g[f][i].rows[0].k == 1 && isfinite(g[f][i].rows[0].lvl.llc);
+    return n;
+}
+
 static void llc_figure(plotctx *p, an_group **g, size_t *ng, int nf)
 {
     char rel[512];
     figure fg;
+    if (!llc_groups(g, ng, nf)) { /* no empty section: say why there is no figure */
+        fprintf(p->html, "<p>No figure: no file has LLC miss counts (they need hardware "
+                         "counters; each file's /counters says why a metric was not counted, "
+                         "and occbench --info on the node).</p>\n");
+        return;
+    }
     fig_begin(&fg, "cycles_vs_llc", "delta cycles vs delta LLC misses per repetition (vs k=1)",
               "delta LLC misses", "delta cycles");
     for (int f = 0; f < nf; f++)
@@ -523,8 +580,14 @@ static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
     figure fg;
     fig_begin(&fg, "overview", "throughput at the top k against linear, and where the rest went",
               "", "share of linear throughput (k x throughput at k=1)");
-    if (n > 12)
-        fig_size(&fg, (int)(n * 45 + 400), 560);
+    /* many bars (several files): at most a 1400 px page, the key under the
+     * bars so that it is never cut off at the right edge */
+    if (n > 12) {
+        int w = (int)(n * 45 + 400);
+        fig_size(&fg, w < 1400 ? w : 1400, 600);
+        if (fg.gp)
+            fprintf(fg.gp, "set key below\n");
+    }
     fig_rowstacked(&fg, 0.85, 0.7, "-30 font ',10'");
     if (fg.gp) /* the dashed line: linear scaling */
         fprintf(fg.gp, "set yrange [0:*]\n"
@@ -534,33 +597,55 @@ static void overview_figure(plotctx *p, const an_overview *ov, size_t n, int nf)
         fig_end(p, &fg, "");
         return;
     }
+    /* Columns: the green part, each term's loss (above it), each term's gain
+     * (negative: gnuplot stacks it below zero). The terms add up to
+     * 1 - efficiency, so with the gains taken out of the green part the bar
+     * above zero ends exactly at the linear line: no bar passes it unless
+     * the throughput did. */
     size_t drawn = 0;
+    int gained[DC_NTERMS] = {0};
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(ov[i].efficiency))
             continue;
         char label[256];
         overview_label(label, sizeof label, &ov[i], nf);
-        fprintf(d, "\"%s k=%d\" %.6g", label, ov[i].k, ov[i].efficiency);
+        double gains = 0;
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            if (isfinite(ov[i].lost[t]) && ov[i].lost[t] < 0) {
+                gains += ov[i].lost[t];
+                gained[t] = 1;
+            }
+        fprintf(d, "\"%s k=%d\" %.6g", label, ov[i].k, ov[i].efficiency + gains);
         for (int t = DC_CLOCK; t < DC_NTERMS; t++)
             fprintf(d, " %.6g", isfinite(ov[i].lost[t]) && ov[i].lost[t] > 0 ? ov[i].lost[t] : 0);
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            fprintf(d, " %.6g", isfinite(ov[i].lost[t]) && ov[i].lost[t] < 0 ? ov[i].lost[t] : 0);
         fprintf(d, "\n");
         drawn++;
     }
     fclose(d);
     if (drawn) {
-        fig_clause(&fg, "'%s' using 2:xtic(1) title 'throughput (efficiency)' lc rgb '#2e7d32'",
+        fig_clause(&fg,
+                   "'%s' using 2:xtic(1) title 'throughput (efficiency, less gains)' "
+                   "lc rgb '#2e7d32'",
                    rel);
         static const char *const colours[DC_NTERMS] = {"",        "#c62828", "#ef6c00",
                                                        "#1565c0", "#6a1b9a", "#757575"};
         for (int t = DC_CLOCK; t < DC_NTERMS; t++)
             fig_clause(&fg, "'' using %d title 'lost: %s' lc rgb '%s'", t + 2, dc_term_names[t],
                        colours[t]);
+        for (int t = DC_CLOCK; t < DC_NTERMS; t++)
+            if (gained[t]) /* the gain columns that are not all zero */
+                fig_clause(&fg, "'' using %d title 'gain: %s' lc rgb '%s' fs pattern 4",
+                           t + 1 + DC_NTERMS, dc_term_names[t], colours[t]);
     }
     fig_end(p, &fg,
-            "per kernel and placement at the largest k: the green part is the throughput "
-            "reached (efficiency), the rest of the bar up to the dashed line (linear) the "
-            "throughput lost to each term; a term that was a gain (negative: the clock rose) is "
-            "not drawn, so the bar then reaches past the line by as much (the table has it)");
+            "per kernel and placement at the largest k: above zero, up to the dashed line "
+            "(linear), the throughput reached (green) and the throughput lost to each term; a "
+            "term that was a gain (the clock rose: a negative term) is drawn below zero, "
+            "hatched, and taken out of the green part, so the efficiency is the green part plus "
+            "the gains and no bar passes the line unless the throughput did (the table has the "
+            "numbers)");
 }
 
 static void html_num(FILE *o, double v, const char *fmt)
@@ -693,6 +778,32 @@ static int plot_args(int argc, char **argv, char **paths, int *np, const char **
     return AN_OK;
 }
 
+/* Each file's validate verdict at the default bounds, failing rules named:
+ * whether a result is reportable is read before any figure. */
+static void validate_verdicts(plotctx *p, const an_file *files, int np)
+{
+    for (int i = 0; i < np; i++) {
+        an_rule_result res[AN_NRULES];
+        size_t n = 0;
+        int failed = an_validate_defaults(&files[i], res, &n);
+        fprintf(p->html, "<p class=\"verdict\"><strong>");
+        html_text(p->html, files[i].label);
+        fprintf(p->html, ": %s</strong> (occbench-analyze validate: %d of %zu rules failed)",
+                failed ? "NOT REPORTABLE" : "REPORTABLE", failed, n);
+        if (failed) {
+            fprintf(p->html, "</p>\n<ul>\n");
+            for (size_t r = 0; r < n; r++)
+                if (!res[r].pass) {
+                    fprintf(p->html, "<li>%s: ", res[r].name);
+                    html_text(p->html, res[r].detail);
+                    fprintf(p->html, "</li>\n");
+                }
+            fprintf(p->html, "</ul>\n");
+        } else
+            fprintf(p->html, "</p>\n");
+    }
+}
+
 static void html_head(plotctx *p, const an_file *files, int np)
 {
     fprintf(p->html,
@@ -708,6 +819,7 @@ static void html_head(plotctx *p, const an_file *files, int np)
         fprintf(p->html, "</li>\n");
     }
     fprintf(p->html, "</ul>\n");
+    validate_verdicts(p, files, np);
     char why[512];
     if (an_first_unlike(files, np, 0, why, sizeof why) >= 0) { /* plotted with --force */
         fprintf(p->html, "<p><strong>Unlike files, plotted with --force:</strong> ");

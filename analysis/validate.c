@@ -467,6 +467,31 @@ static const rule rules[] = {{"completed", rule_complete},
                              {"timer_resolution", rule_timer},
                              {"one_rank_per_core", rule_one_rank_per_core}};
 
+enum { NRULES = sizeof rules / sizeof rules[0] };
+
+/* Every rule on f at bounds o, into out[NRULES]; the number that failed. */
+static int run_rules(const an_file *f, const vopts *o, an_rule_result *out)
+{
+    int failed = 0;
+    for (size_t i = 0; i < NRULES; i++) {
+        verdict v = {1, ""};
+        rules[i].check(f, o, &v);
+        out[i].name = rules[i].name;
+        out[i].pass = v.pass;
+        snprintf(out[i].detail, sizeof out[i].detail, "%s", v.detail);
+        failed += !v.pass;
+    }
+    return failed;
+}
+
+int an_validate_defaults(const an_file *f, an_rule_result *out, size_t *n)
+{
+    vopts o = {5, 0.05, 0.05, 3.0}; /* validate's defaults: the bounds of a reportable result */
+    _Static_assert(NRULES == AN_NRULES, "AN_NRULES is the rule count");
+    *n = NRULES;
+    return run_rules(f, &o, out);
+}
+
 int an_cmd_validate(int argc, char **argv, const an_shared *sh)
 {
     vopts o = {sh->min_reps, 0.05, 0.05, 3.0};
@@ -501,15 +526,12 @@ int an_cmd_validate(int argc, char **argv, const an_shared *sh)
     char err[1024];
     if (an_load(path, &f, err, sizeof err) < 0)
         return an_bad("%s", err);
-    int failed = 0;
     printf("validate %s\n", path);
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        verdict v = {1, ""};
-        rules[i].check(&f, &o, &v);
-        failed += !v.pass;
-        printf("%s  %-20s %s\n", v.pass ? "PASS" : "FAIL", rules[i].name, v.detail);
-    }
-    size_t nrules = sizeof rules / sizeof rules[0];
+    an_rule_result res[NRULES];
+    int failed = run_rules(&f, &o, res);
+    for (size_t i = 0; i < NRULES; i++)
+        printf("%s  %-20s %s\n", res[i].pass ? "PASS" : "FAIL", res[i].name, res[i].detail);
+    size_t nrules = NRULES;
     /* a calibration file (occbench --calibrate) also answers: does the split
      * put injected contention where it belongs on this node? */
     an_calibration *cal;

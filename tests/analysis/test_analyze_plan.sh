@@ -58,4 +58,16 @@ printf 'task,instances_millions,cpu_hours_millions,max_rss_gb\nsmall,1,0.024,mea
 [ $rc -eq 2 ] && grep -q "max_rss_gb 'measured' needs --node FILE.h5 --kernel K whose file has PSS" nopss.err \
     && ok "no PSS in the file: refused" || fail "no PSS: rc=$rc $(cat nopss.err)"
 "$A" plan --workload wm.csv --node cores=8,mem_gb=32 > /dev/null 2>&1; [ $? -eq 2 ] && ok "measured without a file: refused" || fail "measured without file"
+# a measured efficiency above linear (k=1 slower than k=8: a disturbed baseline)
+# is planned at linear, with one warning; 8 cores, rss 2 -> 8 jobs at efficiency 1
+"$MK" fast.h5 --cores 8 --mem-gb 32 --level k=1,ghz=2 --level k=8,ghz=2.4 >/dev/null
+"$A" plan --workload w2.csv --node fast.h5 --kernel synth --format csv > pf.csv 2> pf.err ||
+    fail "plan above linear exit"
+grep -q "efficiency 1.[0-9]* at k=8 is above linear.*planned at 1" pf.err && ok "above linear: warned" ||
+    fail "no above-linear warning: $(cat pf.err)"
+awk -F, '$1 == "small" { exit !($4 > 124.9 && $4 < 125.1) }' pf.csv && ok "above linear: planned at 1" ||
+    fail "above linear planned as: $(cat pf.csv)"
+# a measured memory per job the tasks do not use is said to be unused
+"$A" plan --workload w2.csv --node pss.h5 --kernel synth | grep -q "memory per job measured: 2 GB .*not used" &&
+    ok "unused measured memory said so" || fail "measured memory line without its use"
 finish

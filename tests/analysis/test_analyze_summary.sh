@@ -151,6 +151,19 @@ row=$(sed -n 2p real.cmp.csv)
 [ -z "$(csv_get real.cmp.csv shares_note)" ] && [ -n "$(csv_get real.cmp.csv clock_share)" ] &&
     ok "compare gives the real slowdown's shares" || fail "compare real row '$row'"
 head -1 real.cmp.csv | grep -q ",shares_note," || fail "compare CSV header"
+# one clock rule for a repetition and its phases: each phase record takes its
+# repetition's probe (the step's where it was not probed), so with the probe
+# noisy the phases' clock terms add up to the whole repetition's (they took the
+# step's median and chase's single phase had the opposite sign of its repetition)
+"$MK" phclk.h5 --no-counters --noise 0.1 --level "$BASE" --level "k=2,ghz=2.5,gcycles=3,blocked=0.05" \
+    --phases compute,write >/dev/null
+"$A" summary phclk.h5 --phases --format csv >phclk.csv 2>/dev/null || fail "summary phclk"
+whole=$(csv_get phclk.csv clock_s k=2 phase=)
+parts=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) ix[$i] = i; next }
+    $ix["k"] == 2 && ($ix["phase"] == "compute" || $ix["phase"] == "write") { s += $ix["clock_s"] }
+    END { print s }' phclk.csv)
+approx "$parts" "$whole" 1e-6 && ok "phase clock terms add up to the repetition's ($whole)" ||
+    fail "phases' clock terms $parts, the repetition's $whole"
 # --phases prints phase names whole (they were cut to 10 characters)
 "$MK" longph.h5 --level "$BASE" --level "k=2,ghz=2,gcycles=3,blocked=0.45,runq=0.01" \
     --phases compute,datastore_write_back >/dev/null

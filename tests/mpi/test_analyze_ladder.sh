@@ -40,6 +40,13 @@ grep -q "^PASS  completed" "$TMP/v.txt" && grep -q "^PASS  provenance_complete" 
 grep -Eq "^(PASS|FAIL)  timer_resolution .* ticks of the [0-9.e+-]+ s timer" "$TMP/v.txt" ||
     { cat "$TMP/v.txt"; fail "the timer resolution was not checked"; }
 
+# 2 cores: spread gives the compact cores, its steps are linked: said once, no
+# second table, no "compact vs spread" ratio of a step with itself
+"$A" summary "$out" > "$TMP/s.txt" 2>/dev/null || fail "summary text"
+grep -q "placement spread: the compact steps at every k (.*linked)" "$TMP/s.txt" ||
+    { cat "$TMP/s.txt"; fail "linked spread steps not said once"; }
+grep -q "compact vs spread at equal k" "$TMP/s.txt" && fail "a linked step compared with itself"
+[ "$(grep -c "placement spread" "$TMP/s.txt")" -eq 2 ] || fail "spread groups: $(grep spread "$TMP/s.txt")"
 "$A" compare "$out" --reference "$out" --format csv > "$TMP/c.csv" || fail "compare"
 awk -F, 'NR > 1 && $17 != 1 { exit 1 }' "$TMP/c.csv" || fail "self-compare ratio is not 1"
 printf 'task,instances_millions,cpu_hours_millions,max_rss_gb\nsmall,1,0.01,0.5\n' > "$TMP/w.csv"

@@ -43,8 +43,25 @@ awk -F'</td><td>' '/^<tr><td><\/td><td><a href="#kernel-/ {
     if (d > 0.3) { print "row does not add up: " $0; bad = 1 }
 } END { exit bad }' "$html" || fail "the overview's shares do not add up to 1 - efficiency"
 xmllint --noout "$TMP/report/overview.svg" || fail "overview.svg is not XML"
-grep -q ">lost: clock<" "$TMP/report/overview.svg" && grep -q ">throughput (efficiency)<" "$TMP/report/overview.svg" ||
+grep -q ">lost: clock<" "$TMP/report/overview.svg" &&
+    grep -q ">throughput (efficiency, less gains)<" "$TMP/report/overview.svg" ||
     fail "overview.svg lacks its series"
+# no bar passes the linear line unless its throughput did: above zero each bar
+# (green + losses) is 1 - (the gains drawn below zero) ... = exactly 1 where
+# shares are given, the efficiency alone where not
+dat=$(sed -n "s/^plot '\([^']*\)'.*/\1/p" "$TMP/report/overview.gp" | head -n1)
+[ -s "$TMP/report/$dat" ] || fail "no overview data file ($dat)"
+awk '{ top = 0; for (i = NF - 10; i <= NF - 5; i++) top += $i
+       eff = $(NF - 10); for (i = NF - 4; i <= NF; i++) eff -= $i
+       if (top > 1 + 1e-6 && eff <= 1) { print "bar to " top " at efficiency " eff; bad = 1 } }
+     END { exit bad }' "$TMP/report/$dat" || fail "an overview bar passes the linear line"
+# the validate verdict, with its failing rules, before the overview
+v=$(grep -n 'class="verdict"' "$html" | head -n1 | cut -d: -f1)
+o=$(grep -n '<img src="overview.svg"' "$html" | cut -d: -f1)
+[ -n "$v" ] && [ "$v" -lt "$o" ] || fail "no validate verdict above the overview"
+grep -q 'NOT REPORTABLE</strong> (occbench-analyze validate: [0-9]* of 13 rules failed)' "$html" &&
+    grep -q "<li>production_preset: preset ci" "$html" ||
+    fail "the verdict does not name the failing rules: $(grep -A3 verdict "$html")"
 
 echo "== the isr phase plot: vertical labels"
 svg=$(ls "$TMP"/report/phases_*_isr_compact.svg)
