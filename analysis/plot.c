@@ -547,16 +547,24 @@ static size_t kernel_list(an_group **g, size_t *ng, int nf, const char **out)
 }
 
 /* One overview row per (kernel, file, placement), kernels in order, so each
- * kernel's compact and spread bars stand side by side. */
+ * kernel's compact and spread bars stand side by side; a placement whose
+ * steps are all the linked compact ones is not repeated (*linked counts
+ * them, for the page to say so). */
 static size_t overview_rows(an_group **g, size_t *ng, int nf, const char **kernels, size_t nkernels,
-                            an_overview *out)
+                            an_overview *out, size_t *linked)
 {
     size_t n = 0;
+    *linked = 0;
     for (size_t k = 0; k < nkernels; k++)
         for (int f = 0; f < nf; f++)
-            for (size_t i = 0; i < ng[f]; i++)
-                if (!strcmp(g[f][i].kernel, kernels[k]) && g[f][i].nrows)
+            for (size_t i = 0; i < ng[f]; i++) {
+                if (strcmp(g[f][i].kernel, kernels[k]) || !g[f][i].nrows)
+                    continue;
+                if (an_all_linked(&g[f][i]))
+                    (*linked)++;
+                else
                     out[n++] = an_overview_of(&g[f][i]);
+            }
     return n;
 }
 
@@ -847,11 +855,18 @@ static int kernel_sections(plotctx *p, an_group **g, size_t *ng, int np)
         return an_bad("plot: out of memory");
     }
     size_t nkernels = kernel_list(g, ng, np, kernels);
-    size_t nov = overview_rows(g, ng, np, kernels, nkernels, ov);
+    size_t linked = 0;
+    size_t nov = overview_rows(g, ng, np, kernels, nkernels, ov, &linked);
     fprintf(p->html, "<h2 id=\"overview\">overview: at the top k, how much throughput per node, "
                      "and where did the rest go?</h2>\n");
     overview_figure(p, ov, nov, np);
     overview_html(p, ov, nov, np);
+    if (linked)
+        fprintf(p->html,
+                "<p>%zu spread placement(s) not repeated: on this node they gave the compact "
+                "cores at every k, so their steps are the compact ones (measured once, "
+                "linked).</p>\n",
+                linked);
     free(ov);
     for (size_t kk = 0; kk < nkernels; kk++)
         kernel_section(p, kernels[kk], g, ng, np);
