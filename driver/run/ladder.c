@@ -397,9 +397,10 @@ static ob_step_run step_run_for(const run_state *rs, const step_def *sd, const i
 }
 
 /* Set up, start together, measure (next to the injection, if any), tear
- * down; the step's start and end since the epoch. */
+ * down; the step's start and end since the epoch, and its set-up time
+ * (until the last active rank had set up). */
 static void measure_step(run_state *rs, int index, const step_def *sd, const int *order,
-                         ob_step_run *run, double *t_start, double *t_end)
+                         ob_step_run *run, double *t_start, double *t_end, double *setup_s)
 {
     const ob_launch *l = &rs->launch;
     ob_sleep_barrier(l->world);
@@ -408,6 +409,7 @@ static void measure_step(run_state *rs, int index, const step_def *sd, const int
     *t_start = ob_now() - rs->epoch;
     ob_step_setup(run);
     ob_sleep_barrier(l->world); /* every active rank set up: start together */
+    *setup_s = ob_now() - rs->epoch - *t_start;
     ob_injection *inj = start_injection(rs, sd, order);
     ob_step_measure(run);
     ob_inject_stop(inj);
@@ -420,8 +422,8 @@ static void measure_step(run_state *rs, int index, const step_def *sd, const int
 /* The step's records, summary row, attributes and the node's monitor
  * samples, written by rank 0 in one call (collective). */
 static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run *run, int valid,
-                      const char *reason, double t_start, double t_end, int cut_short,
-                      ob_summary_row *row, char *err, size_t errlen)
+                      const char *reason, double t_start, double t_end, double setup_s,
+                      int cut_short, ob_summary_row *row, char *err, size_t errlen)
 {
     const ob_launch *l = &rs->launch;
     step_rows rows = {0};
@@ -451,6 +453,7 @@ static int write_step(run_state *rs, int index, const step_def *sd, ob_step_run 
                                    .kernel_options = sd->kernel_options,
                                    .phase_classes = phase_classes,
                                    .phase_mark_cost = rs->record.phase_mark_cost,
+                                   .setup_s = setup_s,
                                    .between_s = between,
                                    .writer_rss_bytes = l->rank == 0 ? max_rss_bytes() : NAN,
                                    .cut_short = cut_short,
@@ -488,8 +491,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
     watch w;
     watch_start(&w, rs, index, order);
     ob_step_run run = step_run_for(rs, sd, order);
-    double t_start, t_end;
-    measure_step(rs, index, sd, order, &run, &t_start, &t_end);
+    double t_start, t_end, setup_s;
+    measure_step(rs, index, sd, order, &run, &t_start, &t_end, &setup_s);
 
     char reason[256] = "";
     int first = ob_launch_first_failing(l, run.failed);
@@ -507,8 +510,8 @@ static int run_step(run_state *rs, int index, int *order, char *err, size_t errl
         return 0;
     }
     int valid = first < 0;
-    int rc = write_step(rs, index, sd, &run, valid, reason, t_start, t_end, *interrupted, row, err,
-                        errlen);
+    int rc = write_step(rs, index, sd, &run, valid, reason, t_start, t_end, setup_s, *interrupted,
+                        row, err, errlen);
     ob_step_free(&run);
     watch_end(&w);
     if (valid) {

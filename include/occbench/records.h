@@ -128,6 +128,9 @@
     X(STR, plan, "", "the kernel's plan description for these options and preset")                 \
     X(STR, phase_classes, "", "each phase's class in phase order, comma-separated: compute or io") \
     X(F64, phase_mark_cost, NAN, "seconds one phase's pair of marks costs this rank")              \
+    X(F64, setup_s, NAN,                                                                           \
+      "seconds from the step's start until every active rank had set up (allocation, input, "      \
+      "first touch on its bound core): the slowest rank's set-up, which the step waits for")       \
     X(F64, between_s, NAN,                                                                         \
       "seconds from the previous step's t_end to this t_start in the launch (harness: gathers, "   \
       "write, set-up); NaN for a launch's first step")                                             \

@@ -21,6 +21,15 @@ done
 # OCCBENCH_* settings (here the data directory common.sh exports) are provenance
 h5dump -a /system/env_OCCBENCH_DATA_DIR "$TMP/ladder-1.h5" | grep -q "$OCCBENCH_DATA_DIR" ||
     fail "OCCBENCH_DATA_DIR not recorded in /system"
+# every step records its set-up time: the wait until every active rank had
+# set up, inside the step's span (the time model and a reader see it)
+h5dump -A "$TMP/ladder-2.h5" | awk '
+    /ATTRIBUTE "setup_s"/ { want = "s" } /ATTRIBUTE "t_start"/ { want = "a" } /ATTRIBUTE "t_end"/ { want = "b" }
+    /\(0\): / && want != "" { v[want] = $2; want = "" }
+    /^   *}$/ && ("s" in v) && ("a" in v) && ("b" in v) {
+        n++; if (!(v["s"] >= 0 && v["s"] <= v["b"] - v["a"])) bad = 1; delete v }
+    END { if (n == 0) print "no setup_s attribute"; exit bad || n == 0 }' ||
+    fail "setup_s missing or outside the step's span"
 # the I/O kernels leave nothing behind in --io-dir
 left=$(find "$TMP" -mindepth 1 -maxdepth 1 ! -name '*.h5' ! -name 'log-*' | wc -l)
 [ "$left" -eq 0 ] || { ls -la "$TMP"; fail "stray files in the I/O directory"; }
