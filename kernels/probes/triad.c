@@ -160,8 +160,21 @@ static int triad_setup(ob_ctx *ctx, void **state)
     return OB_OK;
 }
 
-static void triad_pass(double *restrict a, const double *restrict b, const double *restrict c,
-                       double q, size_t n)
+/* The pass compiled for the widest vector unit the CPU has (GCC
+ * target_clones, chosen once at load time; -O3 for this file, see
+ * CMakeLists.txt). Memory-bound as it is, the loop still needs the width:
+ * built as scalar SSE2 code (one element per iteration, what -O2 gives)
+ * it issued too slowly to keep up with one Zen 5 core's bandwidth and read
+ * about 0.70x of STREAM there (docs/PERFORMANCE.md). With q = -1 every
+ * value is a small integer, so every variant computes the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define OB_TRIAD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define OB_TRIAD_CLONES
+#endif
+
+OB_TRIAD_CLONES static void triad_pass(double *restrict a, const double *restrict b,
+                                       const double *restrict c, double q, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         a[i] = b[i] + q * c[i];
