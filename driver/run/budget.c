@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "driver/run/datadir.h"
+#include "driver/run/steptime_measure.h"
 
 /* A full ladder of every kernel at the production preset fits half an hour
  * on a 128-core node (docs/ARCHITECTURE.md, "A ladder that fits"). */
@@ -131,7 +132,12 @@ int ob_budget_plan(run_state *rs, char *err, size_t errlen)
     }
     if (!rs->time.have_steptime)
         return 0;
+    ob_steptime_for_ranks(&rs->time.steptime, rs->launch.size);
     add_job_time(rs);
+    /* a plan for this node (not another one's --topology) takes its set-up
+     * and repetition times from this node */
+    if ((rs->opt.dry_run || rs->opt.budget > 0) && !rs->opt.topology && !rs->opt.calibrate)
+        rs->time.measured = ob_steptime_measure(rs, &rs->time.measure_s);
     if (rs->opt.budget > 0 && choose_window(rs, err, errlen) != 0)
         return -1;
     if (rs->opt.budget <= 0 && !rs->opt.window_given && !rs->opt.calibrate)
@@ -142,6 +148,42 @@ int ob_budget_plan(run_state *rs, char *err, size_t errlen)
         ladder_seconds(rs, rs->opt.window, rs->time.estimate);
     return 0;
 }
+/* Where a step's time comes from, after its line. */
+static const char *source_of(const run_state *rs, const char *kernel)
+{
+    const ob_steptime_entry *e = ob_steptime_find(&rs->time.steptime, kernel, rs->opt.preset);
+    if (!e)
+        return " (no reference time: window + 1 s)";
+    return e->measured ? " (measured here)" : " (reference time)";
+}
+
+/* Which figures were measured on this node and which come from elsewhere. */
+static void print_sources(const run_state *rs)
+{
+    const ob_steptime *t = &rs->time.steptime;
+    for (int i = 0; i < t->n; i++) {
+        const ob_steptime_entry *e = &t->e[i];
+        if (!e->measured)
+            continue;
+        printf("  %-8s measured here: k=1 set-up %.3g s, warm-up %.3g s, repetition %.3g s; "
+               "every core at once: ",
+               e->kernel, e->setup_s, e->warmup_s, e->rep_s);
+        if (e->contention_full > 0)
+            printf("repetition x%.3g, set-up %.3g s\n", e->contention_full, e->setup_full);
+        else
+            printf("not measured (x%.3g from the file)\n", t->contention_full);
+    }
+    if (rs->time.measured > 0)
+        printf("times: %d kernel(s) measured here (a warm-up and a repetition each, at k=1 and "
+               "with every core at once: %.1f s); the time between steps (%.2f s) and what was "
+               "not measured from %s\n",
+               rs->time.measured, rs->time.measure_s, rs->time.steptime.between_s,
+               rs->time.steptime.source);
+    else
+        printf("times: from %s (reference times of another CPU%s)\n", rs->time.steptime.source,
+               rs->opt.topology ? ": --topology plans for another node than this one" : "");
+}
+
 /* Rank 0: the plan; every step with --dry-run, else only its last line. */
 void ob_budget_print(const run_state *rs, int steps)
 {
@@ -161,14 +203,13 @@ void ob_budget_print(const run_state *rs, int steps)
         else
             printf("%4d  %-7s %-7s k=%-4d about %6.1f s%s\n", i + 1, sd->kernel->name, sd->label,
                    sd->k, rs->time.estimate ? rs->time.estimate[i] : NAN,
-                   ob_steptime_find(&rs->time.steptime, sd->kernel->name, rs->opt.preset)
-                       ? ""
-                       : " (no reference time: window + 1 s)");
+                   source_of(rs, sd->kernel->name));
     }
-    printf("planned: %d steps, about %.0f min (%d measured, %d linked; preset %s, window %.3g s, "
-           "min-reps %d, %d cores per node; times from %s)\n",
-           rs->plan.nsteps, ceil(total / 60.0), rs->plan.nsteps - linked, linked,
-           ob_preset_name(rs->opt.preset), rs->opt.window, rs->opt.min_reps, rs->cores,
-           rs->time.steptime.source);
+    if (steps)
+        print_sources(rs);
+    printf("planned: %d steps, about %.0f min (%.0f s; %d measured, %d linked; preset %s, window "
+           "%.3g s, min-reps %d, %d cores per node)\n",
+           rs->plan.nsteps, ceil(total / 60.0), total, rs->plan.nsteps - linked, linked,
+           ob_preset_name(rs->opt.preset), rs->opt.window, rs->opt.min_reps, rs->cores);
     fflush(stdout);
 }

@@ -52,6 +52,8 @@ typedef struct run_time {
     ob_steptime steptime; /* reference step times (data/step_time.conf) */
     int have_steptime;    /* 0: the table could not be read (ETA from elapsed time) */
     double *estimate;     /* estimate[i]: step i's seconds by the model (0: linked) */
+    int measured;         /* kernels whose times were measured on this node (--dry-run, --budget) */
+    double measure_s;     /* the seconds measuring them took */
 } run_time;
 
 /* The results file and what it records besides the steps. */

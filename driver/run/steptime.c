@@ -24,7 +24,7 @@ static int parse_value(const char *s, double *out)
     return 0;
 }
 
-/* One non-comment line: "contention_at_full_node C", "between_steps S" or
+/* One non-comment line: "contention_at_full_node C", "between_steps S [PER_RANK]" or
  * "KERNEL PRESET REP_SECONDS SETUP_SECONDS". */
 static int parse_line(char *line, ob_steptime *t, const char *path, int no, char *err,
                       size_t errlen)
@@ -43,10 +43,12 @@ static int parse_line(char *line, ob_steptime *t, const char *path, int no, char
         t->contention_full = a;
         return 0;
     }
-    if (n == 2 && !strcmp(tok[0], "between_steps")) {
-        if (parse_value(tok[1], &a))
-            return bad_line(err, errlen, path, no, "between_steps: seconds >= 0");
+    if ((n == 2 || n == 3) && !strcmp(tok[0], "between_steps")) {
+        if (parse_value(tok[1], &a) || (n == 3 && parse_value(tok[2], &b)))
+            return bad_line(err, errlen, path, no,
+                            "between_steps: seconds >= 0, then optionally seconds per rank >= 0");
         t->between_s = a;
+        t->between_per_rank = n == 3 ? b : 0.0;
         return 0;
     }
     ob_preset preset;
@@ -97,10 +99,23 @@ const ob_steptime_entry *ob_steptime_find(const ob_steptime *t, const char *kern
     return NULL;
 }
 
-static double contention(const ob_steptime *t, int k, int cores)
+void ob_steptime_for_ranks(ob_steptime *t, int ranks)
 {
-    double share = cores > 0 ? (double)k / cores : 1.0;
-    return 1.0 + (t->contention_full - 1.0) * (share > 1.0 ? 1.0 : share);
+    t->between_s += t->between_per_rank * ranks;
+    t->between_per_rank = 0; /* applied once */
+}
+
+/* Where k lies between one active rank (0) and the full node (1). */
+static double full_share(int k, int cores)
+{
+    double share = cores > 1 ? (double)(k - 1) / (cores - 1) : 1.0;
+    return share < 0 ? 0 : share > 1 ? 1 : share;
+}
+
+static double contention(const ob_steptime *t, const ob_steptime_entry *e, int k, int cores)
+{
+    double c = e && e->contention_full > 0 ? e->contention_full : t->contention_full;
+    return 1.0 + (c - 1.0) * full_share(k, cores);
 }
 
 double ob_steptime_step(const ob_steptime *t, const ob_steptime_entry *e, double window,
@@ -108,13 +123,17 @@ double ob_steptime_step(const ob_steptime *t, const ob_steptime_entry *e, double
 {
     if (!e)
         return window + 1.0 + t->between_s;
-    double rep = e->rep_s * contention(t, k, cores);
+    double rep = e->rep_s * contention(t, e, k, cores);
+    double warmup = e->warmup_s > 0 ? e->warmup_s * contention(t, e, k, cores) : rep;
     double measured = fmax(window, min_reps * rep);
-    return e->setup_s + rep + measured + t->between_s;
+    double setup = e->setup_s;
+    if (e->setup_full > 0)
+        setup += (e->setup_full - e->setup_s) * full_share(k, cores);
+    return setup + warmup + measured + t->between_s;
 }
 
 double ob_steptime_floor(const ob_steptime *t, const ob_steptime_entry *e, int min_reps, int k,
                          int cores)
 {
-    return e ? min_reps * e->rep_s * contention(t, k, cores) : 0.0;
+    return e ? min_reps * e->rep_s * contention(t, e, k, cores) : 0.0;
 }

@@ -4,13 +4,16 @@
  * set-up's seconds measured at k=1 on a reference core), the model is
  * here:
  *
- *   step = setup + (1 warm-up + measured) repetitions + between
+ *   step = setup(k) + warm-up x contention(k) + measured + between
  *   measured = max(window, min_reps x rep x contention(k))
- *   contention(k) = 1 + (C - 1) x k / cores
+ *   contention(k) = 1 + (C - 1) x (k - 1) / (cores - 1)
+ *   setup(k) = setup + (setup_full - setup) x (k - 1) / (cores - 1)
  *
- * C (the slowdown of a repetition at the full node, a planning assumption
- * the file states) makes the heavy kernels' minimum repetitions outlast
- * the window at high k. During a run the ETA scales the estimates of the
+ * C is the slowdown of a repetition at the full node: measured per kernel
+ * on the node itself where --dry-run and --budget could (every core
+ * running it at once, steptime_measure.h), else the file's planning
+ * assumption; it makes the heavy kernels' minimum repetitions outlast the
+ * window at high k. During a run the ETA scales the estimates of the
  * remaining steps by the ratio measured so far. */
 #ifndef OCCBENCH_STEPTIME_H
 #define OCCBENCH_STEPTIME_H
@@ -25,18 +28,29 @@ typedef struct ob_steptime_entry {
     char kernel[32];
     ob_preset preset;
     double rep_s, setup_s;
+    double warmup_s; /* the warm-up repetition, when measured (else rep_s) */
+    int measured;    /* 1: measured on this node (steptime_measure.h), 0: from the file */
+    /* measured with every core of the node running it (0: not measured):
+     * the repetition's slowdown there (the file's C otherwise) and the
+     * set-up time when every core sets up at once */
+    double contention_full, setup_full;
 } ob_steptime_entry;
 
 typedef struct ob_steptime {
     ob_steptime_entry e[OB_STEPTIME_MAX];
     int n;
-    double contention_full; /* C */
-    double between_s;       /* the harness between steps */
-    char source[256];       /* the file, for messages */
+    double contention_full;  /* C */
+    double between_s;        /* the harness between steps (ob_steptime_for_ranks adds per rank) */
+    double between_per_rank; /* its growth with the launch's ranks (gathers, records) */
+    char source[256];        /* the file, for messages */
 } ob_steptime;
 
 /* Read `path`. Returns 0, or -1 with a one-line message (file and line). */
 int ob_steptime_load(const char *path, ob_steptime *t, char *err, size_t errlen);
+
+/* A launch of `ranks` ranks: the time between steps grows with the
+ * records gathered and written (between_s + between_per_rank x ranks). */
+void ob_steptime_for_ranks(ob_steptime *t, int ranks);
 
 /* The entry of kernel/preset, or NULL when the file has none. */
 const ob_steptime_entry *ob_steptime_find(const ob_steptime *t, const char *kernel,

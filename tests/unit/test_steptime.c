@@ -66,17 +66,36 @@ static void test_model(void **state)
     const ob_steptime_entry *slow = ob_steptime_find(&t, "slow", OB_PRESET_LSST);
     assert_non_null(slow);
     assert_null(ob_steptime_find(&t, "slow", OB_PRESET_CI));
-    /* k=1: repetitions 2 x (1 + 2/128): setup 4 + warm-up + max(window 10, 5 reps) + 0.5 */
-    double rep1 = 2.0 * (1.0 + 2.0 / 128.0);
-    assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 1, 128) - (4 + rep1 + 5 * rep1 + 0.5)) <
-                1e-9);
+    /* k=1: no contention (one active rank, on 2 cores as on 128): setup 4 + warm-up 2 +
+     * max(window 10, 5 reps) + 0.5 */
+    assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 1, 128) - (4 + 2 + 10 + 0.5)) < 1e-9);
+    assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 1, 2) - (4 + 2 + 10 + 0.5)) < 1e-9);
     /* k=128: repetitions 3x longer: 4 + 6 + max(10, 30) + 0.5 */
     assert_true(fabs(ob_steptime_step(&t, slow, 10.0, 5, 128, 128) - 40.5) < 1e-9);
     assert_true(fabs(ob_steptime_floor(&t, slow, 5, 128, 128) - 30.0) < 1e-9);
     /* the window rules where repetitions are short */
     const ob_steptime_entry *fast = ob_steptime_find(&t, "fast", OB_PRESET_CI);
-    assert_true(fabs(ob_steptime_step(&t, fast, 2.0, 5, 64, 128) - (0.1 + 0.02 + 2.0 + 0.5)) <
-                1e-9); /* 0.01 x 2 at half the node */
+    double half = 1.0 + 2.0 * 63.0 / 127.0; /* k=64 of 128: (k-1)/(cores-1) of the way to C */
+    assert_true(
+        fabs(ob_steptime_step(&t, fast, 2.0, 5, 64, 128) - (0.1 + 0.01 * half + 2.0 + 0.5)) < 1e-9);
+    /* measured on the node: its own C and its set-up at the full node */
+    ob_steptime_entry m = *slow;
+    m.measured = 1;
+    m.warmup_s = 3.0;
+    m.contention_full = 1.5;
+    m.setup_full = 8.0;
+    /* k=128: setup 8 + warm-up 3 x 1.5 + max(10, 5 x 2 x 1.5) + 0.5 */
+    assert_true(fabs(ob_steptime_step(&t, &m, 10.0, 5, 128, 128) - (8 + 4.5 + 15 + 0.5)) < 1e-9);
+    /* k=1 of 2 cores: the k=1 measurement itself */
+    assert_true(fabs(ob_steptime_step(&t, &m, 10.0, 5, 1, 2) - (4 + 3 + 10 + 0.5)) < 1e-9);
+    /* the time between steps grows with the ranks whose records are gathered */
+    write_file(path, "between_steps 0.04 0.007\nfast ci 0.01 0.1\n");
+    ob_steptime r;
+    assert_int_equal(ob_steptime_load(path, &r, err, sizeof err), 0);
+    ob_steptime_for_ranks(&r, 128);
+    assert_true(fabs(r.between_s - (0.04 + 0.007 * 128)) < 1e-12);
+    ob_steptime_for_ranks(&r, 128); /* once only */
+    assert_true(fabs(r.between_s - (0.04 + 0.007 * 128)) < 1e-12);
     /* no entry: the window plus a second */
     assert_true(fabs(ob_steptime_step(&t, NULL, 3.0, 5, 1, 2) - 4.5) < 1e-9);
 
