@@ -83,16 +83,19 @@ static int plan_launch(run_state *rs)
     if (ob_checks_agree(rs, failed, err, sizeof err) != 0)
         return say_usage_error(&rs->launch, err);
     ob_steps_build(rs);
-    failed = ob_budget_plan(rs, err, sizeof err) != 0;
-    if (ob_checks_agree(rs, failed, err, sizeof err) != 0)
-        return say_usage_error(&rs->launch, err);
     if (rs->opt.dry_run) {
         /* what can be checked without this node being the node: the syntax of
-         * --events and the I/O directory the user named */
+         * --events and the I/O directory the user named; before the plan
+         * measures the kernels (the I/O kernel writes there) */
         failed = ob_metrics_check_overrides(rs->opt.events, err, sizeof err) != 0 ||
                  ob_check_io_dir(rs->opt.io_dir, err, sizeof err) != 0;
         if (ob_checks_agree(rs, failed, err, sizeof err) != 0)
             return say_usage_error(&rs->launch, err);
+    }
+    failed = ob_budget_plan(rs, err, sizeof err) != 0;
+    if (ob_checks_agree(rs, failed, err, sizeof err) != 0)
+        return say_usage_error(&rs->launch, err);
+    if (rs->opt.dry_run) {
         ob_budget_print(rs, 1);
         return OB_EXIT_OK;
     }
