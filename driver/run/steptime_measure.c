@@ -101,7 +101,7 @@ static void measure_all(const run_state *rs, int n, int active, int say, double 
 
 int ob_steptime_measure(run_state *rs, double *seconds)
 {
-    enum { PER = 3 }; /* setup, warm-up, repetition */
+    enum { PER = 3 };                                      /* setup, warm-up, repetition */
     int n = rs->opt.nkernels - (rs->opt.job.argc ? 1 : 0); /* the job has --job-seconds */
     size_t len = (size_t)(n > 0 ? n : 1) * PER;
     double *one = calloc(len, sizeof *one), *mine = calloc(len, sizeof *mine),
@@ -128,10 +128,10 @@ int ob_steptime_measure(run_state *rs, double *seconds)
     int measured = 0;
     for (int ki = 0; ki < n; ki++) {
         const double *x = &one[ki * PER], *f = &full[ki * PER];
-        ob_steptime_entry *e = isfinite(x[2]) && x[2] > 0
-                                   ? entry_for(&rs->time.steptime, rs->opt.kernels[ki]->name,
-                                               rs->opt.preset)
-                                   : NULL;
+        ob_steptime_entry *e =
+            isfinite(x[2]) && x[2] > 0
+                ? entry_for(&rs->time.steptime, rs->opt.kernels[ki]->name, rs->opt.preset)
+                : NULL;
         if (!e)
             continue;
         e->setup_s = x[0];
