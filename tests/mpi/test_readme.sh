@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The README's commands for reading and analysing a results file run as
 # written: every command line of its "Reading the results file" and
-# "Analysing results" blocks (h5dump, occbench-analyze) and its h5py
-# snippet, taken from README.md itself, on a ci-preset file put where they
-# name one, with the programs on PATH as `make install` puts them. Each
-# exits as documented (validate: 0 all rules pass, 1 one fails — a ci file
-# fails the production rule) and the snippet prints numbers, no nan.
+# "Analysing results" blocks (h5dump, occbench-analyze), its h5py snippet,
+# and every line of the man pages' EXAMPLES (occbench-analyze(1); occbench(1)
+# has none), taken from the documents themselves, on a ci-preset file put
+# where they name one, with the programs on PATH as `make install` puts
+# them. Each exits as documented (validate: 0 all rules pass, 1 one fails —
+# a ci file fails the production rule) and the snippet prints numbers.
 source "$(dirname "$0")/common.sh"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -15,10 +16,11 @@ mkdir -p results
 ob_mpirun 2 --preset ci --kernels triad,freq --occupancy 1,2 --window 0.2 --min-reps 2 \
     --output results/run.h5 >run.log 2>&1 || { cat run.log; fail "the ci run"; }
 # every file name the README's commands use is this file
-for name in results/X.h5 results/myhost-20261123-120000.h5 siteA.h5 siteB.h5; do
+for name in results/X.h5 results/myhost-20261123-120000.h5 siteA.h5 siteB.h5 results/site.h5; do
     cp results/run.h5 "$name"
 done
 cp -r "$SRC/examples" examples
+cp examples/workload.csv workload.csv
 export PATH="$BUILD:$PATH"
 
 # the indented command lines of one README section ("## NAME" up to the next "## ")
@@ -42,6 +44,20 @@ for sec in "Reading the results file" "Analysing results"; do
     done < <(section_commands "$sec")
 done
 [ "$n" -ge 7 ] || fail "only $n README commands found: the sections moved?"
+m=0
+for page in "$SRC"/docs/man/*.1; do
+    while IFS= read -r cmd; do
+        m=$((m + 1))
+        rc=0
+        bash -c "$cmd" >"man$m.out" 2>&1 || rc=$?
+        case "$cmd" in
+        "occbench-analyze validate"*) [ "$rc" -le 1 ] ;;
+        *) [ "$rc" -eq 0 ] ;;
+        esac || { cat "man$m.out"; fail "$(basename "$page") EXAMPLES: exit $rc: $cmd"; }
+        echo "ok: $(basename "$page"): $cmd (exit $rc)"
+    done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$page" | grep -v '^\.' | sed 's/\\-/-/g')
+done
+[ "$m" -ge 5 ] || fail "only $m man page EXAMPLES found"
 [ -s report/index.html ] || fail "the README's plot command wrote no report/index.html"
 
 # the h5py snippet, as written
@@ -56,4 +72,4 @@ else
     [ "${CI:-}" != true ] || fail "python3-h5py missing on CI"
     echo "SKIP: h5py snippet (python3-h5py not installed)"
 fi
-echo "README commands: OK ($n commands and the h5py snippet)"
+echo "README and man page commands: OK ($n README commands, $m man page examples, the h5py snippet)"
