@@ -7,7 +7,10 @@ source "$(dirname "$0")/common.sh"
 out="$TMP/stuck.h5"
 args=(--preset ci --kernels freq,triad --occupancy 1,2 --placement compact --window 1.5)
 start=$(date +%s)
-mpirun --oversubscribe --bind-to none -n 2 "$OCCBENCH" "${args[@]}" --step-timeout 4 \
+# a session of its own (setsid execs in place: $! is mpirun's pid and the
+# session id), so that only this launch's rank 1 is stopped, never that of
+# another test running beside this one (make test runs two at a time)
+setsid mpirun --oversubscribe --bind-to none -n 2 "$OCCBENCH" "${args[@]}" --step-timeout 4 \
     --output "$out" >"$TMP/log" 2>&1 &
 launcher=$!
 # stop rank 1 once the first step has been written
@@ -16,7 +19,7 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 stopped=""
-for p in $(pgrep -f "$OCCBENCH"); do
+for p in $(pgrep -s "$launcher" -f "$OCCBENCH"); do
     if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then
         kill -STOP "$p" && stopped=$p
     fi
