@@ -148,23 +148,13 @@ static void format_duration(double s, char *out, size_t len)
     snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
-/* The remaining steps' estimates (steptime.h) scaled by how the finished
- * ones compared with theirs; without the table, elapsed per step. Steps
- * already in a resumed file were skipped and count for nothing. */
+/* The ETA of steptime.h; without the table, elapsed per step. */
 static double eta_seconds(const run_state *rs, int index, int done, int todo, double elapsed)
 {
     if (!rs->time.estimate)
         return done > 0 ? elapsed / done * (todo - done) : 0.0;
-    double est_done = 0, est_left = 0;
-    for (int i = 0; i < rs->plan.nsteps; i++) {
-        if (rs->progress.skipped && rs->progress.skipped[i])
-            continue;
-        if (i <= index)
-            est_done += rs->time.estimate[i];
-        else
-            est_left += rs->time.estimate[i];
-    }
-    return est_done > 0 ? est_left * elapsed / est_done : est_left;
+    return ob_steptime_eta(rs->time.estimate, rs->progress.skipped, rs->plan.nsteps, index,
+                           elapsed);
 }
 
 static void progress(const run_state *rs, int index, int done, int todo, double elapsed,

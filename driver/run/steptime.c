@@ -137,3 +137,17 @@ double ob_steptime_floor(const ob_steptime *t, const ob_steptime_entry *e, int m
 {
     return e ? min_reps * e->rep_s * contention(t, e, k, cores) : 0.0;
 }
+
+double ob_steptime_eta(const double *estimate, const int *skipped, int n, int index, double elapsed)
+{
+    double est_done = 0, est_left = 0;
+    for (int i = 0; i < n; i++) {
+        if (skipped && skipped[i])
+            continue;
+        if (i <= index)
+            est_done += estimate[i];
+        else
+            est_left += estimate[i];
+    }
+    return est_done > 0 ? est_left * elapsed / est_done : est_left;
+}

@@ -68,4 +68,12 @@ double ob_steptime_step(const ob_steptime *t, const ob_steptime_entry *e, double
 double ob_steptime_floor(const ob_steptime *t, const ob_steptime_entry *e, int min_reps, int k,
                          int cores);
 
+/* Seconds left after step `index` of n finished `elapsed` seconds into
+ * the ladder: the remaining steps' estimates scaled by how the finished
+ * ones compared with theirs, so the ETA learns this node's pace and is
+ * exact once the ratio holds. Steps with skipped[i] (already in a resumed
+ * file; skipped may be NULL) count for nothing. */
+double ob_steptime_eta(const double *estimate, const int *skipped, int n, int index,
+                       double elapsed);
+
 #endif

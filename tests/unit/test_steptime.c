@@ -117,9 +117,60 @@ static void test_model(void **state)
     unlink(path);
 }
 
+/* The ETA learns the node's pace: where every step takes 1.5x its estimate
+ * it is exact from the first step on; where the steps scatter around
+ * another pace, its error shrinks as the ladder goes and is 0 at the end;
+ * skipped steps (a resumed file) count for nothing. */
+static void test_eta_converges(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    double est[N], real[N];
+    for (int i = 0; i < N; i++) {
+        est[i] = 1.0 + 0.5 * (i % 3); /* heavier and lighter steps */
+        real[i] = 1.5 * est[i];
+    }
+    double elapsed = 0, left = 0;
+    for (int i = 0; i < N; i++)
+        left += real[i];
+    for (int i = 0; i < N; i++) {
+        elapsed += real[i];
+        left -= real[i];
+        assert_true(fabs(ob_steptime_eta(est, NULL, N, i, elapsed) - left) < 1e-9);
+    }
+    /* a pace of 2x with +-30% scatter: the error over the first third is above
+     * the error over the last third, and none at the end */
+    for (int i = 0; i < N; i++)
+        real[i] = 2.0 * est[i] * (1.0 + 0.3 * ((i * 7) % 5 - 2) / 2.0);
+    double err_early = 0, err_late = 0;
+    elapsed = 0;
+    left = 0;
+    for (int i = 0; i < N; i++)
+        left += real[i];
+    for (int i = 0; i < N; i++) {
+        elapsed += real[i];
+        left -= real[i];
+        double e = fabs(ob_steptime_eta(est, NULL, N, i, elapsed) - left) / (elapsed + left);
+        if (i < N / 3)
+            err_early += e;
+        else if (i >= N - N / 3)
+            err_late += e;
+        if (i == N - 1)
+            assert_true(e < 1e-12);
+    }
+    assert_true(err_late < err_early);
+    /* skipped steps: the estimate of what is left ignores them */
+    int skipped[N] = {0};
+    skipped[N - 1] = 1;
+    double all = ob_steptime_eta(est, NULL, N, 0, est[0]);
+    double some = ob_steptime_eta(est, skipped, N, 0, est[0]);
+    assert_true(fabs(all - some - est[N - 1]) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_table_names_registered_kernels),
-                                       cmocka_unit_test(test_model)};
+                                       cmocka_unit_test(test_model),
+                                       cmocka_unit_test(test_eta_converges)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
