@@ -335,6 +335,9 @@ typedef struct an_rule_result {
 /* The run rules at validate's default bounds into out[AN_NRULES] (*n set);
  * returns how many failed (the report shows the verdict at its top). */
 int an_validate_defaults(const an_file *f, an_rule_result *out, size_t *n);
+/* The parked cores' mean busy fraction during step `step` (its index in
+ * the launch), the busiest node's; NaN without monitor samples of it. */
+double an_step_parked_util(const an_file *f, int step);
 
 /* ---- like.c: whether two files measured like things ---- */
 
@@ -350,6 +353,8 @@ int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len
 /* 1 when the step of a non-compact group at k is the compact step, linked
  * (a node where both placements give the same cores measures it once). */
 int an_linked_at(const an_group *g, int k);
+/* The finished step of (kernel, placement, k) in f, or NULL. */
+const an_step *an_step_of(const an_file *f, const char *kernel, const char *placement, int k);
 /* Every row of a non-compact group is linked. */
 int an_all_linked(const an_group *g);
 
@@ -363,6 +368,9 @@ typedef struct an_overview {
     double lost[DC_NTERMS]; /* [DC_SLOWDOWN] = 1 - efficiency; [term] its share of that,
                                NaN where the share rule gives none */
     an_share_rule rule;     /* why lost[] is NaN, when it is */
+    /* the node during the baseline step (k=1), the evidence beside an
+     * efficiency above linear: parked cores' busy fraction, steal */
+    double base_parked, base_steal;
 } an_overview;
 
 an_overview an_overview_of(const an_group *g);

@@ -74,8 +74,7 @@ int an_first_unlike(const an_file *files, int n, int base, char *why, size_t len
     return -1;
 }
 
-/* The finished step of (kernel, placement, k) in f, or NULL. */
-static const an_step *step_of(const an_file *f, const char *kernel, const char *placement, int k)
+const an_step *an_step_of(const an_file *f, const char *kernel, const char *placement, int k)
 {
     for (size_t i = 0; i < f->nsteps; i++)
         if (f->steps[i].k == k && !strcmp(f->steps[i].kernel, kernel) &&
@@ -89,8 +88,8 @@ static const an_step *step_of(const an_file *f, const char *kernel, const char *
  * index and start). */
 int an_linked_at(const an_group *spread, int k)
 {
-    const an_step *s = step_of(spread->file, spread->kernel, spread->placement, k);
-    const an_step *c = step_of(spread->file, spread->kernel, "compact", k);
+    const an_step *s = an_step_of(spread->file, spread->kernel, spread->placement, k);
+    const an_step *c = an_step_of(spread->file, spread->kernel, "compact", k);
     return s && c && s != c && s->attr.step == c->attr.step && s->attr.t_start == c->attr.t_start;
 }
 

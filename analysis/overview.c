@@ -33,6 +33,9 @@ an_overview an_overview_of(const an_group *g)
      * (T(k) - T(1)) / T(k), so each term's share of it is term / slowdown. */
     double loss = 1.0 - o.efficiency;
     const an_row *base = an_baseline_row(g);
+    const an_step *bs = base ? an_step_of(g->file, g->kernel, g->placement, base->k) : NULL;
+    o.base_parked = bs ? an_step_parked_util(g->file, (int)bs->attr.step) : NAN;
+    o.base_steal = base ? base->node_steal : NAN;
     o.rule = an_shares_rule(r, base);
     if (o.rule == AN_SHARES_GIVEN && isfinite(loss)) {
         o.lost[DC_SLOWDOWN] = loss;
@@ -40,6 +43,23 @@ an_overview an_overview_of(const an_group *g)
             o.lost[t] = loss * an_term_share(r, base, t);
     }
     return o;
+}
+
+/* What the monitor saw during the baseline step: whether a slow k=1 can be
+ * blamed on the node (busy parked cores, steal) or not. */
+static void baseline_evidence(const an_overview *o, char *out, size_t len)
+{
+    if (!isfinite(o->base_parked)) {
+        snprintf(out, len, " (a disturbed baseline? the file has no monitor samples of it)");
+        return;
+    }
+    double steal = isfinite(o->base_steal) ? o->base_steal : 0;
+    int quiet = o->base_parked <= 0.05 && steal <= 0.01;
+    snprintf(out, len,
+             " (during k=1 the parked cores were %.1f%% busy and the hypervisor stole %.1f%%: %s)",
+             100 * o->base_parked, 100 * steal,
+             quiet ? "the node looked quiet, so the baseline itself ran slow"
+                   : "the node was not quiet: a disturbed baseline");
 }
 
 void an_overview_sentence(const an_overview *o, char *out, size_t len)
@@ -60,9 +80,11 @@ void an_overview_sentence(const an_overview *o, char *out, size_t len)
     /* the share rule (shares.c) decides, not the efficiency alone: 1.04 of
      * linear within the noise is no speed-up */
     if (o->rule == AN_SHARES_FASTER) {
-        snprintf(out + used, len - used,
-                 "; above linear beyond its noise: k=1 ran slower than each of these k ranks (a "
-                 "disturbed baseline? see the node monitor)");
+        used += (size_t)snprintf(out + used, len - used,
+                                 "; above linear beyond its noise: k=1 ran slower than each of "
+                                 "these k ranks");
+        if (used < len)
+            baseline_evidence(o, out + used, len - used);
         return;
     }
     if (o->rule != AN_SHARES_GIVEN) {

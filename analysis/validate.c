@@ -226,6 +226,34 @@ static void rule_k1_spread(const an_file *f, const vopts *o, verdict *v)
     }
 }
 
+/* Mean busy fraction of the parked cores of one node's monitor over the
+ * samples of `step`; 0 when there are none. */
+static double parked_util(const an_monitor *mon, int step)
+{
+    double sum = 0;
+    int n = 0;
+    for (size_t j = 0; j < mon->n; j++)
+        if (mon->s[j].step == step && isfinite(mon->s[j].util_parked)) {
+            sum += mon->s[j].util_parked;
+            n++;
+        }
+    return n ? sum / n : 0;
+}
+
+double an_step_parked_util(const an_file *f, int step)
+{
+    double worst = NAN;
+    for (size_t m = 0; m < f->nmon; m++) {
+        int seen = 0;
+        for (size_t j = 0; j < f->mon[m].n && !seen; j++)
+            seen = f->mon[m].s[j].step == step;
+        double u = seen ? parked_util(&f->mon[m], step) : NAN;
+        if (isfinite(u) && !(u <= worst))
+            worst = u;
+    }
+    return worst;
+}
+
 static void rule_node_quiet(const an_file *f, const vopts *o, verdict *v)
 {
     if (f->nmon == 0) {
@@ -239,14 +267,7 @@ static void rule_node_quiet(const an_file *f, const vopts *o, verdict *v)
             int step = mon->s[i].step;
             if (step < 0)
                 continue;
-            double sum = 0;
-            int n = 0;
-            for (size_t j = 0; j < mon->n; j++)
-                if (mon->s[j].step == step && isfinite(mon->s[j].util_parked)) {
-                    sum += mon->s[j].util_parked;
-                    n++;
-                }
-            double mean = n ? sum / n : 0;
+            double mean = parked_util(mon, step);
             if (mean > o->max_parked) {
                 FAILF(v, "node %d step %d: parked cores %.1f%% busy on average (bound %.1f%%)",
                       mon->node, step, 100 * mean, 100 * o->max_parked);

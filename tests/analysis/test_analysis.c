@@ -461,6 +461,35 @@ static void test_overview(void **state)
         assert_non_null(strstr(s, none[i].words));
         assert_null(strstr(s, "lost"));
     }
+    /* above linear: the monitor's evidence for the baseline step is said */
+    an_step step1;
+    memset(&step1, 0, sizeof step1);
+    snprintf(step1.kernel, sizeof step1.kernel, "isr");
+    snprintf(step1.placement, sizeof step1.placement, "compact");
+    step1.k = 1;
+    step1.attr.step = 0;
+    ob_monitor_sample samples[2];
+    memset(samples, 0, sizeof samples);
+    samples[0].util_parked = 0.15;
+    samples[1].util_parked = 0.25;
+    an_monitor mon = {.node = 0, .s = samples, .n = 2};
+    file.steps = &step1;
+    file.nsteps = 1;
+    file.mon = &mon;
+    file.nmon = 1;
+    set_slowdown(&rows[1], -0.5, -0.6, -0.4);
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "parked cores were 20.0% busy"));
+    assert_non_null(strstr(s, "not quiet: a disturbed baseline"));
+    samples[0].util_parked = samples[1].util_parked = 0.01;
+    o = an_overview_of(&g);
+    an_overview_sentence(&o, s, sizeof s);
+    assert_non_null(strstr(s, "the node looked quiet"));
+    file.steps = NULL;
+    file.nsteps = 0;
+    file.mon = NULL;
+    file.nmon = 0;
     /* the floor is 2% of T(baseline): just above it, shares again */
     set_slowdown(&rows[1], 0.041, 0.0405, 0.0415);
     assert_int_equal(an_shares_rule(&rows[1], &rows[0]), AN_SHARES_GIVEN);
