@@ -3,18 +3,38 @@
 # rank deadlocks (timeout), and no file created or changed.
 source "$(dirname "$0")/common.sh"
 
-# expect_usage_error NEEDLE RANKS ARGS...
+# expect_usage_error NEEDLE RANKS ARGS...: a case, run in the background (a
+# refused launch spends most of its 1.5 s waiting for mpirun, so four run at
+# once); its failure goes to $TMP/failures, which settle reports. A --resume
+# runs alone: two resumes of one file are refused for each other's claim.
+cases=0
 expect_usage_error() {
     local needle=$1 n=$2
     shift 2
-    local rc=0
-    timeout 120 mpirun --oversubscribe --bind-to none -n "$n" "$OCCBENCH" "$@" \
-        >"$TMP/out" 2>"$TMP/err" || rc=$?
-    [ "$rc" -eq 2 ] || { cat "$TMP/err"; fail "'$*' exited $rc, expected 2"; }
-    grep -q -- "$needle" "$TMP/err" || { cat "$TMP/err"; fail "'$*': message lacks '$needle'"; }
-    local lines
-    lines=$(grep -c '^occbench:' "$TMP/err")
-    [ "$lines" -eq 1 ] || { cat "$TMP/err"; fail "'$*': $lines error lines, expected 1 (rank 0 only)"; }
+    local alone=0 a
+    for a in "$@"; do [ "$a" = --resume ] && alone=1; done
+    [ "$alone" = 0 ] || wait
+    cases=$((cases + 1))
+    local out="$TMP/out.$cases" err="$TMP/err.$cases"
+    (
+        rc=0
+        timeout 120 mpirun --oversubscribe --bind-to none -n "$n" "$OCCBENCH" "$@" \
+            >"$out" 2>"$err" || rc=$?
+        lines=$(grep -c '^occbench:' "$err")
+        why=""
+        if [ "$rc" -ne 2 ]; then why="exited $rc, expected 2"
+        elif ! grep -q -- "$needle" "$err"; then why="message lacks '$needle'"
+        elif [ "$lines" -ne 1 ]; then why="$lines error lines, expected 1 (rank 0 only)"
+        fi
+        [ -z "$why" ] || { echo "'$*': $why"; cat "$err"; } >>"$TMP/failures"
+    ) &
+    [ "$alone" = 0 ] || wait
+    while [ "$(jobs -rp | wc -l)" -ge 4 ]; do wait -n; done
+}
+# Wait for the cases started so far; fail naming every one that failed.
+settle() {
+    wait
+    [ ! -s "$TMP/failures" ] || { cat "$TMP/failures"; fail "usage errors not as expected (above)"; }
 }
 
 out="$TMP/new.h5"
@@ -22,6 +42,7 @@ common=(--preset ci --kernels freq --window 0.1 --min-reps 1)
 expect_usage_error "--bogus" 2 --bogus
 OCCBENCH_DATA_DIR=/nonexistent expect_usage_error "OCCBENCH_DATA_DIR=/nonexistent: No such file" 2 \
     "${common[@]}" --output "$out"
+settle
 [ ! -e "$out" ] || fail "a bad OCCBENCH_DATA_DIR created the results file"
 echo 'pack:100000 core:100000 pu:1' >"$TMP/huge.synthetic"
 expect_usage_error "1e+10 PUs (accepted: a machine of at most" 2 --topology "$TMP/huge.synthetic" \
@@ -65,6 +86,7 @@ expect_usage_error "--output $TMP/outdir is a directory" 2 "${common[@]}" --forc
 # --dry-run creates nothing but still checks what it can without the node
 expect_usage_error "--events ',': an empty element" 1 --dry-run --events ,
 expect_usage_error "io-dir $TMP/plainfile: not a directory" 1 --dry-run --io-dir "$TMP/plainfile"
+settle
 [ ! -e "$out" ] || fail "a failed start created $out"
 
 # an existing file is neither overwritten without --force nor resumed from another config
@@ -84,6 +106,7 @@ expect_usage_error "config differs at 'sample_period'" 2 "${common[@]}" --occupa
     --sample-period 0.25 --resume "$out"
 printf 'not hdf5' >"$TMP/junk.h5"
 expect_usage_error "junk.h5" 2 "${common[@]}" --resume "$TMP/junk.h5"
+settle
 [ "$(sha256sum "$out")" = "$sum" ] || fail "a refused start changed $out"
 
 # a resume with other kernel options is refused, naming the option; the
@@ -101,10 +124,12 @@ expect_usage_error "config differs at 'kopt.grid.style': file has 'ddf', now 'es
     "${grid_run[@]}" --kopt grid.style=es --resume "$kopt_out"
 OCCBENCH_GRID_STYLE=es expect_usage_error "config differs at 'kopt.grid.style'" 2 \
     "${grid_run[@]}" --resume "$kopt_out"
+settle
 [ "$(sha256sum "$kopt_out")" = "$sum" ] || fail "a refused resume changed $kopt_out"
 
 # a preset whose footprint x ranks per node exceeds the node's memory
 expect_usage_error "available on this node" 16 --preset lsst --kernels isr --occupancy 16 \
     --output "$TMP/mem.h5"
+settle
 [ ! -e "$TMP/mem.h5" ] || fail "the memory check created a file"
 echo "bad input: OK"
