@@ -30,33 +30,31 @@ section_commands() {
         inside && /^    (occbench-analyze|h5dump) / { sub(/^    /, ""); sub(/ +#.*/, ""); print }
     ' "$SRC/README.md"
 }
-n=0
+# run_documented WHERE COMMAND: run it as written; it must exit as documented
+runs=0
+run_documented() {
+    runs=$((runs + 1))
+    local rc=0
+    bash -c "$2" >"doc$runs.out" 2>&1 || rc=$?
+    case "$2" in
+    "occbench-analyze validate"*) [ "$rc" -le 1 ] ;;
+    *) [ "$rc" -eq 0 ] ;;
+    esac || { cat "doc$runs.out"; fail "$1: exit $rc: $2"; }
+    echo "ok: $1: $2 (exit $rc)"
+}
 for sec in "Reading the results file" "Analysing results"; do
     while IFS= read -r cmd; do
-        n=$((n + 1))
-        rc=0
-        bash -c "$cmd" >"cmd$n.out" 2>&1 || rc=$?
-        case "$cmd" in
-        "occbench-analyze validate"*) [ "$rc" -le 1 ] ;;
-        *) [ "$rc" -eq 0 ] ;;
-        esac || { cat "cmd$n.out"; fail "README command exited $rc: $cmd"; }
-        echo "ok: $cmd (exit $rc)"
+        run_documented README.md "$cmd"
     done < <(section_commands "$sec")
 done
+n=$runs
 [ "$n" -ge 7 ] || fail "only $n README commands found: the sections moved?"
-m=0
 for page in "$SRC"/docs/man/*.1; do
     while IFS= read -r cmd; do
-        m=$((m + 1))
-        rc=0
-        bash -c "$cmd" >"man$m.out" 2>&1 || rc=$?
-        case "$cmd" in
-        "occbench-analyze validate"*) [ "$rc" -le 1 ] ;;
-        *) [ "$rc" -eq 0 ] ;;
-        esac || { cat "man$m.out"; fail "$(basename "$page") EXAMPLES: exit $rc: $cmd"; }
-        echo "ok: $(basename "$page"): $cmd (exit $rc)"
+        run_documented "$(basename "$page") EXAMPLES" "$cmd"
     done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$page" | grep -v '^\.' | sed 's/\\-/-/g')
 done
+m=$((runs - n))
 [ "$m" -ge 5 ] || fail "only $m man page EXAMPLES found"
 [ -s report/index.html ] || fail "the README's plot command wrote no report/index.html"
 
