@@ -104,6 +104,22 @@ static int read_all(int fd, void *buf, size_t n, off_t at)
     return 0;
 }
 
+unsigned char *ob_journal_read_file(int fd, size_t *size)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return NULL;
+    unsigned char *buf = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
+    if (buf && read_all(fd, buf, (size_t)sb.st_size, 0) != 0) {
+        int e = errno;
+        free(buf);
+        errno = e;
+        return NULL;
+    }
+    *size = (size_t)sb.st_size;
+    return buf;
+}
+
 /* The directory entry of a created, renamed or removed file is durable only
  * once its directory is synced. */
 static int sync_dir_of(const char *path)
@@ -231,23 +247,17 @@ static int read_journal(const char *jpath, journal *j)
     int fd = open(jpath, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
-    struct stat sb;
-    size_t min = MAGIC_LEN + 3 * 8 + 8 + MAGIC_LEN;
-    if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)min) {
-        close(fd);
-        return 0;
-    }
-    j->len = (size_t)sb.st_size;
-    j->bytes = malloc(j->len);
-    if (!j->bytes || read_all(fd, j->bytes, j->len, 0) != 0) {
-        int e = errno;
-        close(fd);
+    j->bytes = ob_journal_read_file(fd, &j->len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (!j->bytes)
+        return -1;
+    if (j->len < MAGIC_LEN + 3 * 8 + 8 + MAGIC_LEN) { /* cut before its header was whole */
         free(j->bytes);
         j->bytes = NULL;
-        errno = e;
-        return -1;
+        return 0;
     }
-    close(fd);
     const unsigned char *b = j->bytes;
     uint64_t head[3], sum, sizes = MAGIC_LEN + sizeof head;
     memcpy(head, b + MAGIC_LEN, sizeof head);

@@ -76,6 +76,10 @@ int ob_journal_recover(const char *path, ob_journal_failure *f);
  * complete journal (read PATH itself); -1 with errno on a read failure. */
 int ob_journal_view(const char *path, unsigned char **image, size_t *size);
 
+/* The whole of the open file fd (from offset 0), malloc'ed, its length in
+ * *size; NULL with errno on failure. */
+unsigned char *ob_journal_read_file(int fd, size_t *size);
+
 /* Test hook: OCCBENCH_TEST_KILL_AT_WRITE=N makes the process SIGKILL
  * itself just before its Nth change to disk in this module (each write,
  * fsync, truncate, rename and unlink counts), so a test can cut a commit at

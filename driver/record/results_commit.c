@@ -158,8 +158,7 @@ static int still_ours(const ob_results *r, const struct stat *sb, int stat_errno
     return 0;
 }
 
-/* Rank 0: drop the open image and the file's descriptor (and its lock). */
-static void release_file(ob_results *r)
+void obr_discard(ob_results *r)
 {
     if (r->file >= 0)
         H5Fclose(r->file);
@@ -183,29 +182,6 @@ static const char *image_name(char *buf, size_t len)
     return buf;
 }
 
-/* The whole file into r->old. */
-static int read_old(ob_results *r)
-{
-    struct stat sb;
-    if (fstat(r->fd, &sb) != 0)
-        return -1;
-    r->old_size = (size_t)sb.st_size;
-    r->old = malloc(r->old_size ? r->old_size : 1);
-    if (!r->old)
-        return -1;
-    for (size_t at = 0; at < r->old_size;) {
-        ssize_t n = pread(r->fd, r->old + at, r->old_size - at, (off_t)at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            errno = n == 0 ? EIO : errno;
-            return -1;
-        }
-        at += (size_t)n;
-    }
-    return 0;
-}
-
 void obr_open(ob_results *r, obr_status *st)
 {
     if (st->failed || r->file >= 0)
@@ -214,7 +190,7 @@ void obr_open(ob_results *r, obr_status *st)
     int open_errno = errno;
     struct stat sb;
     if (!still_ours(r, r->fd >= 0 && fstat(r->fd, &sb) == 0 ? &sb : NULL, open_errno, st)) {
-        release_file(r);
+        obr_discard(r);
         return;
     }
     if (r->fd < 0) {
@@ -222,10 +198,10 @@ void obr_open(ob_results *r, obr_status *st)
         return;
     }
     take_lock(r);
-    if (read_old(r) != 0) {
+    if (!(r->old = ob_journal_read_file(r->fd, &r->old_size))) {
         obr_st_fail(st, "cannot read %s: %s", r->path, strerror(errno));
         st->io = 1;
-        release_file(r);
+        obr_discard(r);
         return;
     }
     hid_t fapl = core_fapl(r->old, r->old_size);
@@ -235,7 +211,7 @@ void obr_open(ob_results *r, obr_status *st)
         H5Pclose(fapl);
     if (r->file < 0) {
         obr_st_h5fail(st, "cannot open %s for writing", r->path);
-        release_file(r);
+        obr_discard(r);
     }
 }
 
@@ -356,12 +332,7 @@ void obr_close_file(ob_results *r, obr_status *st)
         r->have_id = 1;
         r->creating = 0;
     }
-    release_file(r);
-}
-
-void obr_discard(ob_results *r)
-{
-    release_file(r);
+    obr_discard(r);
 }
 
 void obr_recover(ob_results *r, obr_status *st)

@@ -74,7 +74,8 @@ void obr_recover(ob_results *r, obr_status *st);
 /* Rank 0, holding the claim, before it creates the file: a killed
  * launch's PATH.new and PATH.journal go (they belong to no file now). */
 void obr_drop_leftovers(const ob_results *r);
-/* Rank 0: drop an open image uncommitted (its changes never reach the disk). */
+/* Rank 0: drop an open image uncommitted (its changes never reach the disk),
+ * the file's descriptor and its lock; also what a commit ends with. */
 void obr_discard(ob_results *r);
 /* Rank 0, before it creates or resumes the file: a file system that
  * refuses locks (Lustre or NFS without flock) turns HDF5's locking off for
