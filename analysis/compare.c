@@ -187,7 +187,8 @@ typedef struct compare_ctx {
     an_group **g;
     size_t *ng;
     int np, ref;
-    int force; /* --force: compare unlike files, marking their rows */
+    int force;        /* --force: compare unlike files, marking their rows */
+    char unlike[512]; /* why the first unlike file is (an_first_unlike), "" when all are alike */
     fom_table fom;
     an_format fmt;
 } compare_ctx;
@@ -350,11 +351,10 @@ static void print_compare(const compare_ctx *x)
         }
     if (x->fmt == AN_TEXT) {
         fom_print_text(&x->fom, x->files);
-        char why[512];
-        if (an_first_unlike(x->files, x->np, x->ref >= 0 ? x->ref : 0, why, sizeof why) >= 0)
+        if (x->unlike[0])
             printf("UNLIKE FILES (--force): %s: the ratios and geometric means above compare "
                    "unlike things and are not a result\n",
-                   why);
+                   x->unlike);
     }
 }
 
@@ -379,18 +379,18 @@ int an_cmd_compare(int argc, char **argv, const an_shared *sh)
     if (an_analyse_all(x.files, x.np, &o, &x.g, &x.ng) < 0 ||
         fom_build(&x.fom, x.files, x.g, x.ng, x.np, x.ref) < 0)
         rc = an_bad("compare: out of memory");
-    char why[512];
-    int unlike =
-        rc == AN_OK ? an_first_unlike(x.files, x.np, x.ref >= 0 ? x.ref : 0, why, sizeof why) : -1;
-    if (unlike >= 0 && !x.force)
+    if (rc != AN_OK ||
+        an_first_unlike(x.files, x.np, x.ref >= 0 ? x.ref : 0, x.unlike, sizeof x.unlike) < 0)
+        x.unlike[0] = '\0';
+    if (x.unlike[0] && !x.force)
         rc = an_bad("compare: %s: their throughputs do not compare (accepted: files of one "
                     "schema, preset and kernel options; --force compares them anyway and marks "
                     "every such row)",
-                    why);
+                    x.unlike);
     if (rc == AN_OK) {
         fom_warn(&x.fom, x.files);
-        if (unlike >= 0)
-            fprintf(stderr, "warning: --force: comparing unlike files: %s\n", why);
+        if (x.unlike[0])
+            fprintf(stderr, "warning: --force: comparing unlike files: %s\n", x.unlike);
         print_compare(&x);
     }
     fom_free(&x.fom);

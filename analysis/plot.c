@@ -18,6 +18,7 @@ typedef struct plotctx {
     const char *gnuplot; /* NULL: not installed */
     FILE *html;
     int figures, failed;
+    const char *unlike; /* why the files do not compare (plotted with --force), or NULL */
 } plotctx;
 
 /* Safe for file names and gnuplot strings. */
@@ -828,10 +829,9 @@ static void html_head(plotctx *p, const an_file *files, int np)
     }
     fprintf(p->html, "</ul>\n");
     validate_verdicts(p, files, np);
-    char why[512];
-    if (an_first_unlike(files, np, 0, why, sizeof why) >= 0) { /* plotted with --force */
+    if (p->unlike) {
         fprintf(p->html, "<p><strong>Unlike files, plotted with --force:</strong> ");
-        html_text(p->html, why);
+        html_text(p->html, p->unlike);
         fprintf(p->html, ". Their throughputs do not compare.</p>\n");
     }
     if (!p->gnuplot) {
@@ -931,7 +931,8 @@ int an_cmd_plot(int argc, char **argv, const an_shared *sh)
         return rc;
     }
     char why[512];
-    if (an_first_unlike(files, np, 0, why, sizeof why) >= 0) {
+    int unlike = an_first_unlike(files, np, 0, why, sizeof why) >= 0;
+    if (unlike) {
         if (!force) {
             an_release_all(files, NULL, NULL, np);
             free(paths);
@@ -957,7 +958,7 @@ int an_cmd_plot(int argc, char **argv, const an_shared *sh)
         free(paths);
         return an_bad("plot: out of memory");
     }
-    plotctx p = {dir, find_gnuplot(), NULL, 0, 0};
+    plotctx p = {dir, find_gnuplot(), NULL, 0, 0, unlike ? why : NULL};
     rc = write_report(&p, files, g, ng, np);
     if (rc == AN_OK) {
         printf("wrote %s/index.html: %d figure(s)%s\n", dir, p.figures,
