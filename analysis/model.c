@@ -78,50 +78,51 @@ static int cmp_rep_key(const void *a, const void *b)
     return (x->rep > y->rep) - (x->rep < y->rep);
 }
 
+/* What a phase record needs for its clock, built once per step: the
+ * step's repetitions by (node, rank, rep) and the step's median probe. */
+typedef struct rep_clock {
+    const ob_rep_record **sorted; /* NULL (out of memory): every phase takes step_probe */
+    size_t n;
+    double step_probe;
+} rep_clock;
+
+static rep_clock clock_of(const an_step *st)
+{
+    rep_clock ck = {malloc((st->nreps + 1) * sizeof *ck.sorted), st->nreps, median_probe(st)};
+    for (size_t i = 0; ck.sorted && i < st->nreps; i++)
+        ck.sorted[i] = &st->reps[i];
+    if (ck.sorted)
+        qsort(ck.sorted, st->nreps, sizeof *ck.sorted, cmp_rep_key);
+    return ck;
+}
+
 /* The clock of the repetition a phase record belongs to: its own probe
  * when it was probed, else the step's, as an_step_reps takes for the
  * whole repetition (one rule, so a phase that spans its repetition gets
  * the repetition's clock term). */
-static double phase_probe(const ob_phase_record *ph, const ob_rep_record **sorted, size_t n,
-                          double step_probe)
+static double phase_probe(const ob_phase_record *ph, const rep_clock *ck)
 {
     ob_rep_record key = {.node = ph->node, .rank = ph->rank, .rep = ph->rep};
     const ob_rep_record *kp = &key;
     const ob_rep_record **hit =
-        sorted ? bsearch(&kp, sorted, n, sizeof *sorted, cmp_rep_key) : NULL;
-    return hit && isfinite((*hit)->f_probe) ? (*hit)->f_probe : step_probe;
+        ck->sorted ? bsearch(&kp, ck->sorted, ck->n, sizeof *ck->sorted, cmp_rep_key) : NULL;
+    return hit && isfinite((*hit)->f_probe) ? (*hit)->f_probe : ck->step_probe;
 }
 
-/* The step's repetition records sorted for phase_probe (NULL: out of
- * memory, and every phase takes the step's probe). */
-static const ob_rep_record **reps_by_key(const an_step *st)
-{
-    const ob_rep_record **sorted = malloc((st->nreps + 1) * sizeof *sorted);
-    for (size_t i = 0; sorted && i < st->nreps; i++)
-        sorted[i] = &st->reps[i];
-    if (sorted)
-        qsort(sorted, st->nreps, sizeof *sorted, cmp_rep_key);
-    return sorted;
-}
-
-static dc_rep *phase_reps(const an_step *st, int phase, size_t *n, dc_cycles_source *src,
-                          dc_cpu_source *cpu)
+static dc_rep *phase_reps(const an_step *st, const rep_clock *ck, int phase, size_t *n,
+                          dc_cycles_source *src, dc_cpu_source *cpu)
 {
     dc_rep *r = malloc((st->nph + 1) * sizeof *r);
-    const ob_rep_record **sorted = reps_by_key(st);
-    double probe = median_probe(st);
     size_t m = 0;
     *src = DC_SRC_NONE;
     if (!r) {
-        free(sorted);
         *n = 0;
         return NULL;
     }
     for (size_t i = 0; i < st->nph; i++)
         if (st->ph[i].rep >= 1 && st->ph[i].phase == phase)
             r[m++] = dc_from_sample(&st->ph[i].s, rank_id(st->ph[i].node, st->ph[i].rank),
-                                    phase_probe(&st->ph[i], sorted, st->nreps, probe), src, cpu);
-    free(sorted);
+                                    phase_probe(&st->ph[i], ck), src, cpu);
     *n = m;
     return r;
 }
@@ -236,8 +237,8 @@ static int cmp_phase_key(const void *a, const void *b)
 /* The repetitions of a step restricted to the phases of one class: each
  * repetition's phase samples of that class summed (the DESC study's compute
  * and datastore time per job). */
-static dc_rep *class_reps(const an_step *st, int cls, size_t *n, dc_cycles_source *src,
-                          dc_cpu_source *cpu)
+static dc_rep *class_reps(const an_step *st, const rep_clock *ck, int cls, size_t *n,
+                          dc_cycles_source *src, dc_cpu_source *cpu)
 {
     const ob_phase_record **p = malloc((st->nph + 1) * sizeof *p);
     dc_rep *r = malloc((st->nph + 1) * sizeof *r);
@@ -253,19 +254,16 @@ static dc_rep *class_reps(const an_step *st, int cls, size_t *n, dc_cycles_sourc
         if (st->ph[i].rep >= 1 && phase_class_of(st, st->ph[i].phase) == cls)
             p[m++] = &st->ph[i];
     qsort(p, m, sizeof *p, cmp_phase_key);
-    double probe = median_probe(st);
-    const ob_rep_record **sorted = reps_by_key(st);
     for (size_t i = 0; i < m;) {
         ob_sample sum = p[i]->s;
         size_t j = i + 1;
         for (; j < m && cmp_phase_key(&p[j], &p[i]) == 0; j++)
             for (size_t f = 0; f < OB_SAMPLE_NFIELDS; f++)
                 *ob_sample_at(&sum, f) += ob_sample_get(&p[j]->s, f);
-        r[out++] = dc_from_sample(&sum, rank_id(p[i]->node, p[i]->rank),
-                                  phase_probe(p[i], sorted, st->nreps, probe), src, cpu);
+        r[out++] =
+            dc_from_sample(&sum, rank_id(p[i]->node, p[i]->rank), phase_probe(p[i], ck), src, cpu);
         i = j;
     }
-    free(sorted);
     free(p);
     *n = out;
     return r;
@@ -294,7 +292,7 @@ static void part_row(an_row *row, const an_step *st, const an_row *whole, const 
 }
 
 static void analyse_classes(an_group *g, an_step **st, size_t ns, const an_step *b,
-                            const an_opts *o)
+                            const rep_clock *ck, const rep_clock *bck, const an_opts *o)
 {
     static const char *const labels[2] = {"[compute]", "[io]"};
     for (int cls = 0; cls < 2; cls++)
@@ -303,13 +301,13 @@ static void analyse_classes(an_group *g, an_step **st, size_t ns, const an_step 
             dc_cycles_source bs;
             dc_cpu_source bc;
             an_row *row = &g->prow[g->nprow];
-            dc_rep *kr = class_reps(st[i], cls, &nk, &row->src, &row->cpu_src), *br = NULL;
+            dc_rep *kr = class_reps(st[i], &ck[i], cls, &nk, &row->src, &row->cpu_src), *br = NULL;
             if (nk == 0) {
                 free(kr);
                 continue;
             }
             if (b)
-                br = class_reps(b, cls, &nb, &bs, &bc);
+                br = class_reps(b, bck, cls, &nb, &bs, &bc);
             g->nprow++;
             an_row base_row;
             part_row(row, st[i], &g->rows[i], labels[cls], kr, nk, b, br, nb, &base_row, o);
@@ -324,21 +322,27 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
     for (size_t i = 0; i < ns; i++)
         total += (size_t)st[i]->nphases + 2; /* + the compute and io classes */
     g->prow = calloc(total + 1, sizeof *g->prow);
-    if (!g->prow)
+    rep_clock *ck = calloc(ns + 1, sizeof *ck);
+    if (!g->prow || !ck) {
+        free(ck);
         return;
+    }
     const an_step *b = NULL;
-    for (size_t i = 0; i < ns; i++)
+    for (size_t i = 0; i < ns; i++) {
         if (st[i]->k == o->baseline)
             b = st[i];
+        ck[i] = clock_of(st[i]);
+    }
+    rep_clock bck = b ? clock_of(b) : (rep_clock){NULL, 0, NAN};
     for (size_t i = 0; i < ns; i++)
         for (int p = 0; p < st[i]->nphases; p++) {
             an_row *row = &g->prow[g->nprow++];
             size_t nk, nb = 0;
-            dc_rep *kr = phase_reps(st[i], p, &nk, &row->src, &row->cpu_src), *br = NULL;
+            dc_rep *kr = phase_reps(st[i], &ck[i], p, &nk, &row->src, &row->cpu_src), *br = NULL;
             dc_cycles_source bs;
             dc_cpu_source bc;
             if (b)
-                br = phase_reps(b, p, &nb, &bs, &bc);
+                br = phase_reps(b, &bck, p, &nb, &bs, &bc);
             an_row base_row;
             part_row(row, st[i], &g->rows[i], st[i]->phases[p], kr, nk, b, br, nb, &base_row, o);
             double cost = st[i]->attr.phase_mark_cost;
@@ -353,7 +357,11 @@ static void analyse_phases(an_group *g, an_step **st, size_t ns, const an_opts *
             free(kr);
             free(br);
         }
-    analyse_classes(g, st, ns, b, o);
+    analyse_classes(g, st, ns, b, ck, &bck, o);
+    for (size_t i = 0; i < ns; i++)
+        free(ck[i].sorted);
+    free(ck);
+    free(bck.sorted);
 }
 
 static void analyse_group(an_group *g, an_step **st, size_t ns, const an_opts *o)
