@@ -13,6 +13,10 @@ typedef struct vopts {
     double max_spread, max_parked, min_window;
 } vopts;
 
+/* The bounds of a reportable result (the options' defaults): minimum
+ * repetitions, k=1 spread, parked busy fraction, window in seconds. */
+static const vopts default_bounds = {5, 0.05, 0.05, 3.0};
+
 /* Timer steps the shortest repetition must last (STREAM asks for 20 ticks;
  * 100 keeps the timer's share of any repetition below 1%). */
 enum { MIN_TICKS = 100 };
@@ -507,7 +511,7 @@ static int run_rules(const an_file *f, const vopts *o, an_rule_result *out)
 
 int an_validate_defaults(const an_file *f, an_rule_result *out, size_t *n)
 {
-    vopts o = {5, 0.05, 0.05, 3.0}; /* validate's defaults: the bounds of a reportable result */
+    vopts o = default_bounds;
     _Static_assert(NRULES == AN_NRULES, "AN_NRULES is the rule count");
     *n = NRULES;
     return run_rules(f, &o, out);
@@ -515,7 +519,8 @@ int an_validate_defaults(const an_file *f, an_rule_result *out, size_t *n)
 
 int an_cmd_validate(int argc, char **argv, const an_shared *sh)
 {
-    vopts o = {sh->min_reps, 0.05, 0.05, 3.0};
+    vopts o = default_bounds;
+    o.min_reps = sh->min_reps;
     const char *path = NULL;
     int rc;
     for (int i = 1; i < argc; i++) {
