@@ -54,9 +54,9 @@ static int measure_one(const run_state *rs, int ki, double *setup_s, double *war
 /* The entry of kernel `name` at the launch's preset, added when missing. */
 static ob_steptime_entry *entry_for(ob_steptime *t, const char *name, ob_preset preset)
 {
-    for (int i = 0; i < t->n; i++)
-        if (t->e[i].preset == preset && !strcmp(t->e[i].kernel, name))
-            return &t->e[i];
+    const ob_steptime_entry *found = ob_steptime_find(t, name, preset);
+    if (found)
+        return &t->e[found - t->e];
     if (t->n >= OB_STEPTIME_MAX)
         return NULL;
     ob_steptime_entry *e = &t->e[t->n++];
