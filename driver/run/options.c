@@ -182,6 +182,16 @@ static int parse_positive_seconds(const char *opt, const char *value, double min
     return 0;
 }
 
+/* An integer option within [lo, hi]; `accepted` says what is, for the refusal. */
+static int parse_int_option(const char *opt, const char *value, long long lo, long long hi,
+                            const char *accepted, long long *out, char *err, size_t errlen)
+{
+    if (ob_parse_int(value, out) != 0 || *out < lo || *out > hi)
+        return usage_error(err, errlen, "%s: '%s' is not valid (accepted: %s)", opt, value,
+                           accepted);
+    return 0;
+}
+
 /* Options that take a value; `--name value` and `--name=value` both work. */
 static const char *const valued_options[] = {"--kernels",
                                              "--occupancy",
@@ -221,11 +231,10 @@ static int apply_job_option(const char *name, const char *value, ob_options *o, 
 {
     if (strcmp(name, "--job-cores") == 0) {
         long long n;
-        if (ob_parse_int(value, &n) != 0 || n < 1 || n > 4096)
-            return usage_error(err, errlen,
-                               "--job-cores: '%s' is not valid (accepted: an integer from 1 to "
-                               "4096 that divides the node's cores)",
-                               value);
+        if (parse_int_option(name, value, 1, 4096,
+                             "an integer from 1 to 4096 that divides the node's cores", &n, err,
+                             errlen) != 0)
+            return OB_EXIT_USAGE;
         o->job_cores = (int)n;
         return 0;
     }
@@ -266,27 +275,22 @@ static int apply_valued(const char *name, const char *value, ob_options *o, char
         return apply_job_option(name, value, o, err, errlen);
     if (strcmp(name, "--probe-seconds") == 0)
         return parse_positive_seconds(name, value, 0.0, &o->probe_seconds, err, errlen);
-    if (strcmp(name, "--sample-period") == 0) {
-        int rc = parse_positive_seconds(name, value, 0.01, &o->sample_period, err, errlen);
-        return rc;
-    }
+    if (strcmp(name, "--sample-period") == 0)
+        return parse_positive_seconds(name, value, 0.01, &o->sample_period, err, errlen);
     if (strcmp(name, "--min-reps") == 0) {
         long long n;
-        if (ob_parse_int(value, &n) != 0 || n < 1 || n > 1000000)
-            return usage_error(err, errlen,
-                               "--min-reps: '%s' is not valid (accepted: an integer from 1 to "
-                               "1000000)",
-                               value);
+        if (parse_int_option(name, value, 1, 1000000, "an integer from 1 to 1000000", &n, err,
+                             errlen) != 0)
+            return OB_EXIT_USAGE;
         o->min_reps = (int)n;
         return 0;
     }
     if (strcmp(name, "--calibrate-freq") == 0) {
         long long khz;
-        if (ob_parse_int(value, &khz) != 0 || khz < 100000 || khz > 10000000)
-            return usage_error(err, errlen,
-                               "--calibrate-freq: '%s' is not valid (accepted: a clock in kHz "
-                               "from 100000 to 10000000, e.g. 1500000)",
-                               value);
+        if (parse_int_option(name, value, 100000, 10000000,
+                             "a clock in kHz from 100000 to 10000000, e.g. 1500000", &khz, err,
+                             errlen) != 0)
+            return OB_EXIT_USAGE;
         o->calibrate_khz = (long)khz;
         return 0;
     }
