@@ -9,7 +9,10 @@
 #    --exclusive --ntasks-per-node it completes;
 #  - slurm.sbatch cancelled with `scancel --signal=TERM` exits 3 and says how
 #    to continue; resubmitted with OCCBENCH_RESUME it completes the same files;
-#    the step SIGTERM cut short says so in the file and validate fails it.
+#    the step SIGTERM cut short says so in the file and validate fails it;
+#  - the README's `srun` line (tests/tools/readme_launches.py: 2 tasks for
+#    128, /local/scratch a directory here, a ci preset and short windows)
+#    runs to exit 0 and writes a file summary reads.
 # Needs root (slurmd runs jobs as their user; CI runs as root). Skipped, with
 # the reason, when slurm-wlm or munge is not installed and we are not root.
 set -u
@@ -173,4 +176,23 @@ check_file "$T/out/slurmtest-$j-shared.h5" --complete 1
 grep -q "^FAIL  completed .*cut short by SIGTERM" "$T/validate.txt" ||
     { cat "$T/validate.txt"; fail "validate does not say a step was cut short"; }
 grep "cut short" "$T/validate.txt"
+
+echo "== the README's srun line"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+srun_line=$("$py" "$SRC/tests/tools/readme_launches.py" "$SRC/README.md" --launcher srun --ranks 2 \
+    --map "/local/scratch=$T/localscratch" --default "--preset ci" --default "--window 0.3" \
+    --default "--occupancy 1,2" --default "--min-reps 2" --default "--kernels freq,io") ||
+    fail "readme_launches.py"
+[ "$(wc -l <<<"$srun_line")" -eq 1 ] && [ -n "$srun_line" ] || fail "want one srun line in README.md: $srun_line"
+mkdir -p "$T/readme" "$T/localscratch"
+rc=0
+(cd "$T/readme" && PATH="$BUILD:$PATH" timeout 300 bash -c "$srun_line") </dev/null >"$T/srun.log" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || { cat "$T/srun.log"; fail "exit $rc: $srun_line"; }
+srun_file=$(ls "$T"/readme/results/*.h5 2>/dev/null | head -n1)
+[ -n "$srun_file" ] || { cat "$T/srun.log"; fail "no results file from: $srun_line"; }
+check_file "$srun_file" --complete 1
+"$BUILD/occbench-analyze" summary "$srun_file" >"$T/srun.summary" 2>&1 ||
+    { cat "$T/srun.summary"; fail "summary of the README's srun run"; }
+echo "ok: $srun_line"
 echo "slurm: OK"
