@@ -148,10 +148,23 @@ static double linearity_inverse(double e, double k2, double k3)
     return x;
 }
 
-static void make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c,
-                                const ob_amp_layout *amps)
+/* The bias structure's two factors depend on one coordinate each: tabulated
+ * once (the same expressions, so the same values) instead of an exp and a
+ * sin per pixel, which made them a large part of the set-up. */
+static int make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c,
+                               const ob_amp_layout *amps)
 {
     int nx = ob_ccd_nx(g), ny = ob_ccd_ny(g);
+    double *ramp = malloc((size_t)g->img_h * sizeof *ramp);
+    double *ripple = malloc((size_t)nx * sizeof *ripple);
+    if (!ramp || !ripple) {
+        free(ramp), free(ripple);
+        return -1;
+    }
+    for (int rr = 0; rr < g->img_h; rr++)
+        ramp[rr] = exp(-rr / 40.0);
+    for (int x = 0; x < nx; x++)
+        ripple[x] = sin(0.05 * x);
     double qe[OB_CCD_MAX_AMPS];
     for (int a = 0; a < ob_ccd_namp(g); a++)
         qe[a] = 1.0 + 0.03 * (2.0 * ob_rng_uniform(rng) - 1.0);
@@ -171,8 +184,10 @@ static void make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib 
             const ob_amp_layout *al = &amps[a];
             int py = y - al->ccd_y0;
             int rr = al->flip_y ? al->img_h - 1 - py : py;
-            c->bias[i] = (float)(c->gain[a] * (2.0 * exp(-rr / 40.0) + 0.3 * sin(0.05 * x)));
+            c->bias[i] = (float)(c->gain[a] * (2.0 * ramp[rr] + 0.3 * ripple[x]));
         }
+    free(ramp), free(ripple);
+    return 0;
 }
 
 static void make_defects(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c)
@@ -266,12 +281,13 @@ typedef struct ccd_sim {
     float *frame, *accum;   /* the raw frame in electrons; crosstalk scratch */
     star *stars;
     unsigned char *spill; /* [amp][segment row]: the row spills into the overscan */
+    double *pattern;      /* an amp's column pattern, tabulated (amp_to_adu) */
 } ccd_sim;
 
 static void sim_free(ccd_sim *s)
 {
     free(s->e), free(s->tmp), free(s->corr), free(s->frame), free(s->accum), free(s->stars);
-    free(s->spill);
+    free(s->spill), free(s->pattern);
 }
 
 static int sim_init(ccd_sim *s, const ob_ccd_geom *g, uint64_t seed, ob_ccd_calib *c,
@@ -296,7 +312,9 @@ static int sim_init(ccd_sim *s, const ob_ccd_geom *g, uint64_t seed, ob_ccd_cali
     s->accum = malloc((size_t)s->namp * s->npix_amp * sizeof(float));
     s->stars = malloc((size_t)s->nstars * sizeof(star));
     s->spill = calloc((size_t)s->namp * (size_t)s->seg_h, 1);
-    if (!s->e || !s->tmp || !s->corr || !s->frame || !s->accum || !s->stars || !s->spill) {
+    s->pattern = malloc((size_t)s->raw_w * sizeof(double));
+    if (!s->e || !s->tmp || !s->corr || !s->frame || !s->accum || !s->stars || !s->spill ||
+        !s->pattern) {
         sim_free(s);
         return -1;
     }
@@ -469,6 +487,9 @@ static int amp_to_adu(ccd_sim *s, int a, int32_t *raw)
     double level = 15000.0 + 10000.0 * ob_rng_uniform(&s->rng);
     double rn_adu = c->read_noise_e[a] / c->gain[a];
     int r0 = ob_amp_img_row0(al), c0 = ob_amp_img_col0(al), spill_rows = 0;
+    /* the column pattern depends on the column only: one sin per column, not per pixel */
+    for (int col = 0; col < al->raw_w; col++)
+        s->pattern[col] = 4.0 * sin(0.9 * col + a);
     for (int r = 0; r < al->raw_h; r++) {
         double row_level = level + 0.5 * ob_rng_normal(&s->rng);
         int frame_row = al->y0 + r;
@@ -478,7 +499,7 @@ static int amp_to_adu(ccd_sim *s, int a, int32_t *raw)
         for (int col = 0; col < al->raw_w; col++) {
             size_t fi = (size_t)frame_row * (size_t)s->raw_w + (size_t)(al->x0 + col);
             int in_img = in_img_rows && col >= c0 && col < c0 + al->img_w;
-            double v = s->frame[fi] / c->gain[a] + row_level + 4.0 * sin(0.9 * col + a) +
+            double v = s->frame[fi] / c->gain[a] + row_level + s->pattern[col] +
                        rn_adu * ob_rng_normal(&s->rng);
             if (in_img) {
                 size_t ci =
@@ -531,7 +552,10 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     if (sim_init(&s, g, seed, c, t) != 0)
         return -1;
     make_amp_constants(g, &s.rng, c);
-    make_flat_dark_bias(g, &s.rng, c, s.amps);
+    if (make_flat_dark_bias(g, &s.rng, c, s.amps) != 0) {
+        sim_free(&s);
+        return -1;
+    }
     make_defects(g, &s.rng, c);
     t->nstars = s.nstars;
     t->nsaturated = s.nsat;
