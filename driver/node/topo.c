@@ -368,26 +368,10 @@ int ob_topo_core_os_index(const ob_topo *t, int core)
 
 int ob_topo_bind_thread(const ob_topo *t, int core, char *err, size_t errlen)
 {
-    if (core < 0 || core >= t->ncores) {
-        set_err(err, errlen, "bind: core %d out of range (0..%d)", core, t->ncores - 1);
-        return -1;
-    }
-    hwloc_bitmap_t set = hwloc_bitmap_dup(t->cores[core]->cpuset);
-    if (!set) {
-        set_err(err, errlen, "bind: out of memory");
-        return -1;
-    }
-    /* One PU, so the thread cannot wander between SMT siblings. */
-    int rc = hwloc_bitmap_singlify(set);
-    if (rc == 0)
-        rc = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD);
-    if (rc != 0)
-        set_err(err, errlen, "bind to core %d (PU P#%d) failed: hwloc_set_cpubind returned %d",
-                core, hwloc_bitmap_first(set), rc);
-    hwloc_bitmap_free(set);
-    return rc == 0 ? 0 : -1;
+    return ob_topo_bind_thread_cores(t, &core, 1, err, errlen);
 }
 
+/* One PU of each core, so that a thread cannot wander between SMT siblings. */
 int ob_topo_bind_thread_cores(const ob_topo *t, const int *cores, int n, char *err, size_t errlen)
 {
     hwloc_bitmap_t set = hwloc_bitmap_alloc(), one = hwloc_bitmap_alloc();
@@ -400,16 +384,21 @@ int ob_topo_bind_thread_cores(const ob_topo *t, const int *cores, int n, char *e
             rc = -1;
             break;
         }
-        /* one PU of each core, as ob_topo_bind_thread */
         if (hwloc_bitmap_copy(one, t->cores[cores[i]]->cpuset) != 0 ||
             hwloc_bitmap_singlify(one) != 0 || hwloc_bitmap_or(set, set, one) != 0) {
             set_err(err, errlen, "bind: cannot build the cpuset of core %d", cores[i]);
             rc = -1;
         }
     }
-    if (rc == 0 && (rc = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD)) != 0)
-        set_err(err, errlen, "bind to %d cores from core %d failed: hwloc_set_cpubind returned %d",
-                n, cores[0], rc);
+    if (rc == 0 && (rc = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD)) != 0) {
+        if (n == 1)
+            set_err(err, errlen, "bind to core %d (PU P#%d) failed: hwloc_set_cpubind returned %d",
+                    cores[0], hwloc_bitmap_first(set), rc);
+        else
+            set_err(err, errlen,
+                    "bind to %d cores from core %d failed: hwloc_set_cpubind returned %d", n,
+                    cores[0], rc);
+    }
     hwloc_bitmap_free(set);
     hwloc_bitmap_free(one);
     return rc == 0 ? 0 : -1;
