@@ -23,7 +23,7 @@ PREFIX     ?= /usr/local
 PACKAGES = cmake make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools \
            libpapi-dev papi-tools libhwloc-dev hwloc libcmocka-dev libfftw3-dev gnuplot-nox \
            libxml2-utils procps python3 python3-h5py util-linux clang-format slurm-wlm munge \
-           chromium
+           chromium xz-utils
 
 # Open MPI refuses root unless told; CI and the build VM run as root.
 MPIRUN_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
