@@ -2,12 +2,7 @@
 # The options the code accepts, --help lists and the man pages document are
 # one set, for occbench and for each verb of occbench-analyze
 # (tests/tools/check_help_man.py says which disagree).
-set -u
-BUILD=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OCCBENCH_DATA_DIR="$SRC/data"
 "$BUILD/occbench" --help >"$TMP/occbench.help" 2>&1 || fail "occbench --help exited $?"
 "$BUILD/occbench-analyze" --help >"$TMP/analyze.help" 2>&1 || fail "occbench-analyze --help exited $?"

@@ -2,10 +2,7 @@
 # occbench --info names the libraries it runs with by their own versions:
 # hwloc's library version (hwloc_runtime, as hwloc-info reports it) is not
 # its API version (hwloc_runtime_api moves only when the API changes).
-set -u
-BUILD=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 export OCCBENCH_DATA_DIR="$SRC/data" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 info=$("$BUILD/occbench" --info 2>&1) || { echo "$info"; fail "occbench --info exited $?"; }
 runtime=$(awk '$1 == "hwloc_runtime" { print $2 }' <<<"$info")

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install puts binaries, event data, job scripts and the man page in
 # standard places, and the installed job scripts find their library.
-set -u
-BUILD=$(cd "$1" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 cmake --install "$BUILD" --prefix "$TMP/prefix" >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "install failed"; }
 for f in bin/occbench bin/occbench-analyze share/occbench/events.conf \
@@ -21,7 +17,6 @@ PATH="$TMP/prefix/bin:$PATH" OCCBENCH_DRY_RUN=1 OCCBENCH_OUTPUT_DIR="$TMP/out" \
     bash "$TMP/spooled.sbatch" >"$TMP/dry" 2>&1 || { cat "$TMP/dry"; fail "spooled job script"; }
 grep -q "^DRY RUN: srun" "$TMP/dry" || fail "no launch line from the spooled script"
 # make install PREFIX=... (the README's command) does the same through the Makefile
-SRC=$(cd "$2" && pwd)
 make -s -C "$SRC" install BUILD="$BUILD" PREFIX="$TMP/made" >"$TMP/make.log" 2>&1 ||
     { cat "$TMP/make.log"; fail "make install PREFIX failed"; }
 [ -x "$TMP/made/bin/occbench-analyze" ] && [ -e "$TMP/made/share/man/man1/occbench.1" ] ||

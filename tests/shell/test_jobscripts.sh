@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # Job scripts: shell syntax, the dry-run launch line of each batch system,
 # and the checks that run before node hours are spent.
-set -u
-BUILD=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 export OCCBENCH_BIN="$BUILD/occbench" OCCBENCH_DRY_RUN=1 OCCBENCH_OUTPUT_DIR="$TMP/out"
 export OCCBENCH_IO_LOCAL="$TMP/local" OCCBENCH_IO_SHARED="$TMP/shared" OCCBENCH_SITE=testsite

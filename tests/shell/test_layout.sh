@@ -3,11 +3,7 @@
 # include circle, kernel families apart, the driver through
 # kernels/framework.h only, unique header names), and the checker and the
 # framework header's guard refuse what they must.
-set -u
-SRC=$(cd "$2" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 CHECK="$SRC/tests/tools/check_layout.py"
 
 python3 "$CHECK" "$SRC" || fail "the source tree breaks the layout rules"

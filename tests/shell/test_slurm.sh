@@ -15,13 +15,7 @@
 #    runs to exit 0 and writes a file summary reads.
 # Needs root (slurmd runs jobs as their user; CI runs as root). Skipped, with
 # the reason, when slurm-wlm or munge is not installed and we are not root.
-set -u
-BUILD=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+source "$(dirname "$0")/common.sh"
 for tool in munged slurmctld slurmd sbatch scontrol scancel; do
     if ! command -v "$tool" >/dev/null; then
         [ "$(id -u)" = 0 ] && fail "$tool is missing (the Makefile installs slurm-wlm and munge)"
@@ -31,7 +25,7 @@ for tool in munged slurmctld slurmd sbatch scontrol scancel; do
 done
 [ "$(id -u)" = 0 ] || { echo "SKIP: a private slurmd needs root"; exit 0; }
 
-T=$(mktemp -d /tmp/occbench-slurm.XXXXXX)
+T=$TMP # removed by stop_daemons, which replaces common.sh's trap
 mkdir -p "$T/state" "$T/spool" "$T/log" "$T/out" "$T/jobs"
 stop_daemons() {
     for d in slurmd slurmctld munged; do
