@@ -64,16 +64,26 @@ ob_mpirun 2 --occupancy 1 --placement compact --window 0.3 --output "$out" -- fa
 grep -q "false exited with status 1" "$TMP/log5" || { cat "$TMP/log5"; fail "status not named"; }
 h5dump -a /steps/false/compact/k0001/valid "$out" | grep -q '(0): 0' || fail "step not invalid"
 
-# 5. bad input: exit 2, nothing created
-for args in "-- $TMP/no-such-program" "-- nosuchprogram-occbench" "--" \
+# 5. bad input: exit 2, nothing created (the cases at once, each its own file name)
+bad_cases=("-- $TMP/no-such-program" "-- nosuchprogram-occbench" "--" \
     "--job-name triad -- true" "--job-name a/b -- true" "--job-seconds 3" "--calibrate -- true" \
-    "--job-cores 3 -- true" "--job-cores 2"; do
-    rc=0
-    # shellcheck disable=SC2086
-    ob_mpirun 1 --occupancy 1 --output "$TMP/bad.h5" $args >"$TMP/log6" 2>&1 || rc=$?
-    [ "$rc" -eq 2 ] || { cat "$TMP/log6"; fail "'$args': exit $rc, expected 2"; }
-    [ "$(grep -c '^occbench: ' "$TMP/log6")" -ge 1 ] || fail "'$args': no one-line reason"
-    [ ! -e "$TMP/bad.h5" ] || fail "'$args' created the results file"
+    "--job-cores 3 -- true" "--job-cores 2")
+for i in "${!bad_cases[@]}"; do
+    (
+        rc=0
+        # shellcheck disable=SC2086
+        ob_mpirun 1 --occupancy 1 --output "$TMP/bad$i.h5" ${bad_cases[$i]} >"$TMP/bad$i.log" 2>&1 ||
+            rc=$?
+        echo "$rc" >"$TMP/bad$i.rc"
+    ) &
+done
+wait
+for i in "${!bad_cases[@]}"; do
+    args=${bad_cases[$i]}
+    rc=$(cat "$TMP/bad$i.rc")
+    [ "$rc" -eq 2 ] || { cat "$TMP/bad$i.log"; fail "'$args': exit $rc, expected 2"; }
+    [ "$(grep -c '^occbench: ' "$TMP/bad$i.log")" -ge 1 ] || fail "'$args': no one-line reason"
+    [ ! -e "$TMP/bad$i.h5" ] || fail "'$args' created the results file"
 done
 
 # 6. a job beside the isr kernel, in one launch and one report
