@@ -149,18 +149,13 @@ static double linearity_inverse(double e, double k2, double k3)
 }
 
 /* The bias structure's two factors depend on one coordinate each: tabulated
- * once (the same expressions, so the same values) instead of an exp and a
- * sin per pixel, which made them a large part of the set-up. */
-static int make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c,
-                               const ob_amp_layout *amps)
+ * once into ramp (img_h) and ripple (nx), with the same expressions, so the
+ * same values, instead of an exp and a sin per pixel, which made them a large
+ * part of the set-up. */
+static void make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c,
+                                const ob_amp_layout *amps, double *ramp, double *ripple)
 {
     int nx = ob_ccd_nx(g), ny = ob_ccd_ny(g);
-    double *ramp = malloc((size_t)g->img_h * sizeof *ramp);
-    double *ripple = malloc((size_t)nx * sizeof *ripple);
-    if (!ramp || !ripple) {
-        free(ramp), free(ripple);
-        return -1;
-    }
     for (int rr = 0; rr < g->img_h; rr++)
         ramp[rr] = exp(-rr / 40.0);
     for (int x = 0; x < nx; x++)
@@ -186,8 +181,6 @@ static int make_flat_dark_bias(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *
             int rr = al->flip_y ? al->img_h - 1 - py : py;
             c->bias[i] = (float)(c->gain[a] * (2.0 * ramp[rr] + 0.3 * ripple[x]));
         }
-    free(ramp), free(ripple);
-    return 0;
 }
 
 static void make_defects(const ob_ccd_geom *g, ob_rng *rng, ob_ccd_calib *c)
@@ -280,14 +273,15 @@ typedef struct ccd_sim {
     double *e, *tmp, *corr; /* electrons, scratch, brighter-fatter correction */
     float *frame, *accum;   /* the raw frame in electrons; crosstalk scratch */
     star *stars;
-    unsigned char *spill; /* [amp][segment row]: the row spills into the overscan */
-    double *pattern;      /* an amp's column pattern, tabulated (amp_to_adu) */
+    unsigned char *spill;  /* [amp][segment row]: the row spills into the overscan */
+    double *pattern;       /* an amp's column pattern, tabulated (amp_to_adu) */
+    double *ramp, *ripple; /* the bias structure's factors (make_flat_dark_bias) */
 } ccd_sim;
 
 static void sim_free(ccd_sim *s)
 {
     free(s->e), free(s->tmp), free(s->corr), free(s->frame), free(s->accum), free(s->stars);
-    free(s->spill), free(s->pattern);
+    free(s->spill), free(s->pattern), free(s->ramp), free(s->ripple);
 }
 
 static int sim_init(ccd_sim *s, const ob_ccd_geom *g, uint64_t seed, ob_ccd_calib *c,
@@ -313,8 +307,10 @@ static int sim_init(ccd_sim *s, const ob_ccd_geom *g, uint64_t seed, ob_ccd_cali
     s->stars = malloc((size_t)s->nstars * sizeof(star));
     s->spill = calloc((size_t)s->namp * (size_t)s->seg_h, 1);
     s->pattern = malloc((size_t)s->raw_w * sizeof(double));
+    s->ramp = malloc((size_t)g->img_h * sizeof(double));
+    s->ripple = malloc((size_t)s->nx * sizeof(double));
     if (!s->e || !s->tmp || !s->corr || !s->frame || !s->accum || !s->stars || !s->spill ||
-        !s->pattern) {
+        !s->pattern || !s->ramp || !s->ripple) {
         sim_free(s);
         return -1;
     }
@@ -552,10 +548,7 @@ int ob_ccd_simulate(const ob_ccd_geom *g, uint64_t seed, ob_bf *bf, int32_t *raw
     if (sim_init(&s, g, seed, c, t) != 0)
         return -1;
     make_amp_constants(g, &s.rng, c);
-    if (make_flat_dark_bias(g, &s.rng, c, s.amps) != 0) {
-        sim_free(&s);
-        return -1;
-    }
+    make_flat_dark_bias(g, &s.rng, c, s.amps, s.ramp, s.ripple);
     make_defects(g, &s.rng, c);
     t->nstars = s.nstars;
     t->nsaturated = s.nsat;
