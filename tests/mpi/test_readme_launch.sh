@@ -13,58 +13,61 @@
 # tests/shell/test_slurm.sh, under the Slurm that test starts; the pipetask
 # line needs the LSST science pipelines and is named as skipped.
 source "$(dirname "$0")/common.sh"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 export PATH="$BUILD:$PATH"
 
-readme_lines=$("$py" "$SRC/tests/tools/readme_launches.py" "$SRC/README.md" --launcher mpirun \
-    --ranks 2 --map "/scratch/\$USER=$TMP/scratch" --default "--preset ci" \
-    --default "--window 0.1" --default "--occupancy 1,2" --default "--min-reps 2" \
-    --default "--kernels triad,freq" 2>"$TMP/skipped") || fail "readme_launches.py"
+# launches SCRATCH DOCUMENT-ARGS...: the document's mpirun lines, made runnable
+# here by readme_launches.py's rules (/scratch/$USER becomes SCRATCH)
+launches() {
+    local scratch=$1
+    shift
+    mkdir -p "$scratch"
+    "$py" "$SRC/tests/tools/readme_launches.py" "$@" --launcher mpirun --ranks 2 \
+        --map "/scratch/\$USER=$scratch" --default "--preset ci" --default "--window 0.1" \
+        --default "--occupancy 1,2" --default "--min-reps 2" --default "--kernels triad,freq"
+}
+# job_dir DIR: a directory with what the lines run: the examples and ./my-isr.sh,
+# the user's own job in the README, for which a short real command stands in
+job_dir() {
+    mkdir -p "$1"
+    cp -r "$SRC/examples" "$1/examples"
+    printf '#!/bin/sh\nexec gzip -c examples/jobs/xz-roundtrip.sh >/dev/null\n' >"$1/my-isr.sh"
+    chmod +x "$1/my-isr.sh"
+}
+# run_launch DIR LOG CMD: CMD run in DIR must exit 0; says how long it took
+run_launch() {
+    local rc=0 t0
+    t0=$(date +%s.%N)
+    (cd "$1" && bash -c "$3") </dev/null >"$2" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || { cat "$2"; fail "exit $rc: $3"; }
+    awk -v a="$t0" -v b="$(date +%s.%N)" -v c="$3" 'BEGIN { printf "ok (%.1f s): %s\n", b - a, c }'
+}
+readme_lines=$(launches "$TMP/scratch" "$SRC/README.md" 2>"$TMP/skipped") || fail "readme_launches.py"
 cat "$TMP/skipped"
 [ "$(grep -c '^skip: ' "$TMP/skipped")" -eq 1 ] && grep -q pipetask "$TMP/skipped" ||
     fail "only the pipetask line may be skipped: $(cat "$TMP/skipped")"
-mkdir -p "$TMP/scratch"
-
 n=0
 xz_file=
 while IFS= read -r cmd; do
     n=$((n + 1))
     dir="$TMP/launch$n"
-    mkdir -p "$dir"
-    cp -r "$SRC/examples" "$dir/examples"
-    # the README's "./my-isr.sh" is the user's own job: a short real command stands in
-    printf '#!/bin/sh\nexec gzip -c examples/jobs/xz-roundtrip.sh >/dev/null\n' >"$dir/my-isr.sh"
-    chmod +x "$dir/my-isr.sh"
-    rc=0
-    t0=$(date +%s.%N)
-    (cd "$dir" && bash -c "$cmd") </dev/null >"$dir/log" 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] || { cat "$dir/log"; fail "exit $rc: $cmd"; }
+    job_dir "$dir"
+    run_launch "$dir" "$dir/log" "$cmd"
     out=$(sed -n 's/.*--output \([^ ]*\).*/\1/p' <<<"$cmd")
     [ -n "$out" ] || out=$(ls "$dir"/results/*.h5 2>/dev/null | head -n1)
     [ -f "$out" ] || { cat "$dir/log"; fail "no results file from: $cmd"; }
     occbench-analyze summary "$out" >"$dir/summary" 2>&1 ||
         { cat "$dir/summary"; fail "summary of the file of: $cmd"; }
     case "$cmd" in *xz-roundtrip*) xz_file=$out ;; esac
-    awk -v a="$t0" -v b="$(date +%s.%N)" -v c="$cmd" 'BEGIN { printf "ok (%.1f s): %s\n", b - a, c }'
 done <<<"$readme_lines"
 [ "$n" -ge 5 ] || fail "only $n README launch lines: the README moved them?"
 
 # occbench(1)'s EXAMPLES, in order, in one directory
-man_lines=$("$py" "$SRC/tests/tools/readme_launches.py" --man "$SRC/docs/man/occbench.1" \
-    --launcher mpirun --ranks 2 --map "/scratch/\$USER=$TMP/man-scratch" --default "--preset ci" \
-    --default "--window 0.1" --default "--occupancy 1,2" --default "--min-reps 2" \
-    --default "--kernels triad,freq") || fail "readme_launches.py --man"
-mkdir -p "$TMP/man" "$TMP/man-scratch"
-cp "$TMP/launch1/my-isr.sh" "$TMP/man/my-isr.sh"
-cp -r "$SRC/examples" "$TMP/man/examples"
+man_lines=$(launches "$TMP/man-scratch" --man "$SRC/docs/man/occbench.1") || fail "readme_launches.py --man"
+job_dir "$TMP/man"
 m=0
 while IFS= read -r cmd; do
     m=$((m + 1))
-    rc=0
-    (cd "$TMP/man" && bash -c "$cmd") </dev/null >"$TMP/man/log$m" 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] || { cat "$TMP/man/log$m"; fail "occbench(1) EXAMPLES: exit $rc: $cmd"; }
-    echo "ok: occbench(1) EXAMPLES: $cmd"
+    run_launch "$TMP/man" "$TMP/man/log$m" "$cmd"
 done <<<"$man_lines"
 [ "$m" -ge 3 ] || fail "only $m mpirun lines in occbench(1) EXAMPLES"
 grep -q "already in .*mysite.h5, skipped" "$TMP/man/log2" ||
