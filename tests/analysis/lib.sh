@@ -8,6 +8,9 @@ TMP=$(mktemp -d /tmp/ob_analyze_test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 FAILS=0
+# Debian's python3 (where python3-h5py is), not one a user put first in PATH
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 ok() { echo "ok: $*"; }

@@ -28,9 +28,9 @@ expect2() { # expect2 NAME PATTERN CMD...
 "$MK" zeroschema.h5 --schema 0
 expect2 negschema "schema_version -1 is not a positive integer" "$A" summary negschema.h5
 expect2 zeroschema "schema_version 0 is not a positive integer" "$A" validate zeroschema.h5
-if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+if "$py" -c 'import h5py' 2>/dev/null; then
     cp good.h5 nanschema.h5
-    /usr/bin/python3 -c "import h5py; h5py.File('nanschema.h5','r+').attrs['schema_version'] = float('nan')"
+    "$py" -c "import h5py; h5py.File('nanschema.h5','r+').attrs['schema_version'] = float('nan')"
     expect2 nanschema "schema_version nan is not a positive integer" "$A" compare nanschema.h5 good.h5
 fi
 for v in abc -1 0 1e3; do

@@ -10,8 +10,6 @@
 # datasets removed or replaced with h5py, as a damaged or hand-edited file).
 source "$(dirname "$0")/lib.sh"
 export OCCBENCH_ANALYZE_NO_PRECHECK=1
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 "$py" -c 'import h5py' 2>/dev/null || { fail "python3-h5py is missing (the Makefile installs it)"; finish; }
 
 "$MK" good.h5 --placements compact,spread --phases compute,write --level k=1 --level k=2,ghz=2.5

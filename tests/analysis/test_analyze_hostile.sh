@@ -37,7 +37,7 @@ done
 # shellcheck disable=SC2086
 "$A" summary $files --format csv >summary.csv || fail "summary --format csv"
 for csv in compare.csv summary.csv; do
-    /usr/bin/python3 - "$csv" <<'PY' && ok "$csv: every row keeps its columns" || fail "$csv: a row lost its columns"
+    "$py" - "$csv" <<'PY' && ok "$csv: every row keeps its columns" || fail "$csv: a row lost its columns"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows), [len(r) for r in rows]

@@ -39,8 +39,6 @@ for c in "${CASES[@]}"; do
     fi
 done
 # a step where an active rank left no record at all has 0 repetitions for it
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 cp good.h5 norank.h5
 "$py" - norank.h5 <<'EOF' || fail "editing norank.h5 (python3-h5py is in the Makefile's packages)"
 import sys, h5py

@@ -9,6 +9,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Open MPI's shared-memory transport wants a writable session dir; keep runs quiet.
 export OMPI_MCA_rmaps_base_oversubscribe=1
 export HDF5_USE_FILE_LOCKING=FALSE
+# Debian's python3 (where python3-h5py is), not one a user put first in PATH
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/occbench-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 

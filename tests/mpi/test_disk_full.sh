@@ -17,9 +17,6 @@ if ! mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
     exit 0
 fi
 trap 'umount "$mnt" 2>/dev/null; rm -rf "$TMP"' EXIT
-# Debian's python3 (where python3-h5py is), not one a user put first in PATH
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 have_h5py=0
 "$py" -c 'import h5py' 2>/dev/null && have_h5py=1
 

@@ -73,7 +73,7 @@ wait "$run" || rc=$?
     { cat "$TMP/log5"; fail "no single notice of the wait"; }
 grep -E '^\[2/2\] .* eff [0-9.]+ ' "$TMP/log5" | grep -qv 'eff  *nan' ||
     { cat "$TMP/log5"; fail "the progress line lost the efficiency"; }
-eff=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$out','r')['summary/freq/compact'][:]['efficiency'][-1])")
+eff=$("$py" -c "import h5py; print(h5py.File('$out','r')['summary/freq/compact'][:]['efficiency'][-1])")
 awk -v e="$eff" 'BEGIN { exit !(e > 0.1 && e < 10) }' || fail "k=2 efficiency $eff in /summary"
 
 # 4. 0 KiB free at creation

@@ -14,7 +14,7 @@ ANALYZE="$BUILD/occbench-analyze"
 
 # median of a rep column of one step, counted repetitions of one rank
 col() { # FILE STEP COLUMN RANK
-    /usr/bin/python3 - "$@" <<'PY'
+    "$py" - "$@" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 r = f["steps/" + sys.argv[2] + "/reps"][:]
@@ -63,12 +63,12 @@ ob_mpirun 2 --occupancy 1,2 --placement compact --window 1 --min-reps 3 --output
 rc=$?
 kill "$hog"
 [ "$rc" -eq 0 ] || { cat "$TMP/log3"; fail "the job beside a hog failed"; }
-core=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$out','r')['steps/spin/compact/k0002/reps'][:]['core'].max())")
+core=$("$py" -c "import h5py; print(h5py.File('$out','r')['steps/spin/compact/k0002/reps'][:]['core'].max())")
 if [ "$core" = 1 ]; then
     rd=$(col "$out" spin/compact/k0002 run_delay 1)
     awk -v r="$rd" 'BEGIN { exit !(r > 0.05) }' || fail "the hog's core: run delay $rd s of a 0.1 s job"
     "$ANALYZE" summary "$out" --format csv >"$TMP/hog.csv" || fail "summary of the hog run"
-    /usr/bin/python3 - "$TMP/hog.csv" <<'PY' || fail "the slowdown at k=2 is not the scheduler's"
+    "$py" - "$TMP/hog.csv" <<'PY' || fail "the slowdown at k=2 is not the scheduler's"
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["k"] == "2" and r["phase"] in ("", "(all)")]
 r = rows[0]

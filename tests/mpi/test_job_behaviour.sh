@@ -26,10 +26,10 @@ h5dump -a /steps/phased/compact/k0001/phase_classes "$out" | grep -q '"io,comput
     fail "phase classes not io,compute"
 
 # 3b. a Python job marking its phases with examples/occbench_phase.py (numpy)
-if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+if "$py" -c 'import numpy' 2>/dev/null; then
     out="$TMP/numpy.h5"
     OPENBLAS_NUM_THREADS=1 ob_mpirun 2 --occupancy 1 --placement compact --window 0.5 \
-        --output "$out" --job-name numpy -- /usr/bin/python3 "$SRC/examples/jobs/numpy_solve.py" 200 \
+        --output "$out" --job-name numpy -- "$py" "$SRC/examples/jobs/numpy_solve.py" 200 \
         >"$TMP/log4b" 2>&1 || { cat "$TMP/log4b"; fail "the numpy job"; }
     h5dump -a /steps/numpy/compact/k0001/phases "$out" | grep -q '"build".*"solve".*"check"' ||
         fail "the Python job's phases are not build, solve, check"

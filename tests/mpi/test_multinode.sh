@@ -15,8 +15,6 @@
 # Needs root for unshare --uts (CI runs as root).
 source "$(dirname "$0")/common.sh"
 
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 "$py" -c 'import h5py' 2>/dev/null || fail "python3-h5py is missing (the Makefile installs it)"
 
 if ! unshare --uts true 2>/dev/null; then

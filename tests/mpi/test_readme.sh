@@ -9,8 +9,6 @@
 # documented (validate: 0 all rules pass, 1 one fails — a ci file fails the
 # production rule) and the snippet prints numbers.
 source "$(dirname "$0")/common.sh"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 
 cd "$TMP" || fail "cd $TMP"
 mkdir -p results

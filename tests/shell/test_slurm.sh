@@ -172,8 +172,6 @@ grep -q "^FAIL  completed .*cut short by SIGTERM" "$T/validate.txt" ||
 grep "cut short" "$T/validate.txt"
 
 echo "== the README's srun line"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 srun_line=$("$py" "$SRC/tests/tools/readme_launches.py" "$SRC/README.md" --launcher srun --ranks 2 \
     --map "/local/scratch=$T/localscratch" --default "--preset ci" --default "--window 0.3" \
     --default "--occupancy 1,2" --default "--min-reps 2" --default "--kernels freq,io") ||
