@@ -18,6 +18,8 @@
 #include "driver/run/ladder.h"
 #include "kernels/framework.h"
 
+enum { PER = 3 }; /* figures per kernel: set-up, warm-up, repetition */
+
 /* One kernel at k=1 on rank 0's bound core: set-up plus teardown, the
  * warm-up, and one counted repetition. 0, or -1 with why. */
 static int measure_one(const run_state *rs, int ki, double *setup_s, double *warmup_s,
@@ -71,7 +73,6 @@ static ob_steptime_entry *entry_for(ob_steptime *t, const char *name, ob_preset 
  * (said on stderr when `say`). */
 static void measure_all(const run_state *rs, int n, int active, int say, double *v)
 {
-    enum { PER = 3 };
     for (int i = 0; i < n * PER; i++)
         v[i] = active ? NAN : 0.0; /* 0: no part in the max below */
     if (!active)
@@ -101,7 +102,6 @@ static void measure_all(const run_state *rs, int n, int active, int say, double 
 
 int ob_steptime_measure(run_state *rs, double *seconds)
 {
-    enum { PER = 3 };                                      /* setup, warm-up, repetition */
     int n = rs->opt.nkernels - (rs->opt.job.argc ? 1 : 0); /* the job has --job-seconds */
     size_t len = (size_t)(n > 0 ? n : 1) * PER;
     double *one = calloc(len, sizeof *one), *mine = calloc(len, sizeof *mine),
