@@ -8,20 +8,14 @@
 #include <string.h>
 
 #include "analysis/analyze.h"
+#include "common/parse.h"
 
 void an_config_value(const an_file *f, const char *key, char *out, size_t outlen)
 {
-    *out = 0;
-    size_t klen = strlen(key);
-    for (const char *p = f->config; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
-            snprintf(out, outlen, "%.*s", (int)(len - klen - 1), p + klen + 1);
-            return;
-        }
-        p = end ? end + 1 : p + len;
-    }
+    const char *val = "";
+    size_t vlen = 0;
+    ob_kv_find(f->config, key, strlen(key), &val, &vlen);
+    snprintf(out, outlen, "%.*s", (int)vlen, val);
 }
 
 /* The options the kernel's first finished step ran with; NULL when the

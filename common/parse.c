@@ -91,3 +91,20 @@ int ob_list_has_empty(const char *list)
         return 1;
     return strstr(list, ",,") != NULL;
 }
+
+int ob_kv_find(const char *list, const char *key, size_t klen, const char **val, size_t *vlen)
+{
+    for (const char *f = list; f && *f;) {
+        const char *end = strchr(f, ';');
+        size_t flen = end ? (size_t)(end - f) : strlen(f);
+        const char *eq = memchr(f, '=', flen);
+        size_t fklen = eq ? (size_t)(eq - f) : flen;
+        if (fklen == klen && !memcmp(f, key, klen)) {
+            *val = eq ? eq + 1 : "";
+            *vlen = eq ? flen - fklen - 1 : 0;
+            return 1;
+        }
+        f += flen + (end ? 1 : 0);
+    }
+    return 0;
+}

@@ -50,6 +50,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/parse.h"
 #include "common/records_h5.h"
 #include "driver/record/results_internal.h"
 
@@ -295,20 +296,10 @@ static int compare_config(const char *stored, const char *wanted, const char *pa
             const char *val = eq ? eq + 1 : "";
             size_t vlen = eq ? flen - klen - 1 : 0;
             /* Look the key up in the other list. */
-            const char *o = others[side], *oval = NULL;
+            const char *oval = NULL;
             size_t ovlen = 0;
-            while (*o) {
-                const char *oend = strchr(o, ';');
-                size_t olen = oend ? (size_t)(oend - o) : strlen(o);
-                const char *oeq = memchr(o, '=', olen);
-                size_t oklen = oeq ? (size_t)(oeq - o) : olen;
-                if (oklen == klen && !memcmp(o, f, klen)) {
-                    oval = oeq ? oeq + 1 : "";
-                    ovlen = oeq ? olen - oklen - 1 : 0;
-                    break;
-                }
-                o += olen + (oend ? 1 : 0);
-            }
+            if (!ob_kv_find(others[side], f, klen, &oval, &ovlen))
+                oval = NULL;
             if (!oval || ovlen != vlen || memcmp(oval, val, vlen)) {
                 const char *now_v = side == 0 ? val : oval;
                 const char *file_v = side == 0 ? oval : val;

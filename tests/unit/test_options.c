@@ -136,6 +136,29 @@ static void test_parse_numbers(void **state)
     assert_int_equal(ob_parse_seconds("inf", &s), -1);
 }
 
+/* A key of a "k=v;k=v" list: exact keys only, a field without '=' empty. */
+static void test_kv_find(void **state)
+{
+    (void)state;
+    const char *list = "preset=small;pre=x;flag;kernels=triad,freq", *v = NULL;
+    size_t n = 99;
+    assert_int_equal(ob_kv_find(list, "preset", 6, &v, &n), 1);
+    assert_int_equal(n, 5);
+    assert_memory_equal(v, "small", 5);
+    assert_int_equal(ob_kv_find(list, "pre", 3, &v, &n), 1);
+    assert_int_equal(n, 1);
+    assert_memory_equal(v, "x", 1);
+    assert_int_equal(ob_kv_find(list, "kernels", 7, &v, &n), 1);
+    assert_int_equal(n, 10);
+    assert_memory_equal(v, "triad,freq", 10);
+    assert_int_equal(ob_kv_find(list, "flag", 4, &v, &n), 1);
+    assert_int_equal(n, 0);
+    assert_int_equal(ob_kv_find(list, "window", 6, &v, &n), 0);
+    assert_int_equal(ob_kv_find(list, "kern", 4, &v, &n), 0);
+    assert_int_equal(ob_kv_find("", "preset", 6, &v, &n), 0);
+    assert_int_equal(ob_kv_find(NULL, "preset", 6, &v, &n), 0);
+}
+
 static void test_config_string(void **state)
 {
     (void)state;
@@ -230,10 +253,15 @@ static void test_job(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kernel_options),    cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_values_both_forms), cmocka_unit_test(test_window_units),
-        cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_parse_numbers),
-        cmocka_unit_test(test_config_string),     cmocka_unit_test(test_job),
+        cmocka_unit_test(test_kernel_options),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_values_both_forms),
+        cmocka_unit_test(test_window_units),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_parse_numbers),
+        cmocka_unit_test(test_kv_find),
+        cmocka_unit_test(test_config_string),
+        cmocka_unit_test(test_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
